@@ -1,0 +1,154 @@
+// sabot-cdc stream: JSON Lines of every committed change on stdout; a batch is acknowledged to
+// the server only after it was written and flushed.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "output/jsonl_writer.hpp"
+#include "pg/admin.hpp"
+#include "progress.hpp"
+#include "sabot/connector.hpp"
+#include "sabot/error.hpp"
+
+namespace sabot::cli {
+
+namespace {
+
+struct StreamFlags {
+  ConnectionFlags connection;
+  std::string slot;
+  bool create_slot = false;
+  std::string plugin = "wal2json";
+  int format_version = 2;
+  std::string publication = "sabot_cdc";
+  std::vector<std::string> tables;
+  std::string start_lsn;
+  std::string end_lsn;
+  size_t batch_size = 100;
+  int status_interval_ms = 10000;
+  int max_batch_latency_ms = 100;
+  bool quiet = false;
+};
+
+PostgresCdcConnector* g_connector = nullptr;
+
+extern "C" void on_stop_signal(int) {
+  if (g_connector) g_connector->request_stop();
+}
+
+Lsn parse_lsn_flag(const std::string& text, const char* flag) {
+  auto lsn = Lsn::parse(text);
+  if (!lsn) {
+    throw CdcError(ErrorKind::Config,
+                   fmt::format("{} '{}' is not an LSN: write it as PostgreSQL does, e.g. 16/B374D848",
+                               flag, text));
+  }
+  return *lsn;
+}
+
+PostgresCdcConfig make_config(const StreamFlags& flags) {
+  PostgresCdcConfig config = flags.connection.to_config();
+  config.slot_name = flags.slot;
+  config.plugin = pg::parse_plugin(flags.plugin);
+  config.wal2json_format_version = flags.format_version;
+  config.publication_name = flags.publication;
+  for (const std::string& t : flags.tables) {
+    for (std::string& p : split_patterns(t)) config.tables.push_back(std::move(p));
+  }
+  config.create_slot_if_missing = flags.create_slot;
+  config.create_publication_if_missing = flags.create_slot;
+  if (!flags.start_lsn.empty()) config.start_lsn = parse_lsn_flag(flags.start_lsn, "--start-lsn");
+  if (!flags.end_lsn.empty()) config.end_lsn = parse_lsn_flag(flags.end_lsn, "--end-lsn");
+  config.batch_size = flags.batch_size;
+  config.status_interval = std::chrono::milliseconds(flags.status_interval_ms);
+  config.max_batch_latency = std::chrono::milliseconds(flags.max_batch_latency_ms);
+  return config;
+}
+
+void write_all(const std::string& out) {
+  if (out.empty()) return;
+  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+    throw CdcError(ErrorKind::Consumer,
+                   "cannot write to stdout (closed pipe or full disk); nothing unwritten was "
+                   "acknowledged");
+  }
+}
+
+int run_stream(const StreamFlags& flags) {
+  PostgresCdcConnector connector(make_config(flags));
+  g_connector = &connector;
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  Progress progress(!flags.quiet && isatty(STDERR_FILENO));
+  std::string out;
+  out.reserve(1 << 20);
+  connector.open();
+  while (auto batch = connector.next_batch()) {
+    out.clear();
+    for (const ChangeEvent& event : batch->events) output::append_event_jsonl(out, event);
+    write_all(out);
+    connector.acknowledge(*batch);
+    progress.update(connector.stats());
+  }
+  connector.close();
+  progress.finish(connector.stats());
+  g_connector = nullptr;
+  return 0;
+}
+
+}  // namespace
+
+void register_stream(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<StreamFlags>();
+  CLI::App* cmd = app.add_subcommand("stream", "stream changes as JSON Lines to stdout");
+  flags->connection.add_to(*cmd);
+  cmd->add_option("--slot", flags->slot, "logical replication slot name")->required();
+  cmd->add_flag("--create-slot", flags->create_slot,
+                "create the slot (and for pgoutput the publication) if missing");
+  cmd->add_option("--plugin", flags->plugin, "output plugin: wal2json or pgoutput")
+      ->check(CLI::IsMember({"wal2json", "pgoutput"}))
+      ->capture_default_str();
+  cmd->add_option("--format-version", flags->format_version, "wal2json format version: 1 or 2")
+      ->check(CLI::IsMember({1, 2}))
+      ->capture_default_str();
+  cmd->add_option("--publication", flags->publication, "publication name (pgoutput)")
+      ->capture_default_str();
+  cmd->add_option("--tables", flags->tables,
+                  "table patterns, comma-separated or repeated: public.orders, public.*, *.audit_?");
+  cmd->add_option("--start-lsn", flags->start_lsn,
+                  "start position (default: the slot's confirmed position)");
+  cmd->add_option("--end-lsn", flags->end_lsn,
+                  "exit 0 once the stream has passed this LSN, after acknowledging the output");
+  cmd->add_option("--batch-size", flags->batch_size, "events per batch at most")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--status-interval-ms", flags->status_interval_ms,
+                  "milliseconds between standby status updates")
+      ->check(CLI::Range(10, 3600000))
+      ->capture_default_str();
+  cmd->add_option("--max-batch-latency-ms", flags->max_batch_latency_ms,
+                  "hand out a partial batch of an open transaction after this many ms")
+      ->check(CLI::Range(0, 3600000))
+      ->capture_default_str();
+  cmd->add_flag("--quiet,-q", flags->quiet, "no progress line on stderr");
+  cmd->callback([flags, &exit_code] {
+    try {
+      exit_code = run_stream(*flags);
+    } catch (const CdcError& e) {
+      std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace sabot::cli

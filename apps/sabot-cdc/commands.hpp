@@ -1,0 +1,28 @@
+// The sabot-cdc subcommands. Each registers its flags on a CLI11 app and runs when chosen; each
+// returns the process exit code and reports errors as "sabot-cdc: error: ..." on stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "sabot/config.hpp"
+
+namespace sabot::cli {
+
+// Connection flags shared by every subcommand.
+struct ConnectionFlags {
+  std::string dsn;
+  void add_to(CLI::App& app);
+  PostgresCdcConfig to_config() const;
+};
+
+void register_stream(CLI::App& app, int& exit_code);
+void register_init(CLI::App& app, int& exit_code);
+void register_slots(CLI::App& app, int& exit_code);
+
+// Splits "a,b , c" into patterns (commas inside double quotes are kept).
+std::vector<std::string> split_patterns(const std::string& text);
+
+}  // namespace sabot::cli

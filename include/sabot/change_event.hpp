@@ -1,0 +1,75 @@
+// ChangeEvent: one committed row change (or logical message / schema change), fully owned values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sabot/lsn.hpp"
+#include "sabot/value.hpp"
+
+namespace sabot {
+
+// Microseconds since the Unix epoch, UTC (PostgreSQL's timestamp resolution).
+using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+
+// ISO 8601 UTC with microseconds: "2026-11-26T01:29:12.672064Z".
+std::string format_iso8601(Timestamp ts);
+
+enum class Op : uint8_t { Insert, Update, Delete, Truncate, Message, SchemaChange };
+std::string_view to_string(Op op);  // "insert", "update", ..., "schema_change"
+
+struct Column {
+  std::string name;
+  uint32_t type_oid = 0;      // 0 when the plugin did not report it
+  std::string type_name;      // e.g. "integer", "timestamp with time zone"; may be empty
+  Value value;                // NULL is Value::null()
+  // The server did not send this value because it is an unchanged TOASTed value (pgoutput 'u').
+  // value is then NULL and means "unchanged", never "NULL".
+  bool unchanged_toast = false;
+};
+
+struct ChangeEvent {
+  Op op = Op::Insert;
+  std::string schema;
+  std::string table;
+  // New row for insert/update; empty for delete/truncate/message.
+  std::vector<Column> columns;
+  // Old values: the replica identity key (default) or the whole old row (REPLICA IDENTITY FULL),
+  // for update and delete. nullopt when the server sent none (update that kept the key).
+  std::optional<std::vector<Column>> old;
+  // Names of the table's primary-key (or replica identity) columns, when the plugin reports them.
+  std::vector<std::string> key_columns;
+
+  Lsn lsn;                      // LSN of this change's WAL record (wal2json v1: the commit's)
+  uint32_t transaction_id = 0;  // xid; 0 for a non-transactional message
+  Timestamp commit_time{};
+  // LSN of the transaction's commit record. (commit_lsn, seq) is the event's stable position:
+  // unique and identical across redeliveries, so a sink can drop duplicates with it.
+  Lsn commit_lsn;
+  uint32_t seq = 0;             // index of this event within its transaction, from 0
+
+  // op == Message: pg_logical_emit_message arguments.
+  std::string message_prefix;
+  std::string message_content;
+  bool message_transactional = false;
+
+  // op == Truncate: options given to TRUNCATE, when the plugin reports them (pgoutput).
+  bool truncate_cascade = false;
+  bool truncate_restart_identity = false;
+
+  // op == SchemaChange: command tag, e.g. "ALTER TABLE"; columns hold the table's new columns.
+  std::string ddl;
+
+  // The column of `columns` named `name`, or nullptr.
+  const Column* column(std::string_view name) const;
+  // The column of `old` named `name`, or nullptr.
+  const Column* old_column(std::string_view name) const;
+  // Seed compatibility: event.type == "schema_change".
+  std::string_view type() const { return to_string(op); }
+};
+
+}  // namespace sabot

@@ -1,0 +1,116 @@
+// PostgresCdcConnector: streams committed changes of a logical replication slot as
+// transaction-aligned ChangeBatches, and reports to the server only what the consumer acknowledged.
+//
+//   sabot::PostgresCdcConnector connector(config);
+//   connector.open();                                  // or let stream_batches() open it
+//   for (const sabot::ChangeBatch& batch : connector.stream_batches()) {
+//     process_events(batch);                           // acknowledged when the loop moves on
+//   }
+//
+// Acknowledgement: the flush LSN sent to PostgreSQL is the end LSN of the newest transaction that,
+// with every transaction before it, was acknowledged — never a position merely received. A batch
+// handed out by stream_batches() is acknowledged when the loop asks for the next one (the body
+// finished without throwing); next_batch() hands batches out without acknowledging them, and
+// acknowledge() may then be called in any order.
+//
+// Threading: one thread drives the connector. request_stop() may be called from any thread or from
+// a signal handler. Errors: every failure is a sabot::CdcError (see error.hpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <optional>
+
+#include "sabot/change_batch.hpp"
+#include "sabot/config.hpp"
+
+namespace sabot {
+
+struct StreamStats {
+  uint64_t events = 0;
+  uint64_t batches = 0;
+  uint64_t transactions = 0;
+  uint64_t bytes_received = 0;
+  Lsn received_lsn;      // newest WAL position received from the server
+  Lsn flushed_lsn;       // newest position confirmed to the server
+  Timestamp last_commit_time{};
+};
+
+class PostgresCdcConnector {
+ public:
+  explicit PostgresCdcConnector(PostgresCdcConfig config);
+  ~PostgresCdcConnector();  // close(), swallowing errors
+  PostgresCdcConnector(const PostgresCdcConnector&) = delete;
+  PostgresCdcConnector& operator=(const PostgresCdcConnector&) = delete;
+
+  // Connects, checks the server (wal_level, plugin, slot), creates slot/publication if configured,
+  // starts replication. Throws CdcError naming the problem and the fix.
+  void open();
+
+  // Blocks until the next batch, or returns nullopt once stopped (request_stop(), end_lsn passed).
+  // The batch is not acknowledged.
+  std::optional<ChangeBatch> next_batch();
+
+  // The consumer has made this batch durable. Batches may be acknowledged out of order.
+  void acknowledge(const ChangeBatch& batch);
+  void acknowledge(uint64_t batch_id);
+
+  // Stop streaming at the next opportunity. Async-signal-safe.
+  void request_stop() noexcept;
+
+  // Sends a final status update with everything acknowledged, ends the copy, disconnects.
+  void close();
+
+  const StreamStats& stats() const;
+  const PostgresCdcConfig& config() const;
+
+  class BatchRange;
+  BatchRange stream_batches();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Input range over next_batch(); acknowledges each batch when the iteration moves past it.
+class PostgresCdcConnector::BatchRange {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = ChangeBatch;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const ChangeBatch*;
+    using reference = const ChangeBatch&;
+
+    iterator() = default;
+    explicit iterator(BatchRange* range) : range_(range) {}
+    reference operator*() const { return *range_->current_; }
+    pointer operator->() const { return &*range_->current_; }
+    iterator& operator++() {
+      range_->advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const { return !range_ || !range_->current_; }
+
+   private:
+    BatchRange* range_ = nullptr;
+  };
+
+  explicit BatchRange(PostgresCdcConnector& connector) : connector_(connector) {}
+  iterator begin() {
+    advance();
+    return iterator(this);
+  }
+  std::default_sentinel_t end() { return {}; }
+
+ private:
+  void advance();
+  PostgresCdcConnector& connector_;
+  std::optional<ChangeBatch> current_;
+};
+
+}  // namespace sabot

@@ -1,0 +1,11 @@
+// Umbrella header: the whole public API.
+#pragma once
+
+#include "sabot/change_batch.hpp"
+#include "sabot/change_event.hpp"
+#include "sabot/config.hpp"
+#include "sabot/connector.hpp"
+#include "sabot/error.hpp"
+#include "sabot/lsn.hpp"
+#include "sabot/table_pattern.hpp"
+#include "sabot/value.hpp"

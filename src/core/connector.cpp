@@ -1,0 +1,239 @@
+#include "sabot/connector.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/ack_tracker.hpp"
+#include "core/transaction_assembler.hpp"
+#include "decode/decoder_factory.hpp"
+#include "pg/admin.hpp"
+#include "pg/pg_connection.hpp"
+#include "pg/replication_stream.hpp"
+#include "sabot/error.hpp"
+
+namespace sabot {
+
+using Clock = std::chrono::steady_clock;
+
+struct PostgresCdcConnector::Impl {
+  explicit Impl(PostgresCdcConfig cfg)
+      : config(std::move(cfg)),
+        filter(config.tables),
+        assembler(core::BatchLimits{config.batch_size, config.max_batch_bytes}, filter, acks) {}
+
+  void open();
+  std::optional<ChangeBatch> next_batch();
+  void close();
+
+  void open_slot_and_publication();
+  bool pump_one();  // handles one stream message; false when nothing was available
+  void wait_for_data();
+  void send_status(bool force);
+  bool xlog_is_past_end(Lsn wal_start) const;
+  void on_xlogdata(const pg::StreamMessage& msg);
+  void on_keepalive(const pg::StreamMessage& msg);
+
+  PostgresCdcConfig config;
+  TableFilter filter;
+  core::AckTracker acks;
+  core::TransactionAssembler assembler;
+  std::unique_ptr<pg::PgConnection> conn;
+  std::unique_ptr<pg::ReplicationStream> stream;
+  std::unique_ptr<decode::Decoder> decoder;
+  StreamStats stats;
+  std::atomic<bool> stop_requested{false};
+  bool opened = false;
+  bool end_reached = false;
+  Lsn last_sent_flush;
+  Clock::time_point last_status_time{};
+};
+
+void PostgresCdcConnector::Impl::open_slot_and_publication() {
+  pg::validate_slot_name(config.slot_name);
+  pg::check_server_settings(*conn);
+  if (config.plugin == Plugin::Pgoutput) {
+    if (config.create_publication_if_missing) {
+      pg::ensure_publication(*conn, config.publication_name, filter);
+    } else if (!pg::publication_exists(*conn, config.publication_name)) {
+      throw CdcError(ErrorKind::Config,
+                     fmt::format("publication \"{}\" does not exist. Create it with 'sabot-cdc "
+                                 "init --publication {}' or pass --create-slot",
+                                 config.publication_name, config.publication_name));
+    }
+  }
+  auto slot = pg::find_slot(*conn, config.slot_name);
+  if (!slot) {
+    if (!config.create_slot_if_missing) {
+      throw CdcError(ErrorKind::SlotMissing,
+                     fmt::format("replication slot \"{}\" does not exist. Create it with "
+                                 "'sabot-cdc init --slot {}' or pass --create-slot",
+                                 config.slot_name, config.slot_name));
+    }
+    pg::ensure_slot(*conn, config.slot_name, config.plugin, config.temporary_slot);
+    return;
+  }
+  pg::ensure_slot(*conn, config.slot_name, config.plugin, config.temporary_slot);  // checks fit
+  if (slot->active) {
+    throw CdcError(ErrorKind::SlotInUse,
+                   fmt::format("replication slot \"{}\" is already active for PID {}: another "
+                               "consumer is streaming from it. Stop that process, or use another "
+                               "slot (see 'sabot-cdc slots')",
+                               config.slot_name, slot->active_pid.value_or(0)));
+  }
+}
+
+void PostgresCdcConnector::Impl::open() {
+  if (opened) return;
+  if (config.batch_size == 0) throw CdcError(ErrorKind::Config, "batch_size must be at least 1");
+  if (config.wal2json_format_version != 1 && config.wal2json_format_version != 2) {
+    throw CdcError(ErrorKind::Config, "wal2json format version must be 1 or 2");
+  }
+  conn = std::make_unique<pg::PgConnection>(config, pg::ConnectionKind::Replication);
+  open_slot_and_publication();
+  auto setup = decode::make_plugin_setup(config, filter, conn->server_version());
+  decoder = std::move(setup.decoder);
+  stream = std::make_unique<pg::ReplicationStream>(*conn);
+  const Lsn start = config.start_lsn.value_or(Lsn());
+  stream->start(config.slot_name, start, setup.options);
+  last_status_time = Clock::now();
+  opened = true;
+}
+
+bool PostgresCdcConnector::Impl::xlog_is_past_end(Lsn wal_start) const {
+  return config.end_lsn && !assembler.in_transaction() && wal_start > *config.end_lsn;
+}
+
+void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
+  if (xlog_is_past_end(msg.wal_start)) {
+    end_reached = true;  // not decoded: a later run starts here
+    return;
+  }
+  stats.bytes_received += msg.data.size();
+  stats.received_lsn = std::max(stats.received_lsn, msg.wal_start);
+  decoder->decode(msg.data, msg.wal_start, assembler);
+}
+
+void PostgresCdcConnector::Impl::on_keepalive(const pg::StreamMessage& msg) {
+  stats.received_lsn = std::max(stats.received_lsn, msg.wal_end);
+  acks.advance_if_idle(msg.wal_end);
+  if (config.end_lsn && msg.wal_end >= *config.end_lsn && !assembler.in_transaction() &&
+      !assembler.has_ready()) {
+    end_reached = true;
+  }
+  if (msg.reply_requested) send_status(/*force=*/true);
+}
+
+bool PostgresCdcConnector::Impl::pump_one() {
+  pg::StreamMessage msg = stream->read();
+  switch (msg.kind) {
+    case pg::StreamMessage::Kind::XLogData:
+      on_xlogdata(msg);
+      return true;
+    case pg::StreamMessage::Kind::Keepalive:
+      on_keepalive(msg);
+      return true;
+    case pg::StreamMessage::Kind::WouldBlock:
+      return false;
+    case pg::StreamMessage::Kind::Ended:
+      throw CdcError(ErrorKind::Connection,
+                     fmt::format("the server ended the replication stream of slot \"{}\" at {}",
+                                 config.slot_name, stats.received_lsn.to_string()));
+  }
+  return false;
+}
+
+void PostgresCdcConnector::Impl::send_status(bool force) {
+  const Clock::time_point now = Clock::now();
+  const Lsn flush = acks.watermark();
+  if (!force && now - last_status_time < config.status_interval) return;
+  stream->send_status(std::max(stats.received_lsn, flush), flush, flush);
+  last_status_time = now;
+  last_sent_flush = flush;
+  stats.flushed_lsn = flush;
+}
+
+void PostgresCdcConnector::Impl::wait_for_data() {
+  // A caught-up stream confirms new acknowledgements at once; a busy one every status_interval.
+  if (acks.watermark() > last_sent_flush) send_status(/*force=*/true);
+  const Clock::time_point now = Clock::now();
+  auto timeout = config.status_interval - (now - last_status_time);
+  if (auto since = assembler.pending_since()) {
+    timeout = std::min<Clock::duration>(timeout, *since + config.max_batch_latency - now);
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+  ms = std::clamp(ms, std::chrono::milliseconds(0), std::chrono::milliseconds(1000));
+  stream->wait_readable(ms);
+}
+
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
+  open();
+  while (true) {
+    if (assembler.has_ready()) {
+      ChangeBatch batch = assembler.take_ready();
+      ++stats.batches;
+      stats.events += batch.events.size();
+      if (batch.last_in_transaction) ++stats.transactions;
+      stats.last_commit_time = batch.commit_time;
+      return batch;
+    }
+    if (end_reached || stop_requested.load(std::memory_order_relaxed)) return std::nullopt;
+    if (pump_one()) {
+      send_status(/*force=*/false);
+      continue;
+    }
+    if (assembler.flush_if_older_than(config.max_batch_latency, Clock::now())) continue;
+    send_status(/*force=*/false);
+    wait_for_data();
+  }
+}
+
+void PostgresCdcConnector::Impl::close() {
+  if (!opened) return;
+  opened = false;
+  if (stream && stream->started()) {
+    try {
+      send_status(/*force=*/true);
+    } catch (const CdcError&) {
+      // The connection is already gone; the server keeps the last position it received.
+    }
+    stream->finish();
+  }
+  stream.reset();
+  conn.reset();
+}
+
+// ---- public surface -----------------------------------------------------------------------------
+
+PostgresCdcConnector::PostgresCdcConnector(PostgresCdcConfig config)
+    : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+PostgresCdcConnector::~PostgresCdcConnector() {
+  try {
+    close();
+  } catch (...) {
+  }
+}
+
+void PostgresCdcConnector::open() { impl_->open(); }
+std::optional<ChangeBatch> PostgresCdcConnector::next_batch() { return impl_->next_batch(); }
+void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) { acknowledge(batch.batch_id); }
+void PostgresCdcConnector::acknowledge(uint64_t batch_id) { impl_->acks.acknowledge(batch_id); }
+void PostgresCdcConnector::request_stop() noexcept {
+  impl_->stop_requested.store(true, std::memory_order_relaxed);
+}
+void PostgresCdcConnector::close() { impl_->close(); }
+const StreamStats& PostgresCdcConnector::stats() const { return impl_->stats; }
+const PostgresCdcConfig& PostgresCdcConnector::config() const { return impl_->config; }
+
+PostgresCdcConnector::BatchRange PostgresCdcConnector::stream_batches() {
+  return BatchRange(*this);
+}
+
+void PostgresCdcConnector::BatchRange::advance() {
+  if (current_) connector_.acknowledge(*current_);
+  current_ = connector_.next_batch();
+}
+
+}  // namespace sabot

@@ -1,0 +1,147 @@
+#include "core/transaction_assembler.hpp"
+
+#include <fmt/format.h>
+
+#include "sabot/error.hpp"
+
+namespace sabot::core {
+
+size_t approximate_bytes(const ChangeEvent& event) {
+  size_t bytes = sizeof(ChangeEvent) + event.schema.size() + event.table.size() +
+                 event.message_content.size() + event.message_prefix.size();
+  auto add_columns = [&bytes](const std::vector<Column>& columns) {
+    for (const Column& c : columns) {
+      bytes += sizeof(Column) + c.name.size() + c.type_name.size();
+      if (const auto& text = c.value.text_or_null()) bytes += text->size();
+    }
+  };
+  add_columns(event.columns);
+  if (event.old) add_columns(*event.old);
+  return bytes;
+}
+
+TransactionAssembler::TransactionAssembler(BatchLimits limits, TableFilter filter, AckTracker& acks)
+    : limits_(limits), filter_(std::move(filter)), acks_(acks) {
+  if (limits_.max_events == 0) limits_.max_events = 1;
+}
+
+void TransactionAssembler::protocol_error(const std::string& what) const {
+  throw CdcError(ErrorKind::Protocol, "transaction sequence error: " + what);
+}
+
+void TransactionAssembler::on_begin(const decode::TxBegin& begin) {
+  if (open_) {
+    protocol_error(fmt::format("BEGIN of xid {} while xid {} is still open", begin.xid,
+                               open_->begin.xid));
+  }
+  open_.emplace();
+  open_->begin = begin;
+  open_->ticket = acks_.open_transaction();
+}
+
+void TransactionAssembler::on_change(ChangeEvent&& event) {
+  if (!open_) {
+    protocol_error(fmt::format("{} on {}.{} outside a transaction", to_string(event.op),
+                               event.schema, event.table));
+  }
+  OpenTx& tx = *open_;
+  // Messages carry no table; everything else must pass the table filter.
+  if (event.op != Op::Message && !filter_.matches(event.schema, event.table)) return;
+
+  event.transaction_id = tx.begin.xid;
+  event.commit_lsn = tx.begin.commit_lsn;
+  event.commit_time = tx.begin.commit_time;
+  event.seq = tx.next_seq++;
+
+  // The pending events are full: hand them out now that we know more follow.
+  if (tx.pending.size() >= limits_.max_events || tx.pending_bytes >= limits_.max_bytes) {
+    emit(std::move(tx.pending), /*last=*/false, Lsn());
+    tx.pending.clear();
+    tx.pending_bytes = 0;
+  }
+  if (tx.pending.empty()) {
+    tx.pending.reserve(std::min<size_t>(limits_.max_events, 1024));
+    tx.pending_since = Clock::now();
+  }
+  tx.pending_bytes += approximate_bytes(event);
+  tx.pending.push_back(std::move(event));
+}
+
+void TransactionAssembler::on_commit(const decode::TxCommit& commit) {
+  if (!open_) protocol_error(fmt::format("COMMIT of xid {} without BEGIN", commit.xid));
+  OpenTx& tx = *open_;
+  if (commit.xid != 0 && tx.begin.xid != 0 && commit.xid != tx.begin.xid) {
+    protocol_error(fmt::format("COMMIT of xid {} inside xid {}", commit.xid, tx.begin.xid));
+  }
+  if (!tx.pending.empty()) {
+    emit(std::move(tx.pending), /*last=*/true, commit.end_lsn);
+  }
+  acks_.commit_transaction(tx.ticket, commit.end_lsn);
+  open_.reset();
+}
+
+void TransactionAssembler::on_message(ChangeEvent&& message) {
+  if (open_) protocol_error("a non-transactional message inside a transaction");
+  // A non-transactional message is a one-event "transaction" of its own, positioned at its LSN.
+  const Lsn position = message.lsn;
+  decode::TxBegin begin;
+  begin.commit_lsn = position;
+  begin.commit_time = message.commit_time;
+  on_begin(begin);
+  message.message_transactional = false;
+  on_change(std::move(message));
+  decode::TxCommit commit;
+  commit.commit_lsn = position;
+  commit.end_lsn = position;
+  commit.commit_time = begin.commit_time;
+  on_commit(commit);
+}
+
+void TransactionAssembler::emit(std::vector<ChangeEvent>&& events, bool last, Lsn end_lsn) {
+  OpenTx& tx = *open_;
+  ChangeBatch batch;
+  batch.transaction_id = tx.begin.xid;
+  batch.commit_lsn = tx.begin.commit_lsn;
+  batch.commit_time = tx.begin.commit_time;
+  batch.end_lsn = end_lsn;
+  batch.first_in_transaction = !tx.delivered_any;
+  batch.last_in_transaction = last;
+  batch.batch_id = next_batch_id_++;
+  batch.events = std::move(events);
+  tx.delivered_any = true;
+  acks_.add_batch(tx.ticket, batch.batch_id);
+  ready_.push_back(std::move(batch));
+}
+
+ChangeBatch TransactionAssembler::take_ready() {
+  ChangeBatch batch = std::move(ready_.front());
+  ready_.pop_front();
+  return batch;
+}
+
+std::optional<TransactionAssembler::Clock::time_point> TransactionAssembler::pending_since() const {
+  if (!open_ || open_->pending.size() < 2) return std::nullopt;
+  return open_->pending_since;
+}
+
+bool TransactionAssembler::flush_if_older_than(std::chrono::milliseconds max_latency,
+                                               Clock::time_point now) {
+  auto since = pending_since();
+  if (!since || now - *since < max_latency) return false;
+  OpenTx& tx = *open_;
+  ChangeEvent newest = std::move(tx.pending.back());
+  tx.pending.pop_back();
+  emit(std::move(tx.pending), /*last=*/false, Lsn());
+  tx.pending.clear();
+  tx.pending_bytes = approximate_bytes(newest);
+  tx.pending.push_back(std::move(newest));
+  tx.pending_since = now;
+  return true;
+}
+
+void TransactionAssembler::abandon_open_transaction() {
+  open_.reset();
+  acks_.abandon_open_transactions();
+}
+
+}  // namespace sabot::core

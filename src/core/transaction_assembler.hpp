@@ -1,0 +1,80 @@
+// TransactionAssembler: receives decoded transactions (DecodeHandler) and cuts them into
+// ChangeBatches: a batch never mixes transactions; at most batch_size events / about
+// max_batch_bytes per batch. It stamps every event with its transaction's xid, commit LSN, commit
+// time and position (seq), drops events of tables outside the filter, and registers every
+// transaction and batch with the AckTracker so acknowledgements map back to LSNs.
+//
+// Holding back: the newest event of an open transaction stays pending until the next event or the
+// commit arrives, so the last batch of every delivered transaction is non-empty and flagged
+// last_in_transaction. Illegal sequences (begin inside a transaction, change or commit outside
+// one, xid mismatch) throw CdcError{Protocol}.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "core/ack_tracker.hpp"
+#include "decode/decode_handler.hpp"
+#include "sabot/change_batch.hpp"
+#include "sabot/table_pattern.hpp"
+
+namespace sabot::core {
+
+struct BatchLimits {
+  size_t max_events = 100;
+  size_t max_bytes = 8 * 1024 * 1024;
+};
+
+class TransactionAssembler : public decode::DecodeHandler {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  TransactionAssembler(BatchLimits limits, TableFilter filter, AckTracker& acks);
+
+  void on_begin(const decode::TxBegin& begin) override;
+  void on_change(ChangeEvent&& event) override;
+  void on_commit(const decode::TxCommit& commit) override;
+  void on_message(ChangeEvent&& message) override;
+
+  // Batches ready for the consumer, oldest first.
+  bool has_ready() const { return !ready_.empty(); }
+  ChangeBatch take_ready();
+
+  // Hands out the pending events of the open transaction but the newest one, if the oldest has
+  // waited at least `max_latency`. Returns true if a batch was made ready.
+  bool flush_if_older_than(std::chrono::milliseconds max_latency, Clock::time_point now);
+  // When the pending partial batch becomes due for a latency flush; nullopt if none is pending.
+  std::optional<Clock::time_point> pending_since() const;
+
+  bool in_transaction() const { return open_.has_value(); }
+  // Forget a transaction that will not be completed in this session (connection lost).
+  void abandon_open_transaction();
+
+ private:
+  struct OpenTx {
+    decode::TxBegin begin;
+    AckTracker::Ticket ticket = 0;
+    uint32_t next_seq = 0;
+    bool delivered_any = false;
+    std::vector<ChangeEvent> pending;
+    size_t pending_bytes = 0;
+    Clock::time_point pending_since;
+  };
+
+  void emit(std::vector<ChangeEvent>&& events, bool last, Lsn end_lsn);
+  [[noreturn]] void protocol_error(const std::string& what) const;
+
+  BatchLimits limits_;
+  TableFilter filter_;
+  AckTracker& acks_;
+  std::optional<OpenTx> open_;
+  std::deque<ChangeBatch> ready_;
+  uint64_t next_batch_id_ = 1;
+};
+
+// Rough heap footprint of an event, for the byte limit of batches.
+size_t approximate_bytes(const ChangeEvent& event);
+
+}  // namespace sabot::core

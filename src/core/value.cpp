@@ -1,0 +1,82 @@
+#include "sabot/value.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "sabot/error.hpp"
+
+namespace sabot {
+
+namespace {
+
+[[noreturn]] void conversion_error(const std::optional<std::string>& text, const char* wanted) {
+  if (!text) throw CdcError(ErrorKind::ValueConversion, fmt::format("NULL is not {}", wanted));
+  throw CdcError(ErrorKind::ValueConversion, fmt::format("'{}' is not {}", *text, wanted));
+}
+
+int hex_nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+const std::string& Value::text() const {
+  if (!text_) conversion_error(text_, "a text value");
+  return *text_;
+}
+
+int64_t Value::as_int64() const {
+  if (!text_) conversion_error(text_, "an integer");
+  int64_t out = 0;
+  const char* first = text_->data();
+  const char* last = first + text_->size();
+  auto [ptr, ec] = std::from_chars(first, last, out);
+  if (ec != std::errc() || ptr != last) conversion_error(text_, "an integer");
+  return out;
+}
+
+double Value::as_double() const {
+  if (!text_) conversion_error(text_, "a number");
+  const std::string& t = *text_;
+  if (t == "NaN") return std::nan("");
+  if (t == "Infinity") return HUGE_VAL;
+  if (t == "-Infinity") return -HUGE_VAL;
+  double out = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+  if (ec != std::errc() || ptr != t.data() + t.size()) conversion_error(text_, "a number");
+  return out;
+}
+
+bool Value::as_bool() const {
+  if (!text_) conversion_error(text_, "a boolean");
+  const std::string& t = *text_;
+  if (t == "t" || t == "true") return true;
+  if (t == "f" || t == "false") return false;
+  conversion_error(text_, "a boolean");
+}
+
+std::vector<uint8_t> Value::as_bytes() const {
+  if (!text_) conversion_error(text_, "bytea");
+  const std::string& t = *text_;
+  if (t.size() < 2 || t[0] != '\\' || t[1] != 'x' || t.size() % 2 != 0) {
+    conversion_error(text_, "bytea in hex form (\\x...)");
+  }
+  std::vector<uint8_t> out;
+  out.reserve((t.size() - 2) / 2);
+  for (size_t i = 2; i < t.size(); i += 2) {
+    int hi = hex_nibble(t[i]);
+    int lo = hex_nibble(t[i + 1]);
+    if (hi < 0 || lo < 0) conversion_error(text_, "bytea in hex form (\\x...)");
+    out.push_back(static_cast<uint8_t>(hi << 4 | lo));
+  }
+  return out;
+}
+
+}  // namespace sabot

@@ -1,0 +1,22 @@
+// Chooses and configures the decoder and the START_REPLICATION options for a config.
+#pragma once
+
+#include <memory>
+
+#include "decode/decode_handler.hpp"
+#include "pg/replication_stream.hpp"
+#include "sabot/config.hpp"
+#include "sabot/table_pattern.hpp"
+
+namespace sabot::decode {
+
+struct PluginSetup {
+  std::unique_ptr<Decoder> decoder;
+  pg::PluginOptions options;
+};
+
+// `server_version` is PQserverVersion (e.g. 150004); pgoutput's protocol version follows it.
+PluginSetup make_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
+                              int server_version);
+
+}  // namespace sabot::decode

@@ -1,0 +1,25 @@
+// JSON Lines rendering of change events: the `sabot-cdc stream` output contract.
+//
+// One object per event: op, schema, table, columns (name → value), old (object or null), xid,
+// lsn, commit_lsn, commit_time (ISO 8601 UTC, microseconds), seq; plus unchanged_toast (array of
+// column names, only when non-empty), and for messages prefix / content / transactional, for
+// truncates cascade / restart_identity, for schema changes ddl.
+// Values: JSON numbers for int2/int4/int8/float4/float8 (NaN and ±Infinity as strings), booleans
+// for bool, null for NULL, PostgreSQL's text form as a string for everything else.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sabot/change_event.hpp"
+
+namespace sabot::output {
+
+// Appends one JSON object and a newline to `out`.
+void append_event_jsonl(std::string& out, const ChangeEvent& event);
+// Appends `text` as a JSON string literal (quotes included), escaping as RFC 8259 requires.
+void append_json_string(std::string& out, std::string_view text);
+// Appends the JSON form of a column value by the rules above.
+void append_json_value(std::string& out, const Column& column);
+
+}  // namespace sabot::output

@@ -1,0 +1,72 @@
+// PgConnection: an owned libpq connection (regular or replication=database) whose failures become
+// CdcErrors that name the problem and the fix. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sabot/config.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace sabot::pg {
+
+// Owned PGresult; rows × columns of text, NULL as nullopt.
+class PgResult {
+ public:
+  explicit PgResult(pg_result* result);
+  ~PgResult();
+  PgResult(PgResult&& other) noexcept;
+  PgResult& operator=(PgResult&&) = delete;
+  PgResult(const PgResult&) = delete;
+
+  int rows() const;
+  int columns() const;
+  bool is_null(int row, int column) const;
+  std::string_view get(int row, int column) const;  // "" for NULL
+  std::optional<std::string> get_optional(int row, int column) const;
+  pg_result* raw() const { return result_; }
+
+ private:
+  pg_result* result_;
+};
+
+enum class ConnectionKind { Regular, Replication };
+
+class PgConnection {
+ public:
+  // Connects; throws CdcError{Connection|Authentication|Config}.
+  PgConnection(const PostgresCdcConfig& config, ConnectionKind kind);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Runs one SQL statement (simple query protocol: works on replication connections too).
+  // Throws CdcError classified by SQLSTATE, with `what` naming the operation.
+  PgResult exec(const std::string& sql, std::string_view what);
+  // Quotes a string literal / identifier for this connection's encoding.
+  std::string quote_literal(std::string_view text) const;
+  std::string quote_identifier(std::string_view text) const;
+
+  pg_conn* raw() const { return conn_; }
+  // "host:port" (or the socket directory) for messages.
+  std::string describe_target() const;
+  int server_version() const;
+
+ private:
+  pg_conn* conn_ = nullptr;
+};
+
+// The libpq keyword/value pairs for `config` (dsn expanded, discrete fields override).
+std::vector<std::pair<std::string, std::string>> connection_params(const PostgresCdcConfig& config,
+                                                                  ConnectionKind kind);
+
+// Maps a server error (SQLSTATE + message) to a CdcError with advice. `what` names the operation.
+[[noreturn]] void throw_server_error(std::string_view sqlstate, std::string_view message,
+                                     std::string_view what);
+
+}  // namespace sabot::pg

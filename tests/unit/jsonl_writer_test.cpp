@@ -1,0 +1,93 @@
+#include "output/jsonl_writer.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+using namespace sabot;
+
+namespace {
+
+Column col(const std::string& name, uint32_t oid, std::optional<std::string> text) {
+  Column c;
+  c.name = name;
+  c.type_oid = oid;
+  c.value = text ? Value::text(*text) : Value::null();
+  return c;
+}
+
+}  // namespace
+
+TEST(JsonlWriter, RendersTheDocumentedFieldsAndValueRules) {
+  ChangeEvent e;
+  e.op = Op::Update;
+  e.schema = "public";
+  e.table = "t\"q";
+  e.columns = {col("i", type_oid::kInt8, "-9223372036854775808"),
+               col("f", type_oid::kFloat8, "NaN"),
+               col("g", type_oid::kFloat4, "1.5e+10"),
+               col("b", type_oid::kBool, "t"),
+               col("n", type_oid::kNumeric, "123456789012345678901234567890.000001"),
+               col("s", type_oid::kText, "line\nbreak \"q\" \\ \x01 é"),
+               col("e", type_oid::kText, ""),
+               col("z", type_oid::kText, std::nullopt)};
+  e.old = std::vector<Column>{col("i", type_oid::kInt8, "1")};
+  e.transaction_id = 42;
+  e.lsn = Lsn(0x16'B374D848);
+  e.commit_lsn = Lsn(0x16'B374D900);
+  e.commit_time = Timestamp(std::chrono::microseconds(1'764'120'552'672'064));
+  e.seq = 3;
+
+  std::string out;
+  output::append_event_jsonl(out, e);
+  ASSERT_EQ(out.back(), '\n');
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(std::string_view(doc["op"]), "update");
+  EXPECT_EQ(std::string_view(doc["table"]), "t\"q");
+  EXPECT_EQ(int64_t(doc["columns"]["i"]), INT64_MIN);
+  EXPECT_EQ(std::string_view(doc["columns"]["f"]), "NaN");
+  EXPECT_DOUBLE_EQ(double(doc["columns"]["g"]), 1.5e10);
+  EXPECT_EQ(bool(doc["columns"]["b"]), true);
+  EXPECT_EQ(std::string_view(doc["columns"]["n"]), "123456789012345678901234567890.000001");
+  EXPECT_EQ(std::string_view(doc["columns"]["s"]), "line\nbreak \"q\" \\ \x01 é");
+  EXPECT_EQ(std::string_view(doc["columns"]["e"]), "");
+  EXPECT_TRUE(doc["columns"]["z"].is_null());
+  EXPECT_EQ(int64_t(doc["old"]["i"]), 1);
+  EXPECT_EQ(uint64_t(doc["xid"]), 42u);
+  EXPECT_EQ(std::string_view(doc["lsn"]), "16/B374D848");
+  EXPECT_EQ(std::string_view(doc["commit_lsn"]), "16/B374D900");
+  EXPECT_EQ(std::string_view(doc["commit_time"]), "2025-11-26T01:29:12.672064Z");
+  EXPECT_EQ(uint64_t(doc["seq"]), 3u);
+}
+
+TEST(JsonlWriter, UnchangedToastIsListedNeverFaked) {
+  ChangeEvent e;
+  e.op = Op::Update;
+  Column big = col("big", type_oid::kText, std::nullopt);
+  big.unchanged_toast = true;
+  e.columns = {col("id", type_oid::kInt4, "1"), big};
+  std::string out;
+  output::append_event_jsonl(out, e);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(doc["columns"]["big"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(std::string_view(doc["unchanged_toast"].at(0)), "big");
+  EXPECT_TRUE(doc["old"].is_null());
+}
+
+TEST(JsonlWriter, MessagesAndTruncatesCarryTheirFields) {
+  ChangeEvent m;
+  m.op = Op::Message;
+  m.message_prefix = "pfx";
+  m.message_content = "hello";
+  m.message_transactional = true;
+  std::string out;
+  output::append_event_jsonl(out, m);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(std::string_view(doc["op"]), "message");
+  EXPECT_EQ(std::string_view(doc["prefix"]), "pfx");
+  EXPECT_EQ(std::string_view(doc["content"]), "hello");
+  EXPECT_TRUE(bool(doc["transactional"]));
+}
