@@ -33,6 +33,7 @@ struct StreamFlags {
   int status_interval_ms = 10000;
   int max_batch_latency_ms = 100;
   bool quiet = false;
+  std::vector<std::string> plugin_options;
 };
 
 PostgresCdcConnector* g_connector = nullptr;
@@ -64,6 +65,14 @@ PostgresCdcConfig make_config(const StreamFlags& flags) {
   config.create_publication_if_missing = flags.create_slot;
   if (!flags.start_lsn.empty()) config.start_lsn = parse_lsn_flag(flags.start_lsn, "--start-lsn");
   if (!flags.end_lsn.empty()) config.end_lsn = parse_lsn_flag(flags.end_lsn, "--end-lsn");
+  for (const std::string& option : flags.plugin_options) {
+    const size_t eq = option.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw CdcError(ErrorKind::Config,
+                     fmt::format("--plugin-option '{}' must look like NAME=VALUE", option));
+    }
+    config.plugin_options.emplace_back(option.substr(0, eq), option.substr(eq + 1));
+  }
   config.batch_size = flags.batch_size;
   config.status_interval = std::chrono::milliseconds(flags.status_interval_ms);
   config.max_batch_latency = std::chrono::milliseconds(flags.max_batch_latency_ms);
@@ -140,6 +149,8 @@ void register_stream(CLI::App& app, int& exit_code) {
                   "hand out a partial batch of an open transaction after this many ms")
       ->check(CLI::Range(0, 3600000))
       ->capture_default_str();
+  cmd->add_option("--plugin-option", flags->plugin_options,
+                  "extra output-plugin option NAME=VALUE sent with START_REPLICATION (repeatable)");
   cmd->add_flag("--quiet,-q", flags->quiet, "no progress line on stderr");
   cmd->callback([flags, &exit_code] {
     try {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sabot/lsn.hpp"
@@ -46,6 +47,10 @@ struct PostgresCdcConfig {
   std::optional<Lsn> start_lsn;
   // Stop once the stream has passed this LSN (like pg_recvlogical --endpos). nullopt = forever.
   std::optional<Lsn> end_lsn;
+
+  // Extra output-plugin options sent with START_REPLICATION (name, value), after ours; a name we
+  // already send is replaced.
+  std::vector<std::pair<std::string, std::string>> plugin_options;
 
   bool create_slot_if_missing = false;
   bool create_publication_if_missing = false;  // pgoutput: FOR ALL TABLES or FOR TABLE matches

@@ -112,7 +112,17 @@ void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
   }
   stats.bytes_received += msg.data.size();
   stats.received_lsn = std::max(stats.received_lsn, msg.wal_start);
-  decoder->decode(msg.data, msg.wal_start, assembler);
+  try {
+    decoder->decode(msg.data, msg.wal_start, assembler);
+  } catch (const CdcError& e) {
+    if (e.kind() != ErrorKind::Protocol) throw;
+    throw CdcError(ErrorKind::Protocol,
+                   fmt::format("cannot decode the {} message at LSN {}: {}. Nothing after {} is "
+                               "confirmed to the server: once the cause is fixed, the stream "
+                               "resumes there",
+                               pg::plugin_name(config.plugin), msg.wal_start.to_string(), e.what(),
+                               acks.watermark().to_string()));
+  }
 }
 
 void PostgresCdcConnector::Impl::on_keepalive(const pg::StreamMessage& msg) {

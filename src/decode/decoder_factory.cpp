@@ -1,5 +1,7 @@
 #include "decode/decoder_factory.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "decode/pgoutput/pgoutput_decoder.hpp"
@@ -27,9 +29,33 @@ int pgoutput_protocol_for(int server_version) {
   return 1;
 }
 
+void apply_user_options(pg::PluginOptions& options, const PostgresCdcConfig& config) {
+  for (const auto& [name, value] : config.plugin_options) {
+    auto same = std::find_if(options.begin(), options.end(),
+                             [&name](const auto& o) { return o.first == name; });
+    if (same != options.end()) {
+      same->second = value;
+    } else {
+      options.emplace_back(name, value);
+    }
+  }
+}
+
+PluginSetup make_builtin_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
+                                      int server_version);
+
 }  // namespace
 
 PluginSetup make_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
+                              int server_version) {
+  PluginSetup setup = make_builtin_plugin_setup(config, filter, server_version);
+  apply_user_options(setup.options, config);
+  return setup;
+}
+
+namespace {
+
+PluginSetup make_builtin_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
                               int server_version) {
   PluginSetup setup;
   if (config.plugin == Plugin::Wal2json) {
@@ -52,5 +78,7 @@ PluginSetup make_plugin_setup(const PostgresCdcConfig& config, const TableFilter
                                                   /*streaming=*/protocol >= 2, /*messages=*/true);
   return setup;
 }
+
+}  // namespace
 
 }  // namespace sabot::decode

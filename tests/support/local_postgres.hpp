@@ -57,4 +57,9 @@ CommandResult run_command(const std::string& command);
 CommandResult run_cli(const std::vector<std::string>& args);
 std::string shell_quote(const std::string& text);
 
+// Starts build/sabot-cdc in the background with stdout and stderr sent to `output_path`.
+int spawn_cli(const std::vector<std::string>& args, const std::string& output_path);
+// Waits up to `timeout` for the child to exit; returns its exit code, or nullopt on time-out.
+std::optional<int> wait_for_exit(int pid, std::chrono::milliseconds timeout);
+
 }  // namespace sabot::test

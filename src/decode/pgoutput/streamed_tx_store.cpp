@@ -1,0 +1,367 @@
+// Spill record layout (big-endian, so ByteReader reads it back; str = Int32 length + bytes):
+//
+//   record  Int32 body_length  body
+//   body    Int32 subxid  Int8 op  str schema  str table  columns  Int8 has_old [columns]
+//           Int32 nkeys str*nkeys  Int64 lsn  Int32 transaction_id  Int64 commit_time_us
+//           Int64 commit_lsn  Int32 seq  str message_prefix  str message_content
+//           Int8 flags(1 transactional, 2 cascade, 4 restart identity)  str ddl
+//   columns Int32 n  { str name  Int32 type_oid  str type_name  Int8 flags(1 null, 2 unchanged
+//           toast)  [str value unless null] } * n
+#include "decode/pgoutput/streamed_tx_store.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "decode/byte_reader.hpp"
+#include "sabot/error.hpp"
+
+namespace sabot::decode::pgoutput {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kSpillPrefix = "sabot-pgoutput-";
+constexpr std::string_view kSpillSuffix = ".spill";
+
+size_t string_bytes(const std::string& s) {
+  // Short strings live inside the std::string object (small-string optimisation).
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
+
+size_t columns_bytes(const std::vector<Column>& columns) {
+  size_t bytes = columns.capacity() * sizeof(Column);
+  for (const Column& c : columns) {
+    bytes += string_bytes(c.name) + string_bytes(c.type_name);
+    if (!c.value.is_null()) bytes += string_bytes(c.value.text());
+  }
+  return bytes;
+}
+
+// ---- serialization ----
+
+void put_u8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u32(std::string& out, uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                     static_cast<char>(v >> 8), static_cast<char>(v)};
+  out.append(b, 4);
+}
+void put_u64(std::string& out, uint64_t v) {
+  put_u32(out, static_cast<uint32_t>(v >> 32));
+  put_u32(out, static_cast<uint32_t>(v));
+}
+void put_str(std::string& out, std::string_view s) {
+  put_u32(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+void put_columns(std::string& out, const std::vector<Column>& columns) {
+  put_u32(out, static_cast<uint32_t>(columns.size()));
+  for (const Column& c : columns) {
+    put_str(out, c.name);
+    put_u32(out, c.type_oid);
+    put_str(out, c.type_name);
+    put_u8(out, static_cast<uint8_t>((c.value.is_null() ? 1 : 0) | (c.unchanged_toast ? 2 : 0)));
+    if (!c.value.is_null()) put_str(out, c.value.text());
+  }
+}
+
+void serialize(std::string& out, uint32_t subxid, const ChangeEvent& e) {
+  out.clear();
+  put_u32(out, 0);  // body length, patched below
+  put_u32(out, subxid);
+  put_u8(out, static_cast<uint8_t>(e.op));
+  put_str(out, e.schema);
+  put_str(out, e.table);
+  put_columns(out, e.columns);
+  put_u8(out, e.old ? 1 : 0);
+  if (e.old) put_columns(out, *e.old);
+  put_u32(out, static_cast<uint32_t>(e.key_columns.size()));
+  for (const std::string& k : e.key_columns) put_str(out, k);
+  put_u64(out, e.lsn.value());
+  put_u32(out, e.transaction_id);
+  put_u64(out, static_cast<uint64_t>(e.commit_time.time_since_epoch().count()));
+  put_u64(out, e.commit_lsn.value());
+  put_u32(out, e.seq);
+  put_str(out, e.message_prefix);
+  put_str(out, e.message_content);
+  put_u8(out, static_cast<uint8_t>((e.message_transactional ? 1 : 0) |
+                                   (e.truncate_cascade ? 2 : 0) |
+                                   (e.truncate_restart_identity ? 4 : 0)));
+  put_str(out, e.ddl);
+  const uint32_t body = static_cast<uint32_t>(out.size() - 4);
+  std::string len;
+  put_u32(len, body);
+  std::memcpy(out.data(), len.data(), 4);
+}
+
+std::string get_str(ByteReader& in, const char* field) {
+  const uint32_t len = in.read_u32(field);
+  return std::string(in.read_bytes(len, field));
+}
+
+std::vector<Column> get_columns(ByteReader& in) {
+  const uint32_t n = in.read_u32("column count");
+  if (n > in.remaining()) throw CdcError(ErrorKind::Protocol, "column count exceeds record");
+  std::vector<Column> columns;
+  columns.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    Column c;
+    c.name = get_str(in, "column name");
+    c.type_oid = in.read_u32("column type OID");
+    c.type_name = get_str(in, "column type name");
+    const uint8_t flags = in.read_u8("column flags");
+    c.unchanged_toast = (flags & 2) != 0;
+    if ((flags & 1) == 0) c.value = Value::text(get_str(in, "column value"));
+    columns.push_back(std::move(c));
+  }
+  return columns;
+}
+
+ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
+  ByteReader in(body);
+  ChangeEvent e;
+  subxid = in.read_u32("subxid");
+  const uint8_t op = in.read_u8("op");
+  if (op > static_cast<uint8_t>(Op::SchemaChange)) {
+    throw CdcError(ErrorKind::Protocol, fmt::format("unknown op {}", op));
+  }
+  e.op = static_cast<Op>(op);
+  e.schema = get_str(in, "schema");
+  e.table = get_str(in, "table");
+  e.columns = get_columns(in);
+  if (in.read_u8("has old") != 0) e.old = get_columns(in);
+  const uint32_t nkeys = in.read_u32("key count");
+  if (nkeys > in.remaining()) throw CdcError(ErrorKind::Protocol, "key count exceeds record");
+  e.key_columns.reserve(nkeys);
+  for (uint32_t i = 0; i < nkeys; ++i) e.key_columns.push_back(get_str(in, "key column"));
+  e.lsn = Lsn(in.read_u64("lsn"));
+  e.transaction_id = in.read_u32("transaction id");
+  e.commit_time = Timestamp(std::chrono::microseconds(in.read_i64("commit time")));
+  e.commit_lsn = Lsn(in.read_u64("commit lsn"));
+  e.seq = in.read_u32("seq");
+  e.message_prefix = get_str(in, "message prefix");
+  e.message_content = get_str(in, "message content");
+  const uint8_t flags = in.read_u8("flags");
+  e.message_transactional = (flags & 1) != 0;
+  e.truncate_cascade = (flags & 2) != 0;
+  e.truncate_restart_identity = (flags & 4) != 0;
+  e.ddl = get_str(in, "ddl");
+  in.expect_end("spill record");
+  return e;
+}
+
+[[noreturn]] void throw_io(const std::string& what, const std::string& path) {
+  throw CdcError(ErrorKind::Config,
+                 fmt::format("pgoutput spill: {} {}: {} (set the spill directory to a writable "
+                             "directory with free space)",
+                             what, path, std::strerror(errno)));
+}
+
+}  // namespace
+
+size_t approximate_event_bytes(const ChangeEvent& e) {
+  size_t bytes = sizeof(ChangeEvent) + string_bytes(e.schema) + string_bytes(e.table) +
+                 columns_bytes(e.columns) + string_bytes(e.message_prefix) +
+                 string_bytes(e.message_content) + string_bytes(e.ddl);
+  if (e.old) bytes += columns_bytes(*e.old);
+  bytes += e.key_columns.capacity() * sizeof(std::string);
+  for (const std::string& k : e.key_columns) bytes += string_bytes(k);
+  return bytes;
+}
+
+StreamedTxStore::StreamedTxStore(std::string spill_dir, size_t memory_limit_bytes)
+    : spill_dir_(std::move(spill_dir)), memory_limit_(memory_limit_bytes) {
+  if (!spill_dir_.empty()) remove_stale_spill_files();
+}
+
+StreamedTxStore::~StreamedTxStore() {
+  for (auto& [xid, tx] : txs_) {
+    if (tx.spill != nullptr) {
+      std::fclose(tx.spill);
+      std::error_code ec;
+      fs::remove(spill_path(xid), ec);
+    }
+  }
+}
+
+void StreamedTxStore::remove_stale_spill_files() {
+  std::error_code ec;
+  fs::create_directories(spill_dir_, ec);
+  if (ec) {
+    throw CdcError(ErrorKind::Config, fmt::format("pgoutput spill: cannot create directory {}: {}",
+                                                  spill_dir_, ec.message()));
+  }
+  for (fs::directory_iterator it(spill_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.starts_with(kSpillPrefix) && name.ends_with(kSpillSuffix)) {
+      std::error_code remove_ec;
+      fs::remove(it->path(), remove_ec);
+    }
+  }
+  if (ec) {
+    throw CdcError(ErrorKind::Config, fmt::format("pgoutput spill: cannot list directory {}: {}",
+                                                  spill_dir_, ec.message()));
+  }
+}
+
+std::string StreamedTxStore::spill_path(uint32_t xid) const {
+  return fmt::format("{}/{}{}{}", spill_dir_, kSpillPrefix, xid, kSpillSuffix);
+}
+
+void StreamedTxStore::open(uint32_t xid) { txs_.try_emplace(xid); }
+
+void StreamedTxStore::append(uint32_t xid, uint32_t subxid, ChangeEvent&& event) {
+  Tx& tx = txs_[xid];
+  const size_t bytes = approximate_event_bytes(event);
+  tx.in_memory.push_back(Held{subxid, std::move(event), bytes});
+  tx.bytes_in_memory += bytes;
+  bytes_in_memory_ += bytes;
+  if (!spill_dir_.empty() && bytes_in_memory_ > memory_limit_) spill_largest();
+}
+
+void StreamedTxStore::spill_largest() {
+  auto largest = txs_.end();
+  for (auto it = txs_.begin(); it != txs_.end(); ++it) {
+    if (largest == txs_.end() || it->second.bytes_in_memory > largest->second.bytes_in_memory) {
+      largest = it;
+    }
+  }
+  if (largest != txs_.end() && largest->second.bytes_in_memory > 0) {
+    spill(largest->first, largest->second);
+  }
+}
+
+void StreamedTxStore::spill(uint32_t xid, Tx& tx) {
+  if (tx.spill == nullptr) {
+    const std::string path = spill_path(xid);
+    tx.spill = std::fopen(path.c_str(), "w+b");
+    if (tx.spill == nullptr) throw_io("cannot create", path);
+  }
+  uint64_t written = 0;
+  for (Held& held : tx.in_memory) {
+    serialize(record_, held.subxid, held.event);
+    if (std::fwrite(record_.data(), 1, record_.size(), tx.spill) != record_.size()) {
+      throw_io("cannot write", spill_path(xid));
+    }
+    written += record_.size();
+  }
+  tx.spilled_bytes += written;
+  bytes_spilled_ += written;
+  bytes_in_memory_ -= tx.bytes_in_memory;
+  tx.bytes_in_memory = 0;
+  tx.in_memory.clear();
+  tx.in_memory.shrink_to_fit();
+}
+
+void StreamedTxStore::abort_subxact(uint32_t xid, uint32_t subxid) {
+  auto it = txs_.find(xid);
+  if (it == txs_.end()) return;
+  Tx& tx = it->second;
+  size_t dropped = 0;
+  std::erase_if(tx.in_memory, [&](const Held& held) {
+    if (held.subxid != subxid) return false;
+    dropped += held.bytes;
+    return true;
+  });
+  tx.bytes_in_memory -= dropped;
+  bytes_in_memory_ -= dropped;
+  if (tx.spill != nullptr) tx.aborted_subxids.insert(subxid);
+}
+
+void StreamedTxStore::forget(uint32_t xid, Tx& tx) {
+  bytes_in_memory_ -= tx.bytes_in_memory;
+  bytes_spilled_ -= tx.spilled_bytes;
+  if (tx.spill != nullptr) {
+    std::fclose(tx.spill);
+    std::error_code ec;
+    fs::remove(spill_path(xid), ec);
+  }
+  txs_.erase(xid);
+}
+
+void StreamedTxStore::abort_all(uint32_t xid) {
+  auto it = txs_.find(xid);
+  if (it != txs_.end()) forget(xid, it->second);
+}
+
+void StreamedTxStore::replay(uint32_t xid, const std::function<void(ChangeEvent&&)>& deliver) {
+  auto it = txs_.find(xid);
+  if (it == txs_.end()) return;
+  // Take the transaction out first so it is forgotten however delivery ends.
+  auto node = txs_.extract(it);
+  Tx& tx = node.mapped();
+  bytes_in_memory_ -= tx.bytes_in_memory;
+  bytes_spilled_ -= tx.spilled_bytes;
+  struct CloseSpill {
+    std::FILE* file;
+    std::string path;
+    ~CloseSpill() {
+      if (file != nullptr) {
+        std::fclose(file);
+        std::error_code ec;
+        fs::remove(path, ec);
+      }
+    }
+  } close_spill{tx.spill, tx.spill != nullptr ? spill_path(xid) : std::string()};
+
+  if (tx.spill != nullptr) {
+    const std::string& path = close_spill.path;
+    if (std::fflush(tx.spill) != 0 || std::fseek(tx.spill, 0, SEEK_SET) != 0) {
+      throw_io("cannot rewind", path);
+    }
+    std::string body;
+    for (uint64_t offset = 0; offset < tx.spilled_bytes;) {
+      unsigned char len_bytes[4];
+      if (std::fread(len_bytes, 1, 4, tx.spill) != 4) {
+        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} is truncated "
+                                                        "at offset {}", path, offset));
+      }
+      const uint32_t len = (uint32_t{len_bytes[0]} << 24) | (uint32_t{len_bytes[1]} << 16) |
+                           (uint32_t{len_bytes[2]} << 8) | uint32_t{len_bytes[3]};
+      if (len > tx.spilled_bytes - offset - 4) {
+        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} has a bad record "
+                                                        "length at offset {}", path, offset));
+      }
+      body.resize(len);
+      if (std::fread(body.data(), 1, len, tx.spill) != len) {
+        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} is truncated "
+                                                        "at offset {}", path, offset));
+      }
+      offset += 4 + len;
+      uint32_t subxid = 0;
+      ChangeEvent event;
+      try {
+        event = deserialize(body, subxid);
+      } catch (const CdcError& e) {
+        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {}: bad record at "
+                                                        "offset {}: {}", path, offset, e.what()));
+      }
+      if (tx.aborted_subxids.count(subxid) == 0) deliver(std::move(event));
+    }
+  }
+  for (Held& held : tx.in_memory) deliver(std::move(held.event));
+}
+
+std::vector<ChangeEvent> StreamedTxStore::take(uint32_t xid) {
+  std::vector<ChangeEvent> out;
+  auto it = txs_.find(xid);
+  if (it != txs_.end()) out.reserve(it->second.in_memory.size());
+  replay(xid, [&](ChangeEvent&& e) { out.push_back(std::move(e)); });
+  return out;
+}
+
+void StreamedTxStore::clear() {
+  while (!txs_.empty()) {
+    auto it = txs_.begin();
+    forget(it->first, it->second);
+  }
+  bytes_in_memory_ = 0;
+  bytes_spilled_ = 0;
+}
+
+}  // namespace sabot::decode::pgoutput

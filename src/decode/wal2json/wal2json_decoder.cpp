@@ -1,0 +1,1050 @@
+// Wal2jsonDecoder. The documents wal2json 2.5 writes with the options of plugin_options(), one
+// per XLogData payload, compact (no whitespace), keys in the order shown; the decoder accepts any
+// key order and ignores keys it does not know.
+//
+// Format 2: one document per action.
+//   {"action":"B","xid":XID,"timestamp":TS,"lsn":COMMIT_LSN,"nextlsn":END_LSN}
+//   {"action":"I","xid":XID,"timestamp":TS,"lsn":LSN,"schema":S,"table":S,"columns":[COL,...],
+//    "pk":[PK,...]}
+//   {"action":"U", ...as I..., "identity":[COL,...]}         identity: old key or old row (FULL)
+//   {"action":"D","xid":XID,"timestamp":TS,"lsn":LSN,"schema":S,"table":S,"identity":[COL,...],
+//    "pk":[PK,...]}
+//   {"action":"T","xid":XID,"timestamp":TS,"lsn":LSN,"schema":S,"table":S}    one per relation
+//   {"action":"M","xid":XID|null,"timestamp":TS|null,"lsn":LSN,"transactional":BOOL,"prefix":S,
+//    "content":S}                         a non-transactional M (xid null) comes outside B..C
+//   {"action":"C","xid":XID,"timestamp":TS,"lsn":COMMIT_LSN,"nextlsn":END_LSN}
+//   COL = {"name":S,"type":S,"typeoid":N,"value":VALUE}    PK = {"name":S,"type":S,"typeoid":N}
+//
+// Format 1: one document per transaction, written at commit; no TRUNCATE, no commit LSN.
+//   {"xid":XID,"nextlsn":END_LSN,"timestamp":TS,"change":[CHANGE,...]}
+//   {"change":[{"kind":"message","transactional":false,"prefix":S,"content":S}]}  (no xid)
+//   CHANGE = {"kind":"insert"|"update"|"delete","schema":S,"table":S,
+//             "columnnames":[S,...],"columntypes":[S,...],"columntypeoids":[N,...],
+//             "columnvalues":[VALUE,...],                        (insert, update)
+//             "pk":{"pknames":[S,...],"pktypes":[S,...]},        (tables with a primary key)
+//             "oldkeys":{"keynames":[S,...],"keytypes":[S,...],"keytypeoids":[N,...],
+//                        "keyvalues":[VALUE,...]}}               (update: optional, delete)
+//          | {"kind":"message","transactional":true,"prefix":S,"content":S}
+//
+// XID: JSON number (uint32). TS: timestamptz text, see pg_text.hpp. LSN: "X/Y".
+// VALUE: string | number | true | false | null; see the header for the text form of each.
+#include "decode/wal2json/wal2json_decoder.hpp"
+
+#include <simdjson.h>
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "decode/pg_text.hpp"
+#include "sabot/error.hpp"
+
+namespace sabot::decode {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// Why ondemand and not the DOM parser: the DOM parser turns every number into a double or an
+// int64 while building its tape, so numeric(40,9) would be rounded and 1.50 would become 1.5;
+// ondemand gives the number's raw token. It is also the faster of the two for these documents:
+// we read every field exactly once, in document order, and ondemand never builds a tape.
+
+constexpr size_t kPayloadPrefixBytes = 96;
+
+// Escapes a prefix of the payload for an error message: printable ASCII as is, the rest \xNN.
+std::string escaped_prefix(std::string_view payload) {
+  std::string out;
+  const size_t n = std::min(payload.size(), kPayloadPrefixBytes);
+  out.reserve(n + 8);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(payload[i]);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  if (payload.size() > n) out += "...";
+  return out;
+}
+
+// JSON whitespace after a raw token (raw_json_token() includes it).
+std::string_view trim_json_whitespace(std::string_view token) {
+  while (!token.empty()) {
+    const char c = token.back();
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+    token.remove_suffix(1);
+  }
+  return token;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// RFC 8259 number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? . ondemand classifies a value
+// as a number by its first byte only, so the token is checked before it is kept as text.
+bool is_json_number(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i >= n) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (is_digit(s[i])) {
+    while (i < n && is_digit(s[i])) ++i;
+  } else {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    ++i;
+    if (i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) ++i;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) ++i;
+  }
+  return i == n;
+}
+
+bool is_hex_digits(std::string_view s) {
+  for (char c : s) {
+    if (!is_digit(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F')) return false;
+  }
+  return true;
+}
+
+// Presence bits of the keys of one JSON object, to find duplicates, missing and misplaced keys.
+using KeySet = uint32_t;
+
+// Format 2 top-level keys.
+enum V2Key : KeySet {
+  kAction = 1u << 0,
+  kXid = 1u << 1,
+  kTimestamp = 1u << 2,
+  kLsn = 1u << 3,
+  kNextLsn = 1u << 4,
+  kSchema = 1u << 5,
+  kTable = 1u << 6,
+  kColumns = 1u << 7,
+  kIdentity = 1u << 8,
+  kPk = 1u << 9,
+  kTransactional = 1u << 10,
+  kPrefix = 1u << 11,
+  kContent = 1u << 12,
+};
+
+constexpr const char* kV2KeyNames[] = {"action", "xid",      "timestamp", "lsn",
+                                       "nextlsn", "schema",  "table",     "columns",
+                                       "identity", "pk",     "transactional", "prefix",
+                                       "content"};
+
+// Format 1 keys of a "change" element (the top level only has xid, nextlsn, timestamp, change).
+enum V1Key : KeySet {
+  kKind = 1u << 0,
+  kV1Schema = 1u << 1,
+  kV1Table = 1u << 2,
+  kColumnNames = 1u << 3,
+  kColumnTypes = 1u << 4,
+  kColumnTypeOids = 1u << 5,
+  kColumnValues = 1u << 6,
+  kV1Pk = 1u << 7,
+  kOldKeys = 1u << 8,
+  kV1Transactional = 1u << 9,
+  kV1Prefix = 1u << 10,
+  kV1Content = 1u << 11,
+};
+
+constexpr const char* kV1KeyNames[] = {
+    "kind",        "schema",        "table", "columnnames", "columntypes",   "columntypeoids",
+    "columnvalues", "pk",           "oldkeys", "transactional", "prefix",    "content"};
+
+template <size_t N>
+std::string key_list(KeySet keys, const char* const (&names)[N]) {
+  std::string out;
+  for (size_t i = 0; i < N; ++i) {
+    if (keys & (KeySet{1} << i)) {
+      if (!out.empty()) out += ", ";
+      out += '"';
+      out += names[i];
+      out += '"';
+    }
+  }
+  return out;
+}
+
+// Which keys each format-2 action must have, and which others it may have.
+struct V2Shape {
+  char action;
+  KeySet required;
+  KeySet optional;
+};
+
+constexpr KeySet kRowKeys = kAction | kXid | kLsn | kSchema | kTable;
+constexpr V2Shape kV2Shapes[] = {
+    {'B', kAction | kXid | kTimestamp | kLsn, kNextLsn},
+    {'C', kAction | kXid | kLsn | kNextLsn, kTimestamp},
+    {'I', kRowKeys | kColumns, kTimestamp | kPk},
+    {'U', kRowKeys | kColumns, kTimestamp | kPk | kIdentity},
+    {'D', kRowKeys | kIdentity, kTimestamp | kPk},
+    {'T', kRowKeys, kTimestamp},
+    {'M', kAction | kLsn | kTransactional | kPrefix | kContent, kXid | kTimestamp},
+};
+
+struct V1Shape {
+  std::string_view kind;
+  Op op;
+  KeySet required;
+  KeySet optional;
+};
+
+constexpr KeySet kV1RowKeys = kKind | kV1Schema | kV1Table;
+constexpr KeySet kV1NewRow = kColumnNames | kColumnValues;
+constexpr KeySet kV1NewRowTypes = kColumnTypes | kColumnTypeOids | kV1Pk;
+constexpr V1Shape kV1Shapes[] = {
+    {"insert", Op::Insert, kV1RowKeys | kV1NewRow, kV1NewRowTypes},
+    {"update", Op::Update, kV1RowKeys | kV1NewRow, kV1NewRowTypes | kOldKeys},
+    {"delete", Op::Delete, kV1RowKeys | kOldKeys, kV1Pk},
+    {"message", Op::Message, kKind | kV1Transactional | kV1Prefix | kV1Content, 0},
+};
+
+// Fields of one format-2 document, views into the parser's buffers (valid until the next parse).
+struct V2Doc {
+  KeySet seen = 0;
+  char action = 0;
+  bool xid_null = false;
+  uint32_t xid = 0;
+  bool timestamp_null = false;
+  std::string_view timestamp;
+  Lsn lsn;
+  Lsn nextlsn;
+  std::string_view schema;
+  std::string_view table;
+  std::string_view prefix;
+  std::string_view content;
+  bool transactional = false;
+  std::vector<Column> columns;
+  std::vector<Column> identity;
+  std::vector<std::string> pk;
+};
+
+// One entry of a format-1 "change" array, decoded, before the transaction around it is known.
+struct V1Change {
+  KeySet seen = 0;
+  const V1Shape* shape = nullptr;
+  bool transactional = false;
+};
+
+}  // namespace
+
+struct Wal2jsonDecoder::Impl {
+  explicit Impl(int version) : format_version(version) {}
+
+  int format_version;
+  od::parser parser;
+  // The payload is copied here: simdjson reads up to simdjson::SIMDJSON_PADDING bytes past the end.
+  std::unique_ptr<char[]> buffer;
+  size_t buffer_capacity = 0;
+
+  // The call being decoded, for error messages.
+  std::string_view payload;
+  Lsn wal_start;
+
+  // Format 2: the open transaction.
+  bool in_tx = false;
+  TxBegin begin;
+  // Column count of the previous row, to size the next one's vectors in one allocation.
+  size_t columns_hint = 8;
+  // Format 1: the events of the transaction being decoded (reused across calls).
+  std::vector<ChangeEvent> v1_events;
+
+  void decode(std::string_view data, Lsn start, DecodeHandler& out);
+  od::document parse();
+
+  [[noreturn]] void fail(std::string_view what) const;
+  void check(simdjson::error_code ec, std::string_view what) const {
+    if (ec) fail(fmt::format("{} ({})", what, simdjson::error_message(ec)));
+  }
+  void mark(KeySet& seen, KeySet key, std::string_view name) const {
+    if (seen & key) fail(fmt::format("duplicate key \"{}\"", name));
+    seen |= key;
+  }
+
+  // Scalars.
+  std::string_view read_string(od::value& v, std::string_view what);
+  bool read_bool(od::value& v, std::string_view what);
+  uint32_t read_uint32(od::value& v, std::string_view what);
+  bool read_nullable_uint32(od::value& v, std::string_view what, uint32_t& out);
+  bool read_nullable_string(od::value& v, std::string_view what, std::string_view& out);
+  Lsn read_lsn(od::value& v, std::string_view what);
+  Timestamp to_timestamp(std::string_view text, std::string_view what) const;
+  Value read_value(od::value& v, std::string_view what);
+  void finish_bytea(Column& column) const;
+
+  // Format 2.
+  void decode_v2(od::document& doc, DecodeHandler& out);
+  void read_v2_field(od::field& field, V2Doc& doc);
+  void read_v2_columns(od::value& v, std::vector<Column>& out, std::string_view what);
+  void read_v2_pk(od::value& v, std::vector<std::string>& out);
+  void dispatch_v2(V2Doc& doc, DecodeHandler& out);
+  ChangeEvent make_v2_event(V2Doc& doc, Op op);
+
+  // Format 1.
+  void decode_v1(od::document& doc, DecodeHandler& out);
+  void read_v1_change(od::value& v, ChangeEvent& event, V1Change& change);
+  enum class Part { Name, Type, TypeOid, Value };
+  size_t read_v1_parallel(od::value& v, std::vector<Column>& columns, Part part,
+                          std::string_view what);
+  void read_v1_keys(od::value& v, ChangeEvent& event);
+  void read_v1_pk(od::value& v, std::vector<std::string>& out);
+  void check_v1_counts(std::vector<Column>& columns, size_t names, size_t values,
+                       std::optional<size_t> types, std::optional<size_t> oids,
+                       std::string_view what);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+
+Wal2jsonDecoder::Wal2jsonDecoder(int format_version) {
+  if (format_version != 1 && format_version != 2) {
+    throw CdcError(ErrorKind::Config,
+                   fmt::format("wal2json format-version must be 1 or 2, not {}", format_version));
+  }
+  impl_ = std::make_unique<Impl>(format_version);
+}
+
+Wal2jsonDecoder::~Wal2jsonDecoder() = default;
+
+int Wal2jsonDecoder::format_version() const { return impl_->format_version; }
+bool Wal2jsonDecoder::in_transaction() const { return impl_->in_tx; }
+
+void Wal2jsonDecoder::reset() {
+  impl_->in_tx = false;
+  impl_->begin = TxBegin{};
+}
+
+void Wal2jsonDecoder::decode(std::string_view payload, Lsn wal_start, DecodeHandler& out) {
+  try {
+    impl_->decode(payload, wal_start, out);
+  } catch (...) {
+    // Whatever failed (a bad document or the handler), the transaction in progress can no longer
+    // be completed correctly from here; the stream resumes at a transaction boundary.
+    reset();
+    impl_->payload = {};
+    throw;
+  }
+  impl_->payload = {};
+}
+
+void Wal2jsonDecoder::Impl::fail(std::string_view what) const {
+  throw CdcError(ErrorKind::Protocol,
+                 fmt::format("wal2json (format-version {}) message at {} is invalid: {}; "
+                             "payload ({} bytes) begins \"{}\"",
+                             format_version, wal_start.to_string(), what, payload.size(),
+                             escaped_prefix(payload)));
+}
+
+void Wal2jsonDecoder::Impl::decode(std::string_view data, Lsn start, DecodeHandler& out) {
+  payload = data;
+  wal_start = start;
+  od::document doc = parse();
+  if (format_version == 2) {
+    decode_v2(doc, out);
+  } else {
+    decode_v1(doc, out);
+  }
+}
+
+od::document Wal2jsonDecoder::Impl::parse() {
+  if (payload.empty()) fail("empty payload");
+  const size_t needed = payload.size() + simdjson::SIMDJSON_PADDING;
+  if (needed > buffer_capacity) {
+    const size_t capacity = std::max(needed, buffer_capacity * 2);
+    buffer = std::make_unique<char[]>(capacity);
+    buffer_capacity = capacity;
+  }
+  std::memcpy(buffer.get(), payload.data(), payload.size());
+  std::memset(buffer.get() + payload.size(), 0, simdjson::SIMDJSON_PADDING);
+  od::document doc;
+  const simdjson::error_code ec =
+      parser.iterate(simdjson::padded_string_view(buffer.get(), payload.size(), buffer_capacity))
+          .get(doc);
+  if (ec == simdjson::UTF8_ERROR) {
+    fail("not valid UTF-8; wal2json writes text in the database encoding, which must be UTF8, "
+         "and copies logical message content verbatim (binary message content cannot be "
+         "carried by wal2json)");
+  }
+  check(ec, "not a JSON document");
+  return doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+std::string_view Wal2jsonDecoder::Impl::read_string(od::value& v, std::string_view what) {
+  std::string_view s;
+  check(v.get_string().get(s), fmt::format("{} must be a string", what));
+  return s;
+}
+
+bool Wal2jsonDecoder::Impl::read_bool(od::value& v, std::string_view what) {
+  bool b = false;
+  check(v.get_bool().get(b), fmt::format("{} must be true or false", what));
+  return b;
+}
+
+uint32_t Wal2jsonDecoder::Impl::read_uint32(od::value& v, std::string_view what) {
+  uint64_t n = 0;
+  check(v.get_uint64().get(n), fmt::format("{} must be an unsigned integer", what));
+  if (n > UINT32_MAX) fail(fmt::format("{} {} does not fit in 32 bits", what, n));
+  return static_cast<uint32_t>(n);
+}
+
+// Returns false for JSON null.
+bool Wal2jsonDecoder::Impl::read_nullable_uint32(od::value& v, std::string_view what,
+                                                 uint32_t& out) {
+  bool is_null = false;
+  check(v.is_null().get(is_null), fmt::format("{} must be a number or null", what));
+  if (is_null) return false;
+  out = read_uint32(v, what);
+  return true;
+}
+
+bool Wal2jsonDecoder::Impl::read_nullable_string(od::value& v, std::string_view what,
+                                                 std::string_view& out) {
+  bool is_null = false;
+  check(v.is_null().get(is_null), fmt::format("{} must be a string or null", what));
+  if (is_null) return false;
+  out = read_string(v, what);
+  return true;
+}
+
+Lsn Wal2jsonDecoder::Impl::read_lsn(od::value& v, std::string_view what) {
+  const std::string_view text = read_string(v, what);
+  const std::optional<Lsn> lsn = Lsn::parse(text);
+  if (!lsn) fail(fmt::format("{} \"{}\" is not an LSN (X/Y)", what, escaped_prefix(text)));
+  return *lsn;
+}
+
+Timestamp Wal2jsonDecoder::Impl::to_timestamp(std::string_view text, std::string_view what) const {
+  const std::optional<Timestamp> ts = parse_pg_timestamptz(text);
+  if (!ts) {
+    fail(fmt::format("{} \"{}\" is not a timestamptz in ISO format", what, escaped_prefix(text)));
+  }
+  return *ts;
+}
+
+Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what) {
+  od::json_type type;
+  check(v.type().get(type), fmt::format("{} is not a JSON value", what));
+  switch (type) {
+    case od::json_type::string:
+      return Value::text(std::string(read_string(v, what)));
+    case od::json_type::number: {
+      // The token as wal2json wrote it: PostgreSQL's own output of int2/4/8, oid, float4/8 and
+      // numeric. Never converted, so numeric keeps every digit and its scale ("1.50").
+      const std::string_view token = trim_json_whitespace(v.raw_json_token());
+      if (!is_json_number(token)) {
+        fail(fmt::format("{} \"{}\" is not a JSON number", what, escaped_prefix(token)));
+      }
+      return Value::text(std::string(token));
+    }
+    case od::json_type::boolean:
+      return Value::text(read_bool(v, what) ? "t" : "f");
+    case od::json_type::null: {
+      // Also how wal2json writes float/numeric NaN and +-Infinity (JSON has no such numbers):
+      // those cannot be told apart from SQL NULL. A wal2json limitation.
+      bool is_null = false;
+      check(v.is_null().get(is_null), fmt::format("{} is not null", what));
+      if (!is_null) fail(fmt::format("{} is not null", what));
+      return Value::null();
+    }
+    case od::json_type::array:
+    case od::json_type::object:
+      break;
+  }
+  fail(fmt::format("{} is a JSON object or array, not a column value", what));
+}
+
+// wal2json writes bytea (type OID 17 exactly; domains over bytea keep their full text) without
+// the "\x" of PostgreSQL's hex output. Put it back, so the value is PostgreSQL's text form.
+void Wal2jsonDecoder::Impl::finish_bytea(Column& column) const {
+  const bool is_bytea = column.type_oid != 0 ? column.type_oid == type_oid::kBytea
+                                             : column.type_name == "bytea";
+  if (!is_bytea || column.value.is_null()) return;
+  const std::string& hex = column.value.text();
+  if (hex.size() % 2 != 0 || !is_hex_digits(hex)) {
+    fail(fmt::format("bytea column \"{}\" holds \"{}\", not hex digits: the walsender's "
+                     "bytea_output must be 'hex' (wal2json cuts the first two characters off "
+                     "bytea output); set bytea_output = hex for the replication role",
+                     column.name, escaped_prefix(hex)));
+  }
+  column.value = Value::text("\\x" + hex);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Format 2
+
+void Wal2jsonDecoder::Impl::decode_v2(od::document& doc, DecodeHandler& out) {
+  od::object object;
+  check(doc.get_object().get(object), "expected one complete JSON object");
+  V2Doc fields;
+  fields.columns.reserve(columns_hint);
+  for (auto entry : object) {
+    od::field field;
+    check(std::move(entry).get(field), "malformed JSON object");
+    read_v2_field(field, fields);
+  }
+  // Anything after the object (a second document, garbage) is an error, not something to skip.
+  if (!doc.current_location().error()) fail("trailing bytes after the JSON object");
+  dispatch_v2(fields, out);
+}
+
+void Wal2jsonDecoder::Impl::read_v2_field(od::field& field, V2Doc& doc) {
+  const od::raw_json_string key = field.key();
+  od::value& v = field.value();
+  if (key == "action") {
+    mark(doc.seen, kAction, "action");
+    const std::string_view action = read_string(v, "\"action\"");
+    if (action.size() != 1) fail(fmt::format("unknown action \"{}\"", escaped_prefix(action)));
+    doc.action = action[0];
+  } else if (key == "xid") {
+    mark(doc.seen, kXid, "xid");
+    doc.xid_null = !read_nullable_uint32(v, "\"xid\"", doc.xid);
+  } else if (key == "timestamp") {
+    mark(doc.seen, kTimestamp, "timestamp");
+    doc.timestamp_null = !read_nullable_string(v, "\"timestamp\"", doc.timestamp);
+  } else if (key == "lsn") {
+    mark(doc.seen, kLsn, "lsn");
+    doc.lsn = read_lsn(v, "\"lsn\"");
+  } else if (key == "nextlsn") {
+    mark(doc.seen, kNextLsn, "nextlsn");
+    doc.nextlsn = read_lsn(v, "\"nextlsn\"");
+  } else if (key == "schema") {
+    mark(doc.seen, kSchema, "schema");
+    doc.schema = read_string(v, "\"schema\"");
+  } else if (key == "table") {
+    mark(doc.seen, kTable, "table");
+    doc.table = read_string(v, "\"table\"");
+  } else if (key == "columns") {
+    mark(doc.seen, kColumns, "columns");
+    read_v2_columns(v, doc.columns, "\"columns\"");
+  } else if (key == "identity") {
+    mark(doc.seen, kIdentity, "identity");
+    doc.identity.reserve(doc.columns.empty() ? columns_hint : doc.columns.size());
+    read_v2_columns(v, doc.identity, "\"identity\"");
+  } else if (key == "pk") {
+    mark(doc.seen, kPk, "pk");
+    read_v2_pk(v, doc.pk);
+  } else if (key == "transactional") {
+    mark(doc.seen, kTransactional, "transactional");
+    doc.transactional = read_bool(v, "\"transactional\"");
+  } else if (key == "prefix") {
+    mark(doc.seen, kPrefix, "prefix");
+    doc.prefix = read_string(v, "\"prefix\"");
+  } else if (key == "content") {
+    mark(doc.seen, kContent, "content");
+    doc.content = read_string(v, "\"content\"");
+  }
+  // Any other key: an option we did not ask for (include-origin, ...); its value is skipped.
+}
+
+void Wal2jsonDecoder::Impl::read_v2_columns(od::value& v, std::vector<Column>& out,
+                                            std::string_view what) {
+  od::array array;
+  check(v.get_array().get(array), fmt::format("{} must be an array", what));
+  for (auto element : array) {
+    od::object object;
+    check(element.get_object().get(object),
+          fmt::format("{} element {} must be an object", what, out.size()));
+    Column& column = out.emplace_back();
+    KeySet seen = 0;
+    for (auto entry : object) {
+      od::field field;
+      check(std::move(entry).get(field), fmt::format("malformed {} element", what));
+      const od::raw_json_string key = field.key();
+      od::value& fv = field.value();
+      if (key == "name") {
+        mark(seen, 1, "name");
+        column.name = read_string(fv, "column \"name\"");
+      } else if (key == "type") {
+        mark(seen, 2, "type");
+        column.type_name = read_string(fv, "column \"type\"");
+      } else if (key == "typeoid") {
+        mark(seen, 4, "typeoid");
+        column.type_oid = read_uint32(fv, "column \"typeoid\"");
+      } else if (key == "value") {
+        mark(seen, 8, "value");
+        column.value = read_value(fv, fmt::format("value of {} element {}", what, out.size() - 1));
+      }
+    }
+    if (!(seen & 1)) fail(fmt::format("{} element {} has no \"name\"", what, out.size() - 1));
+    if (!(seen & 8)) {
+      fail(fmt::format("{} element {} (\"{}\") has no \"value\"", what, out.size() - 1,
+                       column.name));
+    }
+    finish_bytea(column);
+  }
+}
+
+void Wal2jsonDecoder::Impl::read_v2_pk(od::value& v, std::vector<std::string>& out) {
+  od::array array;
+  check(v.get_array().get(array), "\"pk\" must be an array");
+  for (auto element : array) {
+    od::object object;
+    check(element.get_object().get(object), "\"pk\" elements must be objects");
+    bool has_name = false;
+    for (auto entry : object) {
+      od::field field;
+      check(std::move(entry).get(field), "malformed \"pk\" element");
+      if (field.key() == "name") {
+        if (has_name) fail("duplicate key \"name\" in \"pk\"");
+        has_name = true;
+        out.emplace_back(read_string(field.value(), "\"pk\" \"name\""));
+      }
+      // "type" and "typeoid" repeat what the columns say.
+    }
+    if (!has_name) fail("\"pk\" element without \"name\"");
+  }
+}
+
+ChangeEvent Wal2jsonDecoder::Impl::make_v2_event(V2Doc& doc, Op op) {
+  ChangeEvent event;
+  event.op = op;
+  event.schema.assign(doc.schema);
+  event.table.assign(doc.table);
+  event.lsn = doc.lsn;
+  if (!doc.columns.empty()) columns_hint = doc.columns.size();
+  event.columns = std::move(doc.columns);
+  if (doc.seen & kIdentity) event.old = std::move(doc.identity);
+  event.key_columns = std::move(doc.pk);
+  return event;
+}
+
+void Wal2jsonDecoder::Impl::dispatch_v2(V2Doc& doc, DecodeHandler& out) {
+  if (!(doc.seen & kAction)) fail("no \"action\"");
+  const V2Shape* shape = nullptr;
+  for (const V2Shape& s : kV2Shapes) {
+    if (s.action == doc.action) shape = &s;
+  }
+  if (!shape) fail(fmt::format("unknown action \"{}\"", escaped_prefix({&doc.action, 1})));
+  const KeySet missing = shape->required & ~doc.seen;
+  if (missing) {
+    fail(fmt::format("action \"{}\" lacks {}", doc.action, key_list(missing, kV2KeyNames)));
+  }
+  const KeySet unexpected = doc.seen & ~(shape->required | shape->optional);
+  if (unexpected) {
+    fail(fmt::format("action \"{}\" must not have {}", doc.action,
+                     key_list(unexpected, kV2KeyNames)));
+  }
+  const bool non_transactional_message = doc.action == 'M' && !doc.transactional;
+  if (doc.xid_null && !non_transactional_message) {
+    fail(fmt::format("action \"{}\" has \"xid\":null", doc.action));
+  }
+  if (doc.timestamp_null && (doc.action == 'B' || doc.action == 'C')) {
+    fail(fmt::format("action \"{}\" has \"timestamp\":null", doc.action));
+  }
+
+  if (non_transactional_message) {
+    // Logical decoding replays a transaction in one piece, and wal2json does not stream
+    // in-progress transactions, so a non-transactional message never falls inside B..C.
+    if (in_tx) {
+      fail(fmt::format("non-transactional message inside transaction {}", begin.xid));
+    }
+    ChangeEvent event = make_v2_event(doc, Op::Message);
+    event.message_transactional = false;
+    event.message_prefix.assign(doc.prefix);
+    event.message_content.assign(doc.content);
+    if ((doc.seen & kTimestamp) && !doc.timestamp_null) {
+      event.commit_time = to_timestamp(doc.timestamp, "\"timestamp\"");
+    }
+    out.on_message(std::move(event));
+    return;
+  }
+
+  if (doc.action == 'B') {
+    if (in_tx) {
+      fail(fmt::format("BEGIN of transaction {} while transaction {} is open", doc.xid,
+                       begin.xid));
+    }
+    TxBegin b;
+    b.xid = doc.xid;
+    b.commit_lsn = doc.lsn;
+    b.commit_time = to_timestamp(doc.timestamp, "\"timestamp\"");
+    begin = b;
+    in_tx = true;
+    out.on_begin(begin);
+    return;
+  }
+
+  if (!in_tx) {
+    fail(doc.action == 'C' ? fmt::format("COMMIT of transaction {} without BEGIN", doc.xid)
+                           : fmt::format("action \"{}\" outside a transaction", doc.action));
+  }
+  if (doc.xid != begin.xid) {
+    fail(fmt::format("action \"{}\" of transaction {} inside transaction {}", doc.action, doc.xid,
+                     begin.xid));
+  }
+
+  switch (doc.action) {
+    case 'C': {
+      if (doc.lsn != begin.commit_lsn) {
+        fail(fmt::format("COMMIT lsn {} differs from BEGIN's {}", doc.lsn.to_string(),
+                         begin.commit_lsn.to_string()));
+      }
+      TxCommit c;
+      c.xid = doc.xid;
+      c.commit_lsn = doc.lsn;
+      c.end_lsn = doc.nextlsn;
+      c.commit_time = (doc.seen & kTimestamp) ? to_timestamp(doc.timestamp, "\"timestamp\"")
+                                              : begin.commit_time;
+      in_tx = false;
+      out.on_commit(c);
+      return;
+    }
+    case 'I':
+      out.on_change(make_v2_event(doc, Op::Insert));
+      return;
+    case 'U':
+      out.on_change(make_v2_event(doc, Op::Update));
+      return;
+    case 'D':
+      out.on_change(make_v2_event(doc, Op::Delete));
+      return;
+    case 'T':
+      out.on_change(make_v2_event(doc, Op::Truncate));
+      return;
+    case 'M': {
+      ChangeEvent event = make_v2_event(doc, Op::Message);
+      event.message_transactional = true;
+      event.message_prefix.assign(doc.prefix);
+      event.message_content.assign(doc.content);
+      out.on_change(std::move(event));
+      return;
+    }
+    default:
+      fail(fmt::format("unknown action \"{}\"", escaped_prefix({&doc.action, 1})));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Format 1
+
+void Wal2jsonDecoder::Impl::decode_v1(od::document& doc, DecodeHandler& out) {
+  od::object object;
+  check(doc.get_object().get(object), "expected one complete JSON object");
+  v1_events.clear();
+  bool has_xid = false, has_nextlsn = false, has_timestamp = false, has_change = false;
+  uint32_t xid = 0;
+  Lsn nextlsn;
+  std::string_view timestamp;
+  bool any_transactional_message = false, any_non_transactional_message = false;
+  bool any_row_change = false;
+  for (auto entry : object) {
+    od::field field;
+    check(std::move(entry).get(field), "malformed JSON object");
+    const od::raw_json_string key = field.key();
+    od::value& v = field.value();
+    if (key == "xid") {
+      if (has_xid) fail("duplicate key \"xid\"");
+      has_xid = true;
+      xid = read_uint32(v, "\"xid\"");
+    } else if (key == "nextlsn") {
+      if (has_nextlsn) fail("duplicate key \"nextlsn\"");
+      has_nextlsn = true;
+      nextlsn = read_lsn(v, "\"nextlsn\"");
+    } else if (key == "timestamp") {
+      if (has_timestamp) fail("duplicate key \"timestamp\"");
+      has_timestamp = true;
+      timestamp = read_string(v, "\"timestamp\"");
+    } else if (key == "change") {
+      if (has_change) fail("duplicate key \"change\"");
+      has_change = true;
+      od::array array;
+      check(v.get_array().get(array), "\"change\" must be an array");
+      for (auto element : array) {
+        od::value ev;
+        check(std::move(element).get(ev), "malformed \"change\" array");
+        ChangeEvent& event = v1_events.emplace_back();
+        V1Change change;
+        read_v1_change(ev, event, change);
+        if (event.op != Op::Message) {
+          any_row_change = true;
+        } else if (change.transactional) {
+          any_transactional_message = true;
+        } else {
+          any_non_transactional_message = true;
+        }
+      }
+    }
+  }
+  if (!doc.current_location().error()) fail("trailing bytes after the JSON object");
+  if (!has_change) fail("no \"change\"");
+
+  if (!has_xid) {
+    // The only document without an xid: one non-transactional message, written when decoded.
+    if (v1_events.empty() || any_row_change || any_transactional_message) {
+      fail("a document without \"xid\" must hold non-transactional messages only");
+    }
+    for (ChangeEvent& event : v1_events) {
+      event.lsn = wal_start;  // format 1 has no LSN in the message; the XLogData start is it
+      out.on_message(std::move(event));
+    }
+    v1_events.clear();
+    return;
+  }
+  if (!has_nextlsn) fail("transaction document lacks \"nextlsn\"");
+  if (!has_timestamp) fail("transaction document lacks \"timestamp\"");
+  if (any_non_transactional_message) fail("non-transactional message inside a transaction");
+
+  TxBegin b;
+  b.xid = xid;
+  b.commit_lsn = nextlsn;  // format 1 has no commit LSN; its end is the closest stable position
+  b.commit_time = to_timestamp(timestamp, "\"timestamp\"");
+  TxCommit c;
+  c.xid = xid;
+  c.commit_lsn = nextlsn;
+  c.end_lsn = nextlsn;
+  c.commit_time = b.commit_time;
+  out.on_begin(b);
+  for (ChangeEvent& event : v1_events) {
+    event.lsn = nextlsn;
+    out.on_change(std::move(event));
+  }
+  v1_events.clear();
+  out.on_commit(c);
+}
+
+void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1Change& change) {
+  od::object object;
+  check(v.get_object().get(object), "\"change\" elements must be objects");
+  size_t names = 0, values = 0;
+  std::optional<size_t> types, oids;
+  std::string_view kind;
+  for (auto entry : object) {
+    od::field field;
+    check(std::move(entry).get(field), "malformed \"change\" element");
+    const od::raw_json_string key = field.key();
+    od::value& fv = field.value();
+    if (key == "kind") {
+      mark(change.seen, kKind, "kind");
+      kind = read_string(fv, "\"kind\"");
+    } else if (key == "schema") {
+      mark(change.seen, kV1Schema, "schema");
+      event.schema.assign(read_string(fv, "\"schema\""));
+    } else if (key == "table") {
+      mark(change.seen, kV1Table, "table");
+      event.table.assign(read_string(fv, "\"table\""));
+    } else if (key == "columnnames") {
+      mark(change.seen, kColumnNames, "columnnames");
+      names = read_v1_parallel(fv, event.columns, Part::Name, "\"columnnames\"");
+    } else if (key == "columntypes") {
+      mark(change.seen, kColumnTypes, "columntypes");
+      types = read_v1_parallel(fv, event.columns, Part::Type, "\"columntypes\"");
+    } else if (key == "columntypeoids") {
+      mark(change.seen, kColumnTypeOids, "columntypeoids");
+      oids = read_v1_parallel(fv, event.columns, Part::TypeOid, "\"columntypeoids\"");
+    } else if (key == "columnvalues") {
+      mark(change.seen, kColumnValues, "columnvalues");
+      values = read_v1_parallel(fv, event.columns, Part::Value, "\"columnvalues\"");
+    } else if (key == "pk") {
+      mark(change.seen, kV1Pk, "pk");
+      read_v1_pk(fv, event.key_columns);
+    } else if (key == "oldkeys") {
+      mark(change.seen, kOldKeys, "oldkeys");
+      read_v1_keys(fv, event);
+    } else if (key == "transactional") {
+      mark(change.seen, kV1Transactional, "transactional");
+      change.transactional = read_bool(fv, "\"transactional\"");
+    } else if (key == "prefix") {
+      mark(change.seen, kV1Prefix, "prefix");
+      event.message_prefix.assign(read_string(fv, "\"prefix\""));
+    } else if (key == "content") {
+      mark(change.seen, kV1Content, "content");
+      event.message_content.assign(read_string(fv, "\"content\""));
+    }
+  }
+  if (!(change.seen & kKind)) fail("\"change\" element without \"kind\"");
+  for (const V1Shape& shape : kV1Shapes) {
+    if (shape.kind == kind) change.shape = &shape;
+  }
+  if (!change.shape) fail(fmt::format("unknown kind \"{}\"", escaped_prefix(kind)));
+  const KeySet missing = change.shape->required & ~change.seen;
+  if (missing) {
+    fail(fmt::format("kind \"{}\" lacks {}", kind, key_list(missing, kV1KeyNames)));
+  }
+  const KeySet unexpected = change.seen & ~(change.shape->required | change.shape->optional);
+  if (unexpected) {
+    fail(fmt::format("kind \"{}\" must not have {}", kind, key_list(unexpected, kV1KeyNames)));
+  }
+  event.op = change.shape->op;
+  if (event.op == Op::Message) {
+    event.message_transactional = change.transactional;
+    return;
+  }
+  if (change.seen & kColumnNames) {
+    check_v1_counts(event.columns, names, values, types, oids, "column");
+  }
+}
+
+size_t Wal2jsonDecoder::Impl::read_v1_parallel(od::value& v, std::vector<Column>& columns,
+                                               Part part, std::string_view what) {
+  od::array array;
+  check(v.get_array().get(array), fmt::format("{} must be an array", what));
+  size_t i = 0;
+  for (auto element : array) {
+    od::value ev;
+    check(std::move(element).get(ev), fmt::format("malformed {} array", what));
+    if (i == columns.size()) columns.emplace_back();
+    Column& column = columns[i];
+    switch (part) {
+      case Part::Name:
+        column.name.assign(read_string(ev, fmt::format("{} element", what)));
+        break;
+      case Part::Type:
+        column.type_name.assign(read_string(ev, fmt::format("{} element", what)));
+        break;
+      case Part::TypeOid:
+        column.type_oid = read_uint32(ev, fmt::format("{} element", what));
+        break;
+      case Part::Value:
+        column.value = read_value(ev, fmt::format("{} element {}", what, i));
+        break;
+    }
+    ++i;
+  }
+  return i;
+}
+
+// The parallel arrays of one row must agree in length; then bytea values get their "\x" back.
+void Wal2jsonDecoder::Impl::check_v1_counts(std::vector<Column>& columns, size_t names,
+                                            size_t values, std::optional<size_t> types,
+                                            std::optional<size_t> oids, std::string_view what) {
+  if (values != names || (types && *types != names) || (oids && *oids != names) ||
+      columns.size() != names) {
+    fail(fmt::format("{} arrays disagree in length: {} names, {} values, {} types, {} type oids",
+                     what, names, values, types ? fmt::to_string(*types) : "no",
+                     oids ? fmt::to_string(*oids) : "no"));
+  }
+  for (Column& column : columns) finish_bytea(column);
+}
+
+void Wal2jsonDecoder::Impl::read_v1_keys(od::value& v, ChangeEvent& event) {
+  od::object object;
+  check(v.get_object().get(object), "\"oldkeys\" must be an object");
+  std::vector<Column>& old = event.old.emplace();
+  old.reserve(columns_hint);
+  KeySet seen = 0;
+  size_t names = 0, values = 0;
+  std::optional<size_t> types, oids;
+  for (auto entry : object) {
+    od::field field;
+    check(std::move(entry).get(field), "malformed \"oldkeys\"");
+    const od::raw_json_string key = field.key();
+    od::value& fv = field.value();
+    if (key == "keynames") {
+      mark(seen, 1, "keynames");
+      names = read_v1_parallel(fv, old, Part::Name, "\"keynames\"");
+    } else if (key == "keytypes") {
+      mark(seen, 2, "keytypes");
+      types = read_v1_parallel(fv, old, Part::Type, "\"keytypes\"");
+    } else if (key == "keytypeoids") {
+      mark(seen, 4, "keytypeoids");
+      oids = read_v1_parallel(fv, old, Part::TypeOid, "\"keytypeoids\"");
+    } else if (key == "keyvalues") {
+      mark(seen, 8, "keyvalues");
+      values = read_v1_parallel(fv, old, Part::Value, "\"keyvalues\"");
+    }
+  }
+  if (!(seen & 1)) fail("\"oldkeys\" lacks \"keynames\"");
+  if (!(seen & 8)) fail("\"oldkeys\" lacks \"keyvalues\"");
+  check_v1_counts(old, names, values, types, oids, "\"oldkeys\"");
+}
+
+void Wal2jsonDecoder::Impl::read_v1_pk(od::value& v, std::vector<std::string>& out) {
+  od::object object;
+  check(v.get_object().get(object), "\"pk\" must be an object");
+  bool has_names = false;
+  for (auto entry : object) {
+    od::field field;
+    check(std::move(entry).get(field), "malformed \"pk\"");
+    if (field.key() == "pknames") {
+      if (has_names) fail("duplicate key \"pknames\"");
+      has_names = true;
+      od::array array;
+      check(field.value().get_array().get(array), "\"pknames\" must be an array");
+      for (auto element : array) {
+        od::value ev;
+        check(std::move(element).get(ev), "malformed \"pknames\" array");
+        out.emplace_back(read_string(ev, "\"pknames\" element"));
+      }
+    }
+    // "pktypes" / "pktypeoids" repeat what the columns say.
+  }
+  if (!has_names) fail("\"pk\" lacks \"pknames\"");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+std::vector<std::pair<std::string, std::string>> Wal2jsonDecoder::plugin_options(
+    int format_version, const std::string& add_tables) {
+  if (format_version != 1 && format_version != 2) {
+    throw CdcError(ErrorKind::Config,
+                   fmt::format("wal2json format-version must be 1 or 2, not {}", format_version));
+  }
+  std::vector<std::pair<std::string, std::string>> options = {
+      {"format-version", std::to_string(format_version)},
+      {"include-xids", "1"},
+      {"include-timestamp", "1"},
+      {"include-lsn", "1"},
+      {"include-types", "1"},
+      {"include-type-oids", "1"},
+      {"include-pk", "1"},
+  };
+  // Format 2 writes B and C only with include-transaction (its default is on; say it anyway,
+  // the decoder depends on it).
+  if (format_version == 2) options.emplace_back("include-transaction", "1");
+  if (!add_tables.empty()) options.emplace_back("add-tables", add_tables);
+  return options;
+}
+
+namespace {
+
+// One part (schema or table) of an add-tables entry; false when wal2json cannot express it.
+bool append_add_tables_part(std::string& out, std::string_view glob) {
+  if (glob.empty()) return false;
+  if (glob == "*") {
+    out += '*';
+    return true;
+  }
+  for (char c : glob) {
+    if (c == '*' || c == '?') return false;  // a partial wildcard: wal2json only has whole-part *
+    const auto u = static_cast<unsigned char>(c);
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+                       c == '_' || u >= 0x80;
+    if (!plain) out += '\\';
+    out += c;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Wal2jsonDecoder::add_tables_value(
+    const std::vector<std::pair<std::string, std::string>>& schema_table_globs) {
+  std::string out;
+  for (const auto& [schema, table] : schema_table_globs) {
+    if (!out.empty()) out += ',';
+    if (!append_add_tables_part(out, schema)) return "";
+    out += '.';
+    if (!append_add_tables_part(out, table)) return "";
+  }
+  return out;
+}
+
+}  // namespace sabot::decode
