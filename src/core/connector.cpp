@@ -30,7 +30,7 @@ struct PostgresCdcConnector::Impl {
   void open_slot_and_publication();
   bool pump_one();  // handles one stream message; false when nothing was available
   void wait_for_data();
-  void send_status(bool force);
+  void send_status(bool force, bool reply_now = false);
   bool xlog_is_past_end(Lsn wal_start) const;
   void on_xlogdata(const pg::StreamMessage& msg);
   void on_keepalive(const pg::StreamMessage& msg);
@@ -46,6 +46,7 @@ struct PostgresCdcConnector::Impl {
   std::atomic<bool> stop_requested{false};
   bool opened = false;
   bool end_reached = false;
+  bool awaiting_ping_reply = false;
   Lsn last_sent_flush;
   Clock::time_point last_status_time{};
 };
@@ -123,11 +124,17 @@ void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
                                pg::plugin_name(config.plugin), msg.wal_start.to_string(), e.what(),
                                acks.watermark().to_string()));
   }
+  // A commit at or past the end position: everything up to it has been decoded.
+  if (config.end_lsn && !assembler.in_transaction() && msg.wal_start >= *config.end_lsn) {
+    end_reached = true;
+  }
+  awaiting_ping_reply = false;
 }
 
 void PostgresCdcConnector::Impl::on_keepalive(const pg::StreamMessage& msg) {
   stats.received_lsn = std::max(stats.received_lsn, msg.wal_end);
   acks.advance_if_idle(msg.wal_end);
+  awaiting_ping_reply = false;
   if (config.end_lsn && msg.wal_end >= *config.end_lsn && !assembler.in_transaction() &&
       !assembler.has_ready()) {
     end_reached = true;
@@ -154,11 +161,11 @@ bool PostgresCdcConnector::Impl::pump_one() {
   return false;
 }
 
-void PostgresCdcConnector::Impl::send_status(bool force) {
+void PostgresCdcConnector::Impl::send_status(bool force, bool reply_now) {
   const Clock::time_point now = Clock::now();
   const Lsn flush = acks.watermark();
   if (!force && now - last_status_time < config.status_interval) return;
-  stream->send_status(std::max(stats.received_lsn, flush), flush, flush);
+  stream->send_status(std::max(stats.received_lsn, flush), flush, flush, reply_now);
   last_status_time = now;
   last_sent_flush = flush;
   stats.flushed_lsn = flush;
@@ -167,6 +174,12 @@ void PostgresCdcConnector::Impl::send_status(bool force) {
 void PostgresCdcConnector::Impl::wait_for_data() {
   // A caught-up stream confirms new acknowledgements at once; a busy one every status_interval.
   if (acks.watermark() > last_sent_flush) send_status(/*force=*/true);
+  // Waiting for an end position with nothing in flight: ask the server where it is (it answers
+  // with a keepalive carrying its WAL end) instead of waiting for new WAL to prompt one.
+  if (config.end_lsn && !assembler.in_transaction() && !awaiting_ping_reply) {
+    send_status(/*force=*/true, /*reply_now=*/true);
+    awaiting_ping_reply = true;
+  }
   const Clock::time_point now = Clock::now();
   auto timeout = config.status_interval - (now - last_status_time);
   if (auto since = assembler.pending_since()) {

@@ -266,8 +266,13 @@ struct Wal2jsonDecoder::Impl {
   od::document parse();
 
   [[noreturn]] void fail(std::string_view what) const;
-  void check(simdjson::error_code ec, std::string_view what) const {
-    if (ec) fail(fmt::format("{} ({})", what, simdjson::error_message(ec)));
+  // The message is only formatted when there is an error: check() runs for every value.
+  template <typename... Args>
+  void check(simdjson::error_code ec, fmt::format_string<Args...> format, Args&&... args) const {
+    if (ec) [[unlikely]] {
+      fail(fmt::format("{} ({})", fmt::format(format, std::forward<Args>(args)...),
+                       simdjson::error_message(ec)));
+    }
   }
   void mark(KeySet& seen, KeySet key, std::string_view name) const {
     if (seen & key) fail(fmt::format("duplicate key \"{}\"", name));
@@ -282,7 +287,8 @@ struct Wal2jsonDecoder::Impl {
   bool read_nullable_string(od::value& v, std::string_view what, std::string_view& out);
   Lsn read_lsn(od::value& v, std::string_view what);
   Timestamp to_timestamp(std::string_view text, std::string_view what) const;
-  Value read_value(od::value& v, std::string_view what);
+  // `index`: the element of the array `what` the value is in (for error messages only).
+  Value read_value(od::value& v, std::string_view what, size_t index);
   void finish_bytea(Column& column) const;
 
   // Format 2.
@@ -387,19 +393,19 @@ od::document Wal2jsonDecoder::Impl::parse() {
 
 std::string_view Wal2jsonDecoder::Impl::read_string(od::value& v, std::string_view what) {
   std::string_view s;
-  check(v.get_string().get(s), fmt::format("{} must be a string", what));
+  check(v.get_string().get(s), "{} must be a string", what);
   return s;
 }
 
 bool Wal2jsonDecoder::Impl::read_bool(od::value& v, std::string_view what) {
   bool b = false;
-  check(v.get_bool().get(b), fmt::format("{} must be true or false", what));
+  check(v.get_bool().get(b), "{} must be true or false", what);
   return b;
 }
 
 uint32_t Wal2jsonDecoder::Impl::read_uint32(od::value& v, std::string_view what) {
   uint64_t n = 0;
-  check(v.get_uint64().get(n), fmt::format("{} must be an unsigned integer", what));
+  check(v.get_uint64().get(n), "{} must be an unsigned integer", what);
   if (n > UINT32_MAX) fail(fmt::format("{} {} does not fit in 32 bits", what, n));
   return static_cast<uint32_t>(n);
 }
@@ -408,7 +414,7 @@ uint32_t Wal2jsonDecoder::Impl::read_uint32(od::value& v, std::string_view what)
 bool Wal2jsonDecoder::Impl::read_nullable_uint32(od::value& v, std::string_view what,
                                                  uint32_t& out) {
   bool is_null = false;
-  check(v.is_null().get(is_null), fmt::format("{} must be a number or null", what));
+  check(v.is_null().get(is_null), "{} must be a number or null", what);
   if (is_null) return false;
   out = read_uint32(v, what);
   return true;
@@ -417,7 +423,7 @@ bool Wal2jsonDecoder::Impl::read_nullable_uint32(od::value& v, std::string_view 
 bool Wal2jsonDecoder::Impl::read_nullable_string(od::value& v, std::string_view what,
                                                  std::string_view& out) {
   bool is_null = false;
-  check(v.is_null().get(is_null), fmt::format("{} must be a string or null", what));
+  check(v.is_null().get(is_null), "{} must be a string or null", what);
   if (is_null) return false;
   out = read_string(v, what);
   return true;
@@ -438,36 +444,43 @@ Timestamp Wal2jsonDecoder::Impl::to_timestamp(std::string_view text, std::string
   return *ts;
 }
 
-Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what) {
+Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, size_t index) {
   od::json_type type;
-  check(v.type().get(type), fmt::format("{} is not a JSON value", what));
+  check(v.type().get(type), "{} element {} is not a JSON value", what, index);
   switch (type) {
-    case od::json_type::string:
-      return Value::text(std::string(read_string(v, what)));
+    case od::json_type::string: {
+      std::string_view s;
+      check(v.get_string().get(s), "{} element {} is not a valid string", what, index);
+      return Value::text(std::string(s));
+    }
     case od::json_type::number: {
       // The token as wal2json wrote it: PostgreSQL's own output of int2/4/8, oid, float4/8 and
       // numeric. Never converted, so numeric keeps every digit and its scale ("1.50").
       const std::string_view token = trim_json_whitespace(v.raw_json_token());
       if (!is_json_number(token)) {
-        fail(fmt::format("{} \"{}\" is not a JSON number", what, escaped_prefix(token)));
+        fail(fmt::format("{} element {} \"{}\" is not a JSON number", what, index,
+                         escaped_prefix(token)));
       }
       return Value::text(std::string(token));
     }
-    case od::json_type::boolean:
-      return Value::text(read_bool(v, what) ? "t" : "f");
+    case od::json_type::boolean: {
+      bool b = false;
+      check(v.get_bool().get(b), "{} element {} is not true or false", what, index);
+      return Value::text(b ? "t" : "f");
+    }
     case od::json_type::null: {
       // Also how wal2json writes float/numeric NaN and +-Infinity (JSON has no such numbers):
       // those cannot be told apart from SQL NULL. A wal2json limitation.
       bool is_null = false;
-      check(v.is_null().get(is_null), fmt::format("{} is not null", what));
-      if (!is_null) fail(fmt::format("{} is not null", what));
+      check(v.is_null().get(is_null), "{} element {} is not null", what, index);
+      if (!is_null) fail(fmt::format("{} element {} is not null", what, index));
       return Value::null();
     }
     case od::json_type::array:
     case od::json_type::object:
       break;
   }
-  fail(fmt::format("{} is a JSON object or array, not a column value", what));
+  fail(fmt::format("{} element {} is a JSON object or array, not a column value", what, index));
 }
 
 // wal2json writes bytea (type OID 17 exactly; domains over bytea keep their full text) without
@@ -493,7 +506,6 @@ void Wal2jsonDecoder::Impl::decode_v2(od::document& doc, DecodeHandler& out) {
   od::object object;
   check(doc.get_object().get(object), "expected one complete JSON object");
   V2Doc fields;
-  fields.columns.reserve(columns_hint);
   for (auto entry : object) {
     od::field field;
     check(std::move(entry).get(field), "malformed JSON object");
@@ -532,6 +544,7 @@ void Wal2jsonDecoder::Impl::read_v2_field(od::field& field, V2Doc& doc) {
     doc.table = read_string(v, "\"table\"");
   } else if (key == "columns") {
     mark(doc.seen, kColumns, "columns");
+    doc.columns.reserve(columns_hint);
     read_v2_columns(v, doc.columns, "\"columns\"");
   } else if (key == "identity") {
     mark(doc.seen, kIdentity, "identity");
@@ -556,16 +569,15 @@ void Wal2jsonDecoder::Impl::read_v2_field(od::field& field, V2Doc& doc) {
 void Wal2jsonDecoder::Impl::read_v2_columns(od::value& v, std::vector<Column>& out,
                                             std::string_view what) {
   od::array array;
-  check(v.get_array().get(array), fmt::format("{} must be an array", what));
+  check(v.get_array().get(array), "{} must be an array", what);
   for (auto element : array) {
     od::object object;
-    check(element.get_object().get(object),
-          fmt::format("{} element {} must be an object", what, out.size()));
+    check(element.get_object().get(object), "{} element {} must be an object", what, out.size());
     Column& column = out.emplace_back();
     KeySet seen = 0;
     for (auto entry : object) {
       od::field field;
-      check(std::move(entry).get(field), fmt::format("malformed {} element", what));
+      check(std::move(entry).get(field), "malformed {} element", what);
       const od::raw_json_string key = field.key();
       od::value& fv = field.value();
       if (key == "name") {
@@ -579,7 +591,7 @@ void Wal2jsonDecoder::Impl::read_v2_columns(od::value& v, std::vector<Column>& o
         column.type_oid = read_uint32(fv, "column \"typeoid\"");
       } else if (key == "value") {
         mark(seen, 8, "value");
-        column.value = read_value(fv, fmt::format("value of {} element {}", what, out.size() - 1));
+        column.value = read_value(fv, what, out.size() - 1);
       }
     }
     if (!(seen & 1)) fail(fmt::format("{} element {} has no \"name\"", what, out.size() - 1));
@@ -894,25 +906,25 @@ void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1C
 size_t Wal2jsonDecoder::Impl::read_v1_parallel(od::value& v, std::vector<Column>& columns,
                                                Part part, std::string_view what) {
   od::array array;
-  check(v.get_array().get(array), fmt::format("{} must be an array", what));
+  check(v.get_array().get(array), "{} must be an array", what);
   size_t i = 0;
   for (auto element : array) {
     od::value ev;
-    check(std::move(element).get(ev), fmt::format("malformed {} array", what));
+    check(std::move(element).get(ev), "malformed {} array", what);
     if (i == columns.size()) columns.emplace_back();
     Column& column = columns[i];
     switch (part) {
       case Part::Name:
-        column.name.assign(read_string(ev, fmt::format("{} element", what)));
+        column.name.assign(read_string(ev, what));
         break;
       case Part::Type:
-        column.type_name.assign(read_string(ev, fmt::format("{} element", what)));
+        column.type_name.assign(read_string(ev, what));
         break;
       case Part::TypeOid:
-        column.type_oid = read_uint32(ev, fmt::format("{} element", what));
+        column.type_oid = read_uint32(ev, what);
         break;
       case Part::Value:
-        column.value = read_value(ev, fmt::format("{} element {}", what, i));
+        column.value = read_value(ev, what, i);
         break;
     }
     ++i;
