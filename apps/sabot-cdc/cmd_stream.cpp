@@ -4,16 +4,20 @@
 
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "output/jsonl_writer.hpp"
 #include "pg/admin.hpp"
 #include "progress.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
+#include "sabot/sink.hpp"
+#include "sinks/file/jsonl_file_sink.hpp"
+#include "sinks/stdout/stdout_sink.hpp"
+#include "status_file.hpp"
 
 namespace sabot::cli {
 
@@ -34,6 +38,12 @@ struct StreamFlags {
   int max_batch_latency_ms = 100;
   bool quiet = false;
   std::vector<std::string> plugin_options;
+  std::string output_file;
+  int heartbeat_ms = 0;
+  bool no_reconnect = false;
+  int reconnect_max_ms = 10000;
+  int reconnect_attempts = 0;
+  std::string status_file;
 };
 
 PostgresCdcConnector* g_connector = nullptr;
@@ -74,22 +84,43 @@ PostgresCdcConfig make_config(const StreamFlags& flags) {
     config.plugin_options.emplace_back(option.substr(0, eq), option.substr(eq + 1));
   }
   config.batch_size = flags.batch_size;
+  config.heartbeat_interval = std::chrono::milliseconds(flags.heartbeat_ms);
+  config.reconnect.enabled = !flags.no_reconnect;
+  config.reconnect.max_delay = std::chrono::milliseconds(flags.reconnect_max_ms);
+  config.reconnect.max_attempts = flags.reconnect_attempts;
   config.status_interval = std::chrono::milliseconds(flags.status_interval_ms);
   config.max_batch_latency = std::chrono::milliseconds(flags.max_batch_latency_ms);
   return config;
 }
 
-void write_all(const std::string& out) {
-  if (out.empty()) return;
-  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
-    throw CdcError(ErrorKind::Consumer,
-                   "cannot write to stdout (closed pipe or full disk); nothing unwritten was "
-                   "acknowledged");
+// Wraps the chosen sink: after each durable write, updates the progress line and status file.
+class ObservedSink : public Sink {
+ public:
+  ObservedSink(Sink& inner, PostgresCdcConnector& connector, Progress& progress,
+               StatusFile& status)
+      : inner_(inner), connector_(connector), progress_(progress), status_(status) {}
+  std::optional<EventPosition> checkpoint() override { return inner_.checkpoint(); }
+  void write(const ChangeBatch& batch) override {
+    inner_.write(batch);
+    progress_.update(connector_.stats());
+    status_.update(connector_.stats());
   }
+
+ private:
+  Sink& inner_;
+  PostgresCdcConnector& connector_;
+  Progress& progress_;
+  StatusFile& status_;
+};
+
+std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
+  if (!flags.output_file.empty()) return std::make_unique<sinks::JsonlFileSink>(flags.output_file);
+  return std::make_unique<sinks::StdoutSink>();
 }
 
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConnector connector(make_config(flags));
+  std::unique_ptr<Sink> sink = make_sink(flags);
   g_connector = &connector;
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
@@ -99,17 +130,13 @@ int run_stream(const StreamFlags& flags) {
   std::signal(SIGPIPE, SIG_IGN);
 
   Progress progress(!flags.quiet && isatty(STDERR_FILENO));
-  std::string out;
-  out.reserve(1 << 20);
+  StatusFile status(flags.status_file.empty() ? default_status_file(flags.slot) : flags.status_file,
+                    flags.slot);
+  ObservedSink observed(*sink, connector, progress, status);
   connector.open();
-  while (auto batch = connector.next_batch()) {
-    out.clear();
-    for (const ChangeEvent& event : batch->events) output::append_event_jsonl(out, event);
-    write_all(out);
-    connector.acknowledge(*batch);
-    progress.update(connector.stats());
-  }
+  run_sink(connector, observed);
   connector.close();
+  status.update(connector.stats());
   progress.finish(connector.stats());
   g_connector = nullptr;
   return 0;
@@ -151,6 +178,27 @@ void register_stream(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--plugin-option", flags->plugin_options,
                   "extra output-plugin option NAME=VALUE sent with START_REPLICATION (repeatable)");
+  cmd->add_option("--output,-o", flags->output_file,
+                  "append to FILE (fsynced before acknowledging; on restart, events the file "
+                  "already holds are skipped: exactly once) instead of stdout");
+  cmd->add_option("--heartbeat-ms", flags->heartbeat_ms,
+                  "write a heartbeat message every N ms so an idle database's slot advances "
+                  "(0 = off)")
+      ->check(CLI::Range(0, 86400000))
+      ->capture_default_str();
+  cmd->add_flag("--no-reconnect", flags->no_reconnect,
+                "exit on a lost connection instead of reconnecting");
+  cmd->add_option("--reconnect-max-ms", flags->reconnect_max_ms,
+                  "longest wait between reconnect attempts (exponential backoff with jitter)")
+      ->check(CLI::Range(10, 3600000))
+      ->capture_default_str();
+  cmd->add_option("--reconnect-attempts", flags->reconnect_attempts,
+                  "give up after N failed reconnect attempts in a row (0 = never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--status-file", flags->status_file,
+                  "where the live position is written for 'sabot-cdc status' (default: "
+                  "$TMPDIR/sabot-cdc-SLOT.status)");
   cmd->add_flag("--quiet,-q", flags->quiet, "no progress line on stderr");
   cmd->callback([flags, &exit_code] {
     try {

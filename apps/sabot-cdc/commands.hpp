@@ -21,6 +21,7 @@ struct ConnectionFlags {
 void register_stream(CLI::App& app, int& exit_code);
 void register_init(CLI::App& app, int& exit_code);
 void register_slots(CLI::App& app, int& exit_code);
+void register_status(CLI::App& app, int& exit_code);
 
 // Splits "a,b , c" into patterns (commas inside double quotes are kept).
 std::vector<std::string> split_patterns(const std::string& text);

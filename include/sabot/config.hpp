@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,17 @@
 namespace sabot {
 
 enum class Plugin { Pgoutput, Wal2json };
+
+// What the connector does when the connection breaks or the server restarts: reconnect after
+// initial_delay, doubling up to max_delay, each wait randomised by ±25 % (jitter), and resume from
+// the last acknowledged position. Permanent errors (authentication, slot dropped, wal_level) are
+// never retried.
+struct ReconnectPolicy {
+  bool enabled = true;
+  std::chrono::milliseconds initial_delay{100};
+  std::chrono::milliseconds max_delay{10000};
+  int max_attempts = 0;  // consecutive failed attempts before giving up; 0 = never give up
+};
 
 struct PostgresCdcConfig {
   std::string dsn;
@@ -59,6 +72,23 @@ struct PostgresCdcConfig {
   // How often a standby status update is sent when nothing else prompts one.
   std::chrono::milliseconds status_interval{10000};
   std::chrono::seconds connect_timeout{10};
+
+  ReconnectPolicy reconnect;
+  // Every interval, a non-transactional logical message (prefix "sabot_heartbeat", never handed
+  // to the consumer) is written through a second, regular connection, so even a database with no
+  // writes at all gives the slot a position to confirm. 0 = off.
+  std::chrono::milliseconds heartbeat_interval{0};
+
+  // pgoutput streamed (in-progress) transactions are held in memory up to memory_limit_bytes,
+  // then spill to files in spill_directory (default: $TMPDIR/sabot-cdc-spill/<system id>-<slot>).
+  size_t memory_limit_bytes = 64 * 1024 * 1024;
+  std::string spill_directory;
+
+  // Diagnostics (reconnects, heartbeat failures). Default: a line on stderr.
+  std::function<void(std::string_view message)> log;
 };
+
+// Prefix of the heartbeat messages; such messages are consumed by the connector itself.
+inline constexpr std::string_view kHeartbeatPrefix = "sabot_heartbeat";
 
 }  // namespace sabot

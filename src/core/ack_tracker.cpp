@@ -38,6 +38,12 @@ void AckTracker::abandon_open_transactions() {
   pop_completed_prefix();
 }
 
+void AckTracker::reset_pending() {
+  entries_.clear();
+  batch_owner_.clear();
+  front_ticket_ = next_ticket_;
+}
+
 bool AckTracker::acknowledge(uint64_t batch_id) {
   auto it = batch_owner_.find(batch_id);
   if (it == batch_owner_.end()) return false;

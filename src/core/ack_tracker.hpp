@@ -29,6 +29,9 @@ class AckTracker {
   void commit_transaction(Ticket ticket, Lsn end_lsn);
   // Drops an open transaction that will never commit here (stream ended mid-transaction).
   void abandon_open_transactions();
+  // Forgets every pending transaction and batch (the stream reconnected: the server sends all of
+  // them again). The watermark stays.
+  void reset_pending();
   // Idempotent; an unknown or already acknowledged id is ignored (returns false).
   bool acknowledge(uint64_t batch_id);
 

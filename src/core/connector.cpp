@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -17,23 +22,48 @@ namespace sabot {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+void log_to_stderr(std::string_view message) {
+  std::fprintf(stderr, "sabot-cdc: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
+std::string default_spill_dir(const std::string& system_id, const std::string& slot) {
+  const char* tmp = std::getenv("TMPDIR");
+  return fmt::format("{}/sabot-cdc-spill/{}-{}", tmp && *tmp ? tmp : "/tmp", system_id, slot);
+}
+
+}  // namespace
+
 struct PostgresCdcConnector::Impl {
   explicit Impl(PostgresCdcConfig cfg)
       : config(std::move(cfg)),
         filter(config.tables),
-        assembler(core::BatchLimits{config.batch_size, config.max_batch_bytes}, filter, acks) {}
+        assembler(core::BatchLimits{config.batch_size, config.max_batch_bytes}, filter, acks) {
+    if (!config.log) config.log = log_to_stderr;
+  }
 
   void open();
   std::optional<ChangeBatch> next_batch();
   void close();
 
-  void open_slot_and_publication();
+  // Session: one connection and START_REPLICATION.
+  void connect_and_start();
+  void drop_session();
+  void check_slot_and_publication();
+  void reconnect_after(const CdcError& error);
+  bool sleep_unless_stopped(std::chrono::milliseconds delay);
+
+  // Stream loop.
+  std::optional<ChangeBatch> next_batch_or_throw();
   bool pump_one();  // handles one stream message; false when nothing was available
   void wait_for_data();
   void send_status(bool force, bool reply_now = false);
   bool xlog_is_past_end(Lsn wal_start) const;
   void on_xlogdata(const pg::StreamMessage& msg);
   void on_keepalive(const pg::StreamMessage& msg);
+  void heartbeat_if_due();
+  bool stopping() const { return stop_requested.load(std::memory_order_relaxed); }
 
   PostgresCdcConfig config;
   TableFilter filter;
@@ -42,17 +72,22 @@ struct PostgresCdcConnector::Impl {
   std::unique_ptr<pg::PgConnection> conn;
   std::unique_ptr<pg::ReplicationStream> stream;
   std::unique_ptr<decode::Decoder> decoder;
+  std::unique_ptr<pg::PgConnection> heartbeat_conn;
   StreamStats stats;
   std::atomic<bool> stop_requested{false};
   bool opened = false;
   bool end_reached = false;
   bool awaiting_ping_reply = false;
+  bool first_session = true;
   Lsn last_sent_flush;
   Clock::time_point last_status_time{};
+  Clock::time_point last_heartbeat{};
+  std::minstd_rand jitter_rng{std::random_device{}()};
 };
 
-void PostgresCdcConnector::Impl::open_slot_and_publication() {
-  pg::validate_slot_name(config.slot_name);
+// ---- session ------------------------------------------------------------------------------------
+
+void PostgresCdcConnector::Impl::check_slot_and_publication() {
   pg::check_server_settings(*conn);
   if (config.plugin == Plugin::Pgoutput) {
     if (config.create_publication_if_missing) {
@@ -66,11 +101,12 @@ void PostgresCdcConnector::Impl::open_slot_and_publication() {
   }
   auto slot = pg::find_slot(*conn, config.slot_name);
   if (!slot) {
-    if (!config.create_slot_if_missing) {
+    if (!config.create_slot_if_missing || !first_session) {
       throw CdcError(ErrorKind::SlotMissing,
-                     fmt::format("replication slot \"{}\" does not exist. Create it with "
+                     fmt::format("replication slot \"{}\" does not exist{}. Create it with "
                                  "'sabot-cdc init --slot {}' or pass --create-slot",
-                                 config.slot_name, config.slot_name));
+                                 config.slot_name, first_session ? "" : " any more (dropped?)",
+                                 config.slot_name));
     }
     pg::ensure_slot(*conn, config.slot_name, config.plugin, config.temporary_slot);
     return;
@@ -85,22 +121,80 @@ void PostgresCdcConnector::Impl::open_slot_and_publication() {
   }
 }
 
+void PostgresCdcConnector::Impl::connect_and_start() {
+  conn = std::make_unique<pg::PgConnection>(config, pg::ConnectionKind::Replication);
+  check_slot_and_publication();
+  stream = std::make_unique<pg::ReplicationStream>(*conn);
+  const pg::SystemIdentity identity = stream->identify_system();
+  const std::string spill_dir = config.spill_directory.empty()
+                                    ? default_spill_dir(identity.system_id, config.slot_name)
+                                    : config.spill_directory;
+  auto setup = decode::make_plugin_setup(config, filter, conn->server_version(), spill_dir);
+  decoder = std::move(setup.decoder);
+  // Resume after what was acknowledged; the server never goes back before its confirmed position.
+  const Lsn start = std::max(config.start_lsn.value_or(Lsn()), acks.watermark());
+  stream->start(config.slot_name, start, setup.options);
+  last_status_time = Clock::now();
+  awaiting_ping_reply = false;
+  first_session = false;
+}
+
+void PostgresCdcConnector::Impl::drop_session() {
+  stream.reset();
+  conn.reset();
+  decoder.reset();
+  // Whatever was decoded but not acknowledged comes again from the server.
+  assembler.reset();
+  acks.reset_pending();
+}
+
+bool PostgresCdcConnector::Impl::sleep_unless_stopped(std::chrono::milliseconds delay) {
+  const auto until = Clock::now() + delay;
+  while (Clock::now() < until) {
+    if (stopping()) return false;
+    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50),
+                                                          until - Clock::now()));
+  }
+  return !stopping();
+}
+
+void PostgresCdcConnector::Impl::reconnect_after(const CdcError& error) {
+  if (!config.reconnect.enabled || !error.retryable()) throw error;
+  drop_session();
+  auto delay = config.reconnect.initial_delay;
+  for (int attempt = 1;; ++attempt) {
+    std::uniform_real_distribution<double> jitter(0.75, 1.25);
+    const auto wait = std::chrono::milliseconds(
+        static_cast<int64_t>(static_cast<double>(delay.count()) * jitter(jitter_rng)));
+    config.log(fmt::format("{}; reconnecting in {} ms (attempt {}), resuming after {}",
+                           error.what(), wait.count(), attempt, acks.watermark().to_string()));
+    if (!sleep_unless_stopped(wait)) return;
+    try {
+      connect_and_start();
+      config.log(fmt::format("reconnected to slot \"{}\"", config.slot_name));
+      return;
+    } catch (const CdcError& again) {
+      drop_session();
+      const bool out_of_attempts =
+          config.reconnect.max_attempts > 0 && attempt >= config.reconnect.max_attempts;
+      if (!again.retryable() || out_of_attempts) throw;
+      delay = std::min(delay * 2, config.reconnect.max_delay);
+    }
+  }
+}
+
 void PostgresCdcConnector::Impl::open() {
   if (opened) return;
+  pg::validate_slot_name(config.slot_name);
   if (config.batch_size == 0) throw CdcError(ErrorKind::Config, "batch_size must be at least 1");
   if (config.wal2json_format_version != 1 && config.wal2json_format_version != 2) {
     throw CdcError(ErrorKind::Config, "wal2json format version must be 1 or 2");
   }
-  conn = std::make_unique<pg::PgConnection>(config, pg::ConnectionKind::Replication);
-  open_slot_and_publication();
-  auto setup = decode::make_plugin_setup(config, filter, conn->server_version());
-  decoder = std::move(setup.decoder);
-  stream = std::make_unique<pg::ReplicationStream>(*conn);
-  const Lsn start = config.start_lsn.value_or(Lsn());
-  stream->start(config.slot_name, start, setup.options);
-  last_status_time = Clock::now();
+  connect_and_start();
   opened = true;
 }
+
+// ---- stream loop --------------------------------------------------------------------------------
 
 bool PostgresCdcConnector::Impl::xlog_is_past_end(Lsn wal_start) const {
   return config.end_lsn && !assembler.in_transaction() && wal_start > *config.end_lsn;
@@ -171,6 +265,24 @@ void PostgresCdcConnector::Impl::send_status(bool force, bool reply_now) {
   stats.flushed_lsn = flush;
 }
 
+void PostgresCdcConnector::Impl::heartbeat_if_due() {
+  if (config.heartbeat_interval.count() <= 0) return;
+  const auto now = Clock::now();
+  if (now - last_heartbeat < config.heartbeat_interval) return;
+  last_heartbeat = now;
+  try {
+    if (!heartbeat_conn) {
+      heartbeat_conn = std::make_unique<pg::PgConnection>(config, pg::ConnectionKind::Regular);
+    }
+    heartbeat_conn->exec(
+        fmt::format("SELECT pg_logical_emit_message(false, '{}', '')", kHeartbeatPrefix),
+        "writing a heartbeat message");
+  } catch (const CdcError& e) {
+    heartbeat_conn.reset();  // try a fresh connection next time
+    config.log(fmt::format("heartbeat failed (will retry): {}", e.what()));
+  }
+}
+
 void PostgresCdcConnector::Impl::wait_for_data() {
   // A caught-up stream confirms new acknowledgements at once; a busy one every status_interval.
   if (acks.watermark() > last_sent_flush) send_status(/*force=*/true);
@@ -180,18 +292,21 @@ void PostgresCdcConnector::Impl::wait_for_data() {
     send_status(/*force=*/true, /*reply_now=*/true);
     awaiting_ping_reply = true;
   }
+  heartbeat_if_due();
   const Clock::time_point now = Clock::now();
   auto timeout = config.status_interval - (now - last_status_time);
   if (auto since = assembler.pending_since()) {
     timeout = std::min<Clock::duration>(timeout, *since + config.max_batch_latency - now);
+  }
+  if (config.heartbeat_interval.count() > 0) {
+    timeout = std::min<Clock::duration>(timeout, last_heartbeat + config.heartbeat_interval - now);
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
   ms = std::clamp(ms, std::chrono::milliseconds(0), std::chrono::milliseconds(1000));
   stream->wait_readable(ms);
 }
 
-std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
-  open();
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw() {
   while (true) {
     if (assembler.has_ready()) {
       ChangeBatch batch = assembler.take_ready();
@@ -201,7 +316,7 @@ std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
       stats.last_commit_time = batch.commit_time;
       return batch;
     }
-    if (end_reached || stop_requested.load(std::memory_order_relaxed)) return std::nullopt;
+    if (end_reached || stopping()) return std::nullopt;
     if (pump_one()) {
       send_status(/*force=*/false);
       continue;
@@ -212,19 +327,33 @@ std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
   }
 }
 
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
+  open();
+  while (true) {
+    try {
+      if (!stream) return std::nullopt;  // stopped while reconnecting
+      return next_batch_or_throw();
+    } catch (const CdcError& e) {
+      if (stopping()) return std::nullopt;
+      reconnect_after(e);
+    }
+  }
+}
+
 void PostgresCdcConnector::Impl::close() {
   if (!opened) return;
   opened = false;
   if (stream && stream->started()) {
     try {
       send_status(/*force=*/true);
+      stream->finish();
     } catch (const CdcError&) {
       // The connection is already gone; the server keeps the last position it received.
     }
-    stream->finish();
   }
   stream.reset();
   conn.reset();
+  heartbeat_conn.reset();
 }
 
 // ---- public surface -----------------------------------------------------------------------------

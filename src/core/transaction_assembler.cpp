@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sabot/config.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::core {
@@ -82,6 +83,11 @@ void TransactionAssembler::on_commit(const decode::TxCommit& commit) {
 
 void TransactionAssembler::on_message(ChangeEvent&& message) {
   if (open_) protocol_error("a non-transactional message inside a transaction");
+  if (message.message_prefix == kHeartbeatPrefix) {
+    // Our own heartbeat: nothing for the consumer, but a position the slot may confirm.
+    acks_.commit_transaction(acks_.open_transaction(), message.lsn);
+    return;
+  }
   // A non-transactional message is a one-event "transaction" of its own, positioned at its LSN.
   const Lsn position = message.lsn;
   decode::TxBegin begin;
@@ -137,6 +143,11 @@ bool TransactionAssembler::flush_if_older_than(std::chrono::milliseconds max_lat
   tx.pending.push_back(std::move(newest));
   tx.pending_since = now;
   return true;
+}
+
+void TransactionAssembler::reset() {
+  open_.reset();
+  ready_.clear();
 }
 
 void TransactionAssembler::abandon_open_transaction() {

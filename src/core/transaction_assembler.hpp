@@ -27,6 +27,17 @@ struct BatchLimits {
   size_t max_bytes = 8 * 1024 * 1024;
 };
 
+// The transaction being assembled (internal to TransactionAssembler).
+struct OpenTx {
+  decode::TxBegin begin;
+  AckTracker::Ticket ticket = 0;
+  uint32_t next_seq = 0;
+  bool delivered_any = false;
+  std::vector<ChangeEvent> pending;
+  size_t pending_bytes = 0;
+  std::chrono::steady_clock::time_point pending_since;
+};
+
 class TransactionAssembler : public decode::DecodeHandler {
  public:
   using Clock = std::chrono::steady_clock;
@@ -51,17 +62,11 @@ class TransactionAssembler : public decode::DecodeHandler {
   bool in_transaction() const { return open_.has_value(); }
   // Forget a transaction that will not be completed in this session (connection lost).
   void abandon_open_transaction();
+  // Forget everything not yet taken (ready batches and the open transaction): after a reconnect
+  // the server sends it all again. Pair with AckTracker::reset_pending().
+  void reset();
 
  private:
-  struct OpenTx {
-    decode::TxBegin begin;
-    AckTracker::Ticket ticket = 0;
-    uint32_t next_seq = 0;
-    bool delivered_any = false;
-    std::vector<ChangeEvent> pending;
-    size_t pending_bytes = 0;
-    Clock::time_point pending_since;
-  };
 
   void emit(std::vector<ChangeEvent>&& events, bool last, Lsn end_lsn);
   [[noreturn]] void protocol_error(const std::string& what) const;

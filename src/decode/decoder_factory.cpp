@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 #include "decode/wal2json/wal2json_decoder.hpp"
 
@@ -22,13 +20,38 @@ std::string wal2json_add_tables(const TableFilter& filter) {
   return Wal2jsonDecoder::add_tables_value(globs);
 }
 
-// pgoutput protocol versions: 1 (PG 10+), 2 streaming (PG 14+), 3 two-phase (PG 15+).
+// pgoutput protocol versions: 1 (PG 10+), 2 streaming (PG 14+), 3 two-phase (PG 15+). Version 4
+// (PG 16) only adds parallel apply, which a client like this gains nothing from.
 int pgoutput_protocol_for(int server_version) {
   if (server_version >= 150000) return 3;
   if (server_version >= 140000) return 2;
   return 1;
 }
 
+PluginSetup make_wal2json_setup(const PostgresCdcConfig& config, const TableFilter& filter) {
+  PluginSetup setup;
+  setup.decoder = std::make_unique<Wal2jsonDecoder>(config.wal2json_format_version);
+  setup.options = Wal2jsonDecoder::plugin_options(config.wal2json_format_version,
+                                                  wal2json_add_tables(filter));
+  return setup;
+}
+
+PluginSetup make_pgoutput_setup(const PostgresCdcConfig& config, int server_version,
+                                const std::string& spill_dir) {
+  PluginSetup setup;
+  PgoutputDecoder::Options options;
+  options.protocol_version = pgoutput_protocol_for(server_version);
+  options.spill_dir = spill_dir;
+  options.memory_limit_bytes = config.memory_limit_bytes;
+  setup.decoder = std::make_unique<PgoutputDecoder>(options);
+  setup.options = PgoutputDecoder::plugin_options(options.protocol_version,
+                                                  config.publication_name,
+                                                  /*streaming=*/options.protocol_version >= 2,
+                                                  /*messages=*/true);
+  return setup;
+}
+
+// The user's extra options replace ours of the same name, or are appended.
 void apply_user_options(pg::PluginOptions& options, const PostgresCdcConfig& config) {
   for (const auto& [name, value] : config.plugin_options) {
     auto same = std::find_if(options.begin(), options.end(),
@@ -41,44 +64,15 @@ void apply_user_options(pg::PluginOptions& options, const PostgresCdcConfig& con
   }
 }
 
-PluginSetup make_builtin_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
-                                      int server_version);
-
 }  // namespace
 
 PluginSetup make_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
-                              int server_version) {
-  PluginSetup setup = make_builtin_plugin_setup(config, filter, server_version);
+                              int server_version, const std::string& spill_dir) {
+  PluginSetup setup = config.plugin == Plugin::Wal2json
+                          ? make_wal2json_setup(config, filter)
+                          : make_pgoutput_setup(config, server_version, spill_dir);
   apply_user_options(setup.options, config);
   return setup;
 }
-
-namespace {
-
-PluginSetup make_builtin_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
-                              int server_version) {
-  PluginSetup setup;
-  if (config.plugin == Plugin::Wal2json) {
-    setup.decoder = std::make_unique<Wal2jsonDecoder>(config.wal2json_format_version);
-    setup.options = Wal2jsonDecoder::plugin_options(config.wal2json_format_version,
-                                                    wal2json_add_tables(filter));
-    return setup;
-  }
-  const int protocol = pgoutput_protocol_for(server_version);
-  PgoutputDecoder::Options options;
-  options.protocol_version = protocol;
-  setup.decoder = std::make_unique<PgoutputDecoder>(options);
-  std::string publication = "\"";
-  for (char c : config.publication_name) {
-    if (c == '"') publication += '"';
-    publication += c;
-  }
-  publication += '"';
-  setup.options = PgoutputDecoder::plugin_options(protocol, publication,
-                                                  /*streaming=*/protocol >= 2, /*messages=*/true);
-  return setup;
-}
-
-}  // namespace
 
 }  // namespace sabot::decode

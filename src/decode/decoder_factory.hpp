@@ -16,7 +16,8 @@ struct PluginSetup {
 };
 
 // `server_version` is PQserverVersion (e.g. 150004); pgoutput's protocol version follows it.
+// `spill_dir`: where pgoutput spills held transactions (created if missing; stale files removed).
 PluginSetup make_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
-                              int server_version);
+                              int server_version, const std::string& spill_dir);
 
 }  // namespace sabot::decode

@@ -113,8 +113,8 @@ std::optional<Timestamp> parse_pg_timestamptz(std::string_view text) {
                             std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok()) return std::nullopt;
 
-  const auto local = sys_days{date} + hours{hour} + minutes{minute} + seconds{second} +
-                     microseconds{micros};
+  const auto local =
+      sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + microseconds{micros};
   const auto offset = hours{offset_hours} + minutes{offset_minutes} + seconds{offset_seconds};
   // Local time = UTC + offset, so UTC = local - offset.
   return time_point_cast<microseconds>(sign > 0 ? local - offset : local + offset);

@@ -9,12 +9,12 @@
 // Header-only; no state beyond its vectors. clear() empties it for reuse.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "decode/decode_handler.hpp"
 #include "sabot/change_event.hpp"
@@ -62,16 +62,25 @@ class RecordingHandler : public decode::DecodeHandler {
   }
 
   // The calls as letters separated by spaces: B (begin), C (commit), N (non-transactional
-  // message), and for changes I U D T M (insert, update, delete, truncate, message), e.g. "B I U C".
+  // message), and for changes I U D T M (insert, update, delete, truncate, message), e.g. "B I U
+  // C".
   std::string sequence() const {
     std::string out;
     for (const Entry& e : calls) {
       if (!out.empty()) out += ' ';
       switch (e.call) {
-        case Call::Begin: out += 'B'; break;
-        case Call::Commit: out += 'C'; break;
-        case Call::Message: out += 'N'; break;
-        case Call::Change: out += op_letter(changes[e.index].op); break;
+        case Call::Begin:
+          out += 'B';
+          break;
+        case Call::Commit:
+          out += 'C';
+          break;
+        case Call::Message:
+          out += 'N';
+          break;
+        case Call::Change:
+          out += op_letter(changes[e.index].op);
+          break;
       }
     }
     return out;
@@ -83,10 +92,18 @@ class RecordingHandler : public decode::DecodeHandler {
     std::string out;
     for (const Entry& e : calls) {
       switch (e.call) {
-        case Call::Begin: out += describe_begin(begins[e.index]); break;
-        case Call::Commit: out += describe_commit(commits[e.index]); break;
-        case Call::Change: out += describe_event("change", changes[e.index]); break;
-        case Call::Message: out += describe_event("message", messages[e.index]); break;
+        case Call::Begin:
+          out += describe_begin(begins[e.index]);
+          break;
+        case Call::Commit:
+          out += describe_commit(commits[e.index]);
+          break;
+        case Call::Change:
+          out += describe_event("change", changes[e.index]);
+          break;
+        case Call::Message:
+          out += describe_event("message", messages[e.index]);
+          break;
       }
     }
     return out;
@@ -94,12 +111,18 @@ class RecordingHandler : public decode::DecodeHandler {
 
   static char op_letter(Op op) {
     switch (op) {
-      case Op::Insert: return 'I';
-      case Op::Update: return 'U';
-      case Op::Delete: return 'D';
-      case Op::Truncate: return 'T';
-      case Op::Message: return 'M';
-      case Op::SchemaChange: return 'S';
+      case Op::Insert:
+        return 'I';
+      case Op::Update:
+        return 'U';
+      case Op::Delete:
+        return 'D';
+      case Op::Truncate:
+        return 'T';
+      case Op::Message:
+        return 'M';
+      case Op::SchemaChange:
+        return 'S';
     }
     return '?';
   }
@@ -110,11 +133,21 @@ class RecordingHandler : public decode::DecodeHandler {
     std::string out = "\"";
     for (char c : s) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
             out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
@@ -128,7 +161,9 @@ class RecordingHandler : public decode::DecodeHandler {
   }
 
   // NULL, or the quoted text form.
-  static std::string describe_value(const Value& v) { return v.is_null() ? "NULL" : quote(v.text()); }
+  static std::string describe_value(const Value& v) {
+    return v.is_null() ? "NULL" : quote(v.text());
+  }
 
   static std::string describe_time(Timestamp t) {
     return t == Timestamp{} ? std::string("-") : format_iso8601(t);

@@ -33,8 +33,8 @@ std::string protocol_error(F&& read) {
 }
 
 TEST(ByteReaderTest, ReadsBigEndianIntegers) {
-  const std::string buf = bytes({0x7f, 0x01, 0x02, 0x01, 0x02, 0x03, 0x04, 0x01, 0x02, 0x03, 0x04,
-                                 0x05, 0x06, 0x07, 0x08});
+  const std::string buf = bytes(
+      {0x7f, 0x01, 0x02, 0x01, 0x02, 0x03, 0x04, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08});
   ByteReader in(buf);
   EXPECT_EQ(in.read_u8("a"), 0x7f);
   EXPECT_EQ(in.read_u16("b"), 0x0102);
@@ -95,8 +95,9 @@ TEST(ByteReaderTest, UnderflowNamesTheFieldAndNeverReturnsADefault) {
 TEST(ByteReaderTest, ReadBytesUnderflowIncludingHugeCounts) {
   const std::string buf = bytes({1, 2});
   ByteReader in(buf);
-  EXPECT_NE(protocol_error([&] { in.read_bytes(3, "tuple column value"); }).find("tuple column value"),
-            std::string::npos);
+  EXPECT_NE(
+      protocol_error([&] { in.read_bytes(3, "tuple column value"); }).find("tuple column value"),
+      std::string::npos);
   protocol_error([&] { in.read_bytes(SIZE_MAX, "huge"); });
   EXPECT_EQ(in.remaining(), 2u);
 }

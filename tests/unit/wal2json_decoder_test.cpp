@@ -1,6 +1,8 @@
 // Unit tests of the wal2json decoder (formats 1 and 2), its plugin options and add-tables escaping,
 // and of parse_pg_timestamptz. The JSON below follows what wal2json 2.5 wrote on PostgreSQL 15
 // for the same statements (see tests/golden/wal2json for whole captured sessions).
+#include "decode/wal2json/wal2json_decoder.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,7 +11,6 @@
 #include <string_view>
 
 #include "decode/pg_text.hpp"
-#include "decode/wal2json/wal2json_decoder.hpp"
 #include "recording_handler.hpp"
 #include "sabot/error.hpp"
 
@@ -25,8 +26,8 @@ using sabot::decode::Wal2jsonDecoder;
 using sabot::testing::RecordingHandler;
 using namespace std::chrono;
 
-constexpr Lsn kAt{0x1543378};             // wal_start of the happy-path payloads
-constexpr Lsn kBadAt{0x16B374D848};       // wal_start of the payloads that must fail
+constexpr Lsn kAt{0x1543378};        // wal_start of the happy-path payloads
+constexpr Lsn kBadAt{0x16B374D848};  // wal_start of the payloads that must fail
 constexpr std::string_view kBadAtText = "16/B374D848";
 
 std::string iso(std::optional<Timestamp> ts) {
@@ -66,13 +67,17 @@ constexpr std::string_view kB731 =
 constexpr std::string_view kC731 =
     R"({"action":"C","xid":731,"timestamp":"2026-11-26 07:05:08.333293+05:30","lsn":"0/1543348","nextlsn":"0/1543378"})";
 
-std::string insert_v2(std::string_view columns, std::string_view extra = R"(,"pk":[{"name":"id","type":"integer","typeoid":23}])") {
-  return std::string(R"({"action":"I","xid":731,"timestamp":"2026-11-26 07:05:08.333293+05:30","lsn":"0/1542F00","schema":"public","table":"t","columns":[)") +
+std::string insert_v2(
+    std::string_view columns,
+    std::string_view extra = R"(,"pk":[{"name":"id","type":"integer","typeoid":23}])") {
+  return std::string(
+             R"({"action":"I","xid":731,"timestamp":"2026-11-26 07:05:08.333293+05:30","lsn":"0/1542F00","schema":"public","table":"t","columns":[)") +
          std::string(columns) + "]" + std::string(extra) + "}";
 }
 
 // One column object with the given JSON value.
-std::string col(std::string_view name, std::string_view type, int oid, std::string_view json_value) {
+std::string col(std::string_view name, std::string_view type, int oid,
+                std::string_view json_value) {
   return std::string(R"({"name":")") + std::string(name) + R"(","type":")" + std::string(type) +
          R"(","typeoid":)" + std::to_string(oid) + R"(,"value":)" + std::string(json_value) + "}";
 }
@@ -99,7 +104,8 @@ TEST(PgTextTimestamp, ParsesUtcWithMicroseconds) {
 }
 
 TEST(PgTextTimestamp, AppliesOffsets) {
-  // Captured with TimeZone 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'America/Los_Angeles'.
+  // Captured with TimeZone 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham',
+  // 'America/Los_Angeles'.
   EXPECT_EQ(iso(parse_pg_timestamptz("2026-11-26 07:05:08.333293+05:30")),
             "2026-11-26T01:35:08.333293Z");
   EXPECT_EQ(iso(parse_pg_timestamptz("2026-11-25 22:05:08.333293-03:30")),
@@ -138,17 +144,37 @@ TEST(PgTextTimestamp, BcAndLongYears) {
 }
 
 TEST(PgTextTimestamp, RejectsEverythingElse) {
-  for (std::string_view bad : {
-           "", "infinity", "-infinity", "2026-11-26", "2026-11-26 01:29:12",  // no offset
-           "2026-11-26T01:29:12+00", "2026-11-26 01:29:12Z", "2026-11-26 01:29:12 +00",
-           "2026-11-26 01:29:12+00 ", " 2026-11-26 01:29:12+00", "2026-11-26 01:29:12+0",
-           "2026-11-26 01:29:12+00:0", "2026-11-26 01:29:12+00:00:0", "2026-11-26 01:29:12+16",
-           "2026-11-26 01:29:12+05:60", "2026-11-26 01:29:12+05:30:60", "2026-13-01 00:00:00+00",
-           "2026-00-01 00:00:00+00", "2023-02-29 00:00:00+00", "2026-04-31 00:00:00+00",
-           "2026-11-26 24:00:00+00", "2026-11-26 23:60:00+00", "2026-11-26 23:59:60+00",
-           "026-11-26 01:29:12+00", "1234567-11-26 01:29:12+00", "2026-1-26 01:29:12+00",
-           "2026-11-26 1:29:12+00", "2026/11/26 01:29:12+00", "2026-11-26 01:29:12+00 AD",
-           "Thu Nov 26 01:29:12.672064 2026 UTC", "11/26/2026 01:29:12.672064 UTC"}) {
+  for (std::string_view bad : {"",
+                               "infinity",
+                               "-infinity",
+                               "2026-11-26",
+                               "2026-11-26 01:29:12",  // no offset
+                               "2026-11-26T01:29:12+00",
+                               "2026-11-26 01:29:12Z",
+                               "2026-11-26 01:29:12 +00",
+                               "2026-11-26 01:29:12+00 ",
+                               " 2026-11-26 01:29:12+00",
+                               "2026-11-26 01:29:12+0",
+                               "2026-11-26 01:29:12+00:0",
+                               "2026-11-26 01:29:12+00:00:0",
+                               "2026-11-26 01:29:12+16",
+                               "2026-11-26 01:29:12+05:60",
+                               "2026-11-26 01:29:12+05:30:60",
+                               "2026-13-01 00:00:00+00",
+                               "2026-00-01 00:00:00+00",
+                               "2023-02-29 00:00:00+00",
+                               "2026-04-31 00:00:00+00",
+                               "2026-11-26 24:00:00+00",
+                               "2026-11-26 23:60:00+00",
+                               "2026-11-26 23:59:60+00",
+                               "026-11-26 01:29:12+00",
+                               "1234567-11-26 01:29:12+00",
+                               "2026-1-26 01:29:12+00",
+                               "2026-11-26 1:29:12+00",
+                               "2026/11/26 01:29:12+00",
+                               "2026-11-26 01:29:12+00 AD",
+                               "Thu Nov 26 01:29:12.672064 2026 UTC",
+                               "11/26/2026 01:29:12.672064 UTC"}) {
     EXPECT_FALSE(parse_pg_timestamptz(bad)) << "accepted: '" << bad << "'";
   }
   EXPECT_TRUE(parse_pg_timestamptz("2024-02-29 00:00:00+00"));
@@ -204,11 +230,12 @@ TEST(Wal2jsonV2, InsertTransaction) {
 TEST(Wal2jsonV2, UpdateWithIdentityAndWithout) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {kB731,
-        R"j({"action":"U","xid":731,"timestamp":"2026-11-26 07:05:08.333293+05:30","lsn":"0/1543630","schema":"public","table":"accounts","columns":[{"name":"id","type":"bigint","typeoid":20,"value":20},{"name":"balance","type":"numeric(12,2)","typeoid":1700,"value":0.10}],"identity":[{"name":"id","type":"bigint","typeoid":20,"value":11}],"pk":[{"name":"id","type":"bigint","typeoid":20}]})j",
-        R"({"action":"U","xid":731,"timestamp":"2026-11-26 07:05:08.333293+05:30","lsn":"0/1543700","schema":"public","table":"accounts","columns":[{"name":"id","type":"bigint","typeoid":20,"value":20}],"pk":[]})",
-        kC731});
+  feed(
+      decoder, rec,
+      {kB731,
+       R"j({"action":"U","xid":731,"timestamp":"2026-11-26 07:05:08.333293+05:30","lsn":"0/1543630","schema":"public","table":"accounts","columns":[{"name":"id","type":"bigint","typeoid":20,"value":20},{"name":"balance","type":"numeric(12,2)","typeoid":1700,"value":0.10}],"identity":[{"name":"id","type":"bigint","typeoid":20,"value":11}],"pk":[{"name":"id","type":"bigint","typeoid":20}]})j",
+       R"({"action":"U","xid":731,"timestamp":"2026-11-26 07:05:08.333293+05:30","lsn":"0/1543700","schema":"public","table":"accounts","columns":[{"name":"id","type":"bigint","typeoid":20,"value":20}],"pk":[]})",
+       kC731});
   ASSERT_EQ(rec.sequence(), "B U U C");
   const auto& moved = rec.changes[0];
   EXPECT_EQ(moved.op, Op::Update);
@@ -227,10 +254,11 @@ TEST(Wal2jsonV2, UpdateWithIdentityAndWithout) {
 TEST(Wal2jsonV2, DeleteWithFullIdentityKeepsNulls) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {R"({"action":"B","xid":739,"timestamp":"2026-11-26 07:05:08.337014+05:30","lsn":"0/1543C18","nextlsn":"0/1543C48"})",
-        R"({"action":"D","xid":739,"timestamp":"2026-11-26 07:05:08.337014+05:30","lsn":"0/1543BD0","schema":"audit","table":"events","identity":[{"name":"id","type":"integer","typeoid":23,"value":2},{"name":"kind","type":"text","typeoid":25,"value":"logout"},{"name":"payload","type":"jsonb","typeoid":3802,"value":null},{"name":"at","type":"timestamp with time zone","typeoid":1184,"value":null}],"pk":[]})",
-        R"({"action":"C","xid":739,"timestamp":"2026-11-26 07:05:08.337014+05:30","lsn":"0/1543C18","nextlsn":"0/1543C48"})"});
+  feed(
+      decoder, rec,
+      {R"({"action":"B","xid":739,"timestamp":"2026-11-26 07:05:08.337014+05:30","lsn":"0/1543C18","nextlsn":"0/1543C48"})",
+       R"({"action":"D","xid":739,"timestamp":"2026-11-26 07:05:08.337014+05:30","lsn":"0/1543BD0","schema":"audit","table":"events","identity":[{"name":"id","type":"integer","typeoid":23,"value":2},{"name":"kind","type":"text","typeoid":25,"value":"logout"},{"name":"payload","type":"jsonb","typeoid":3802,"value":null},{"name":"at","type":"timestamp with time zone","typeoid":1184,"value":null}],"pk":[]})",
+       R"({"action":"C","xid":739,"timestamp":"2026-11-26 07:05:08.337014+05:30","lsn":"0/1543C18","nextlsn":"0/1543C48"})"});
   ASSERT_EQ(rec.sequence(), "B D C");
   const auto& e = rec.changes[0];
   EXPECT_EQ(e.op, Op::Delete);
@@ -247,11 +275,12 @@ TEST(Wal2jsonV2, DeleteWithFullIdentityKeepsNulls) {
 TEST(Wal2jsonV2, TruncateOneEventPerTable) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {R"({"action":"B","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E68","nextlsn":"0/15460C0"})",
-        R"({"action":"T","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E38","schema":"public","table":"accounts"})",
-        R"({"action":"T","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E38","schema":"audit","table":"events"})",
-        R"({"action":"C","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E68","nextlsn":"0/15460C0"})"});
+  feed(
+      decoder, rec,
+      {R"({"action":"B","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E68","nextlsn":"0/15460C0"})",
+       R"({"action":"T","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E38","schema":"public","table":"accounts"})",
+       R"({"action":"T","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E38","schema":"audit","table":"events"})",
+       R"({"action":"C","xid":742,"timestamp":"2026-11-26 07:05:08.341144+05:30","lsn":"0/1545E68","nextlsn":"0/15460C0"})"});
   ASSERT_EQ(rec.sequence(), "B T T C");
   EXPECT_EQ(rec.changes[0].table, "accounts");
   EXPECT_EQ(rec.changes[1].schema, "audit");
@@ -265,10 +294,11 @@ TEST(Wal2jsonV2, TruncateOneEventPerTable) {
 TEST(Wal2jsonV2, TransactionalMessage) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {R"({"action":"B","xid":740,"timestamp":"2026-11-26 07:05:08.337637+05:30","lsn":"0/1543D60","nextlsn":"0/1543D90"})",
-        R"({"action":"M","xid":740,"timestamp":"2026-11-26 07:05:08.337637+05:30","lsn":"0/1543CD0","transactional":true,"prefix":"app","content":"tx-msg é"})",
-        R"({"action":"C","xid":740,"timestamp":"2026-11-26 07:05:08.337637+05:30","lsn":"0/1543D60","nextlsn":"0/1543D90"})"});
+  feed(
+      decoder, rec,
+      {R"({"action":"B","xid":740,"timestamp":"2026-11-26 07:05:08.337637+05:30","lsn":"0/1543D60","nextlsn":"0/1543D90"})",
+       R"({"action":"M","xid":740,"timestamp":"2026-11-26 07:05:08.337637+05:30","lsn":"0/1543CD0","transactional":true,"prefix":"app","content":"tx-msg é"})",
+       R"({"action":"C","xid":740,"timestamp":"2026-11-26 07:05:08.337637+05:30","lsn":"0/1543D60","nextlsn":"0/1543D90"})"});
   ASSERT_EQ(rec.sequence(), "B M C");
   const auto& m = rec.changes[0];
   EXPECT_EQ(m.op, Op::Message);
@@ -282,8 +312,9 @@ TEST(Wal2jsonV2, TransactionalMessage) {
 TEST(Wal2jsonV2, NonTransactionalMessage) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {R"({"action":"M","xid":null,"timestamp":null,"lsn":"0/1543C90","transactional":false,"prefix":"heartbeat","content":"ping \"1\""})"});
+  feed(
+      decoder, rec,
+      {R"({"action":"M","xid":null,"timestamp":null,"lsn":"0/1543C90","transactional":false,"prefix":"heartbeat","content":"ping \"1\""})"});
   ASSERT_EQ(rec.sequence(), "N");
   const auto& m = rec.messages[0];
   EXPECT_EQ(m.op, Op::Message);
@@ -298,8 +329,9 @@ TEST(Wal2jsonV2, NonTransactionalMessage) {
 TEST(Wal2jsonV2, EmptyContentAndPrefix) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {R"({"action":"M","xid":null,"timestamp":null,"lsn":"0/1","transactional":false,"prefix":"","content":""})"});
+  feed(
+      decoder, rec,
+      {R"({"action":"M","xid":null,"timestamp":null,"lsn":"0/1","transactional":false,"prefix":"","content":""})"});
   ASSERT_EQ(rec.sequence(), "N");
   EXPECT_EQ(rec.messages[0].message_prefix, "");
   EXPECT_EQ(rec.messages[0].message_content, "");
@@ -309,8 +341,9 @@ TEST(Wal2jsonV2, EmptyContentAndPrefix) {
 // Format 2: values
 
 TEST(Wal2jsonV2, NumericKeepsExactDigits) {
-  EXPECT_EQ(decode_one_value("numeric", 1700, "123456789012345678901234567890.123456789").value.text(),
-            "123456789012345678901234567890.123456789");
+  EXPECT_EQ(
+      decode_one_value("numeric", 1700, "123456789012345678901234567890.123456789").value.text(),
+      "123456789012345678901234567890.123456789");
   EXPECT_EQ(decode_one_value("numeric(10,2)", 1700, "1.50").value.text(), "1.50");
   EXPECT_EQ(decode_one_value("numeric(12,2)", 1700, "100.00").value.text(), "100.00");
   EXPECT_EQ(decode_one_value("numeric", 1700, "-0.000000001").value.text(), "-0.000000001");
@@ -347,7 +380,8 @@ TEST(Wal2jsonV2, FloatNaNAndInfinityArriveAsNull) {
 }
 
 TEST(Wal2jsonV2, StringEscapesAndUnicode) {
-  EXPECT_EQ(decode_one_value("text", 25, R"("quote \" backslash \\ tab \t newline \n ctrl \u0001 emoji 😀")")
+  EXPECT_EQ(decode_one_value("text", 25,
+                             R"("quote \" backslash \\ tab \t newline \n ctrl \u0001 emoji 😀")")
                 .value.text(),
             "quote \" backslash \\ tab \t newline \n ctrl \x01 emoji \xF0\x9F\x98\x80");
   EXPECT_EQ(decode_one_value("text", 25, R"("caf\u00e9 \ud83d\ude00 \/ \b\f\r")").value.text(),
@@ -359,8 +393,9 @@ TEST(Wal2jsonV2, StringEscapesAndUnicode) {
 
 TEST(Wal2jsonV2, OtherTypesStayText) {
   EXPECT_EQ(decode_one_value("integer[]", 1007, R"("{1,NULL,3}")").value.text(), "{1,NULL,3}");
-  EXPECT_EQ(decode_one_value("text[]", 1009, R"("{\"a b\",\"c,d\",NULL,\"q\\\"uote\"}")").value.text(),
-            R"({"a b","c,d",NULL,"q\"uote"})");
+  EXPECT_EQ(
+      decode_one_value("text[]", 1009, R"("{\"a b\",\"c,d\",NULL,\"q\\\"uote\"}")").value.text(),
+      R"({"a b","c,d",NULL,"q\"uote"})");
   EXPECT_EQ(decode_one_value("jsonb", 3802, R"("{\"a\": \"é\", \"b\": 1}")").value.text(),
             R"({"a": "é", "b": 1})");
   EXPECT_EQ(decode_one_value("interval", 1186, R"("1 year 2 mons 3 days 04:05:06.7")").value.text(),
@@ -386,8 +421,7 @@ TEST(Wal2jsonV2, ByteaGetsItsHexPrefixBack) {
 TEST(Wal2jsonV2, ByteaWithoutTypeOidRecognisedByName) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {kB731, insert_v2(R"({"name":"b","type":"bytea","value":"0a"})", ""), kC731});
+  feed(decoder, rec, {kB731, insert_v2(R"({"name":"b","type":"bytea","value":"0a"})", ""), kC731});
   ASSERT_EQ(rec.sequence(), "B I C");
   EXPECT_EQ(rec.changes[0].columns[0].value.text(), "\\x0a");
   EXPECT_EQ(rec.changes[0].columns[0].type_oid, 0u);
@@ -406,10 +440,11 @@ TEST(Wal2jsonV2, ColumnTypeInfoIsOptional) {
 TEST(Wal2jsonV2, KeyOrderDoesNotMatterAndUnknownKeysAreIgnored) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {R"({"nextlsn":"0/20","lsn":"0/10","origin":5,"timestamp":"2026-01-01 00:00:00+00","xid":9,"action":"B"})",
-        R"({"columns":[{"value":"v","optional":true,"typeoid":25,"name":"c","type":"text"}],"table":"t","schema":"s","lsn":"0/8","xid":9,"action":"I","extra":{"nested":[1,2,{"x":null}]}})",
-        R"( { "action" : "C" , "xid" : 9 , "lsn" : "0/10" , "nextlsn" : "0/20" } )"});
+  feed(
+      decoder, rec,
+      {R"({"nextlsn":"0/20","lsn":"0/10","origin":5,"timestamp":"2026-01-01 00:00:00+00","xid":9,"action":"B"})",
+       R"({"columns":[{"value":"v","optional":true,"typeoid":25,"name":"c","type":"text"}],"table":"t","schema":"s","lsn":"0/8","xid":9,"action":"I","extra":{"nested":[1,2,{"x":null}]}})",
+       R"( { "action" : "C" , "xid" : 9 , "lsn" : "0/10" , "nextlsn" : "0/20" } )"});
   ASSERT_EQ(rec.sequence(), "B I C");
   EXPECT_EQ(rec.changes[0].column("c")->value.text(), "v");
   EXPECT_EQ(rec.changes[0].column("c")->type_oid, 25u);
@@ -420,9 +455,10 @@ TEST(Wal2jsonV2, KeyOrderDoesNotMatterAndUnknownKeysAreIgnored) {
 TEST(Wal2jsonV2, CommitTimeComesFromCommit) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;
-  feed(decoder, rec,
-       {R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/10","nextlsn":"0/20"})",
-        R"({"action":"C","xid":1,"timestamp":"2026-01-01 05:30:00+05:30","lsn":"0/10","nextlsn":"0/20"})"});
+  feed(
+      decoder, rec,
+      {R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/10","nextlsn":"0/20"})",
+       R"({"action":"C","xid":1,"timestamp":"2026-01-01 05:30:00+05:30","lsn":"0/10","nextlsn":"0/20"})"});
   ASSERT_EQ(rec.sequence(), "B C");
   EXPECT_EQ(rec.commits[0].commit_time, rec.begins[0].commit_time);
 }
@@ -468,7 +504,8 @@ TEST(Wal2jsonV2Errors, InvalidUtf8) {
   expect_protocol_error(
       decoder,
       "{\"action\":\"M\",\"xid\":null,\"timestamp\":null,\"lsn\":\"0/1\",\"transactional\":false,"
-      "\"prefix\":\"bin3\",\"content\":\"\xff" "A\xc3\"}",
+      "\"prefix\":\"bin3\",\"content\":\"\xff"
+      "A\xc3\"}",
       "UTF-8");
 }
 
@@ -477,14 +514,16 @@ TEST(Wal2jsonV2Errors, UnknownOrMissingAction) {
   expect_protocol_error(decoder, R"({"action":"X","xid":1,"lsn":"0/1"})", "unknown action \"X\"");
   expect_protocol_error(decoder, R"({"action":"BB","xid":1,"lsn":"0/1"})", "unknown action");
   expect_protocol_error(decoder, R"({"action":"","xid":1,"lsn":"0/1"})", "unknown action");
-  expect_protocol_error(decoder, R"({"action":66,"xid":1,"lsn":"0/1"})", "\"action\" must be a string");
+  expect_protocol_error(decoder, R"({"action":66,"xid":1,"lsn":"0/1"})",
+                        "\"action\" must be a string");
   expect_protocol_error(decoder, R"({"xid":1,"lsn":"0/1"})", "no \"action\"");
   expect_protocol_error(decoder, "{}", "no \"action\"");
 }
 
 TEST(Wal2jsonV2Errors, MissingRequiredFields) {
   Wal2jsonDecoder decoder(2);
-  expect_protocol_error(decoder, R"({"action":"B","timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
+  expect_protocol_error(decoder,
+                        R"({"action":"B","timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
                         "lacks \"xid\"");
   expect_protocol_error(decoder, R"({"action":"B","xid":1,"lsn":"0/1"})", "lacks \"timestamp\"");
   expect_protocol_error(decoder, R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00"})",
@@ -501,9 +540,11 @@ TEST(Wal2jsonV2Errors, MissingRequiredFields) {
   expect_protocol_error(decoder, R"({"action":"T","xid":1,"lsn":"0/1","schema":"s"})",
                         "lacks \"table\"");
   expect_protocol_error(decoder, R"({"action":"C","xid":1,"lsn":"0/1"})", "lacks \"nextlsn\"");
-  expect_protocol_error(decoder, R"({"action":"M","xid":null,"lsn":"0/1","transactional":false,"prefix":"p"})",
-                        "lacks \"content\"");
-  expect_protocol_error(decoder, R"({"action":"M","xid":null,"lsn":"0/1","prefix":"p","content":"c"})",
+  expect_protocol_error(
+      decoder, R"({"action":"M","xid":null,"lsn":"0/1","transactional":false,"prefix":"p"})",
+      "lacks \"content\"");
+  expect_protocol_error(decoder,
+                        R"({"action":"M","xid":null,"lsn":"0/1","prefix":"p","content":"c"})",
                         "lacks \"transactional\"");
   expect_protocol_error(decoder, insert_v2(R"({"name":"a","type":"text","typeoid":25})", ""),
                         "has no \"value\"");
@@ -515,42 +556,59 @@ TEST(Wal2jsonV2Errors, MissingRequiredFields) {
 
 TEST(Wal2jsonV2Errors, WrongTypes) {
   Wal2jsonDecoder decoder(2);
-  expect_protocol_error(decoder, R"({"action":"B","xid":"1","timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
-                        "\"xid\" must be an unsigned integer");
-  expect_protocol_error(decoder, R"({"action":"B","xid":-1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
-                        "\"xid\"");
-  expect_protocol_error(decoder, R"({"action":"B","xid":1.5,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
-                        "\"xid\"");
-  expect_protocol_error(decoder, R"({"action":"B","xid":4294967296,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
-                        "does not fit in 32 bits");
-  expect_protocol_error(decoder, R"({"action":"B","xid":null,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
-                        "\"xid\":null");
+  expect_protocol_error(
+      decoder, R"({"action":"B","xid":"1","timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
+      "\"xid\" must be an unsigned integer");
+  expect_protocol_error(
+      decoder, R"({"action":"B","xid":-1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
+      "\"xid\"");
+  expect_protocol_error(
+      decoder, R"({"action":"B","xid":1.5,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
+      "\"xid\"");
+  expect_protocol_error(
+      decoder,
+      R"({"action":"B","xid":4294967296,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
+      "does not fit in 32 bits");
+  expect_protocol_error(
+      decoder, R"({"action":"B","xid":null,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
+      "\"xid\":null");
   expect_protocol_error(decoder, R"({"action":"B","xid":1,"timestamp":null,"lsn":"0/1"})",
                         "\"timestamp\":null");
-  expect_protocol_error(decoder, R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":12})",
+  expect_protocol_error(decoder,
+                        R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":12})",
                         "\"lsn\" must be a string");
-  expect_protocol_error(decoder, R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"zz"})",
+  expect_protocol_error(decoder,
+                        R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"zz"})",
                         "is not an LSN");
   expect_protocol_error(decoder, R"({"action":"B","xid":1,"timestamp":"yesterday","lsn":"0/1"})",
                         "is not a timestamptz");
   expect_protocol_error(decoder, R"({"action":"B","xid":1,"timestamp":5,"lsn":"0/1"})",
                         "\"timestamp\" must be a string");
-  expect_protocol_error(decoder, R"({"action":"I","xid":1,"lsn":"0/1","schema":"s","table":"t","columns":{}})",
-                        "\"columns\" must be an array");
-  expect_protocol_error(decoder, R"({"action":"I","xid":1,"lsn":"0/1","schema":"s","table":"t","columns":[1]})",
-                        "must be an object");
-  expect_protocol_error(decoder, R"({"action":"I","xid":1,"lsn":"0/1","schema":["s"],"table":"t","columns":[]})",
-                        "\"schema\" must be a string");
+  expect_protocol_error(
+      decoder, R"({"action":"I","xid":1,"lsn":"0/1","schema":"s","table":"t","columns":{}})",
+      "\"columns\" must be an array");
+  expect_protocol_error(
+      decoder, R"({"action":"I","xid":1,"lsn":"0/1","schema":"s","table":"t","columns":[1]})",
+      "must be an object");
+  expect_protocol_error(
+      decoder, R"({"action":"I","xid":1,"lsn":"0/1","schema":["s"],"table":"t","columns":[]})",
+      "\"schema\" must be a string");
   expect_protocol_error(decoder, insert_v2(col("a", "json", 114, R"({"k":1})"), ""),
                         "object or array");
-  expect_protocol_error(decoder, insert_v2(col("a", "int[]", 1007, "[1,2]"), ""), "object or array");
-  expect_protocol_error(decoder, insert_v2(R"({"name":1,"value":1})", ""), "column \"name\" must be a string");
+  expect_protocol_error(decoder, insert_v2(col("a", "int[]", 1007, "[1,2]"), ""),
+                        "object or array");
+  expect_protocol_error(decoder, insert_v2(R"({"name":1,"value":1})", ""),
+                        "column \"name\" must be a string");
   expect_protocol_error(decoder, insert_v2(R"({"name":"a","typeoid":"23","value":1})", ""),
                         "\"typeoid\"");
-  expect_protocol_error(decoder, R"({"action":"M","xid":null,"lsn":"0/1","transactional":"no","prefix":"p","content":"c"})",
-                        "\"transactional\" must be true or false");
-  expect_protocol_error(decoder, R"({"action":"M","xid":null,"lsn":"0/1","transactional":false,"prefix":"p","content":null})",
-                        "\"content\" must be a string");
+  expect_protocol_error(
+      decoder,
+      R"({"action":"M","xid":null,"lsn":"0/1","transactional":"no","prefix":"p","content":"c"})",
+      "\"transactional\" must be true or false");
+  expect_protocol_error(
+      decoder,
+      R"({"action":"M","xid":null,"lsn":"0/1","transactional":false,"prefix":"p","content":null})",
+      "\"content\" must be a string");
   expect_protocol_error(decoder, insert_v2(col("a", "text", 25, "1"), R"(,"pk":{"name":"a"})"),
                         "\"pk\" must be an array");
 }
@@ -573,16 +631,22 @@ TEST(Wal2jsonV2Errors, ByteaThatIsNotHex) {
 
 TEST(Wal2jsonV2Errors, DuplicateAndMisplacedKeys) {
   Wal2jsonDecoder decoder(2);
-  expect_protocol_error(decoder, R"({"action":"B","action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
-                        "duplicate key \"action\"");
+  expect_protocol_error(
+      decoder,
+      R"({"action":"B","action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1"})",
+      "duplicate key \"action\"");
   expect_protocol_error(decoder, insert_v2(R"({"name":"a","name":"b","value":1})", ""),
                         "duplicate key \"name\"");
   expect_protocol_error(decoder, insert_v2(col("a", "text", 25, "1"), R"(,"identity":[])"),
                         "must not have \"identity\"");
-  expect_protocol_error(decoder, R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1","columns":[]})",
-                        "must not have \"columns\"");
-  expect_protocol_error(decoder, R"({"action":"D","xid":1,"lsn":"0/1","schema":"s","table":"t","identity":[],"columns":[]})",
-                        "must not have \"columns\"");
+  expect_protocol_error(
+      decoder,
+      R"({"action":"B","xid":1,"timestamp":"2026-01-01 00:00:00+00","lsn":"0/1","columns":[]})",
+      "must not have \"columns\"");
+  expect_protocol_error(
+      decoder,
+      R"({"action":"D","xid":1,"lsn":"0/1","schema":"s","table":"t","identity":[],"columns":[]})",
+      "must not have \"columns\"");
 }
 
 TEST(Wal2jsonV2Errors, TransactionStateViolations) {
@@ -591,9 +655,8 @@ TEST(Wal2jsonV2Errors, TransactionStateViolations) {
   expect_protocol_error(decoder, kC731, "COMMIT of transaction 731 without BEGIN");
   // A change outside a transaction.
   expect_protocol_error(decoder, insert_v2(col("a", "integer", 23, "1")), "outside a transaction");
-  expect_protocol_error(
-      decoder,
-      R"({"action":"T","xid":731,"lsn":"0/1","schema":"s","table":"t"})", "outside a transaction");
+  expect_protocol_error(decoder, R"({"action":"T","xid":731,"lsn":"0/1","schema":"s","table":"t"})",
+                        "outside a transaction");
   expect_protocol_error(
       decoder,
       R"({"action":"M","xid":731,"lsn":"0/1","transactional":true,"prefix":"p","content":"c"})",
@@ -612,15 +675,13 @@ TEST(Wal2jsonV2Errors, TransactionStateViolations) {
   // A change of another transaction.
   decoder.decode(kB731, kAt, rec);
   expect_protocol_error(
-      decoder,
-      R"({"action":"I","xid":5,"lsn":"0/1","schema":"s","table":"t","columns":[]})",
+      decoder, R"({"action":"I","xid":5,"lsn":"0/1","schema":"s","table":"t","columns":[]})",
       "of transaction 5 inside transaction 731");
   // COMMIT LSN differing from BEGIN's.
   decoder.decode(kB731, kAt, rec);
-  expect_protocol_error(
-      decoder,
-      R"({"action":"C","xid":731,"lsn":"0/1543349","nextlsn":"0/1543378"})",
-      "differs from BEGIN's 0/1543348");
+  expect_protocol_error(decoder,
+                        R"({"action":"C","xid":731,"lsn":"0/1543349","nextlsn":"0/1543378"})",
+                        "differs from BEGIN's 0/1543348");
   // A non-transactional message inside a transaction.
   decoder.decode(kB731, kAt, rec);
   expect_protocol_error(
@@ -805,70 +866,97 @@ TEST(Wal2jsonV1, ArraysInAnyOrder) {
 
 TEST(Wal2jsonV1Errors, BadDocuments) {
   Wal2jsonDecoder decoder(1);
-  const std::string head = R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[)";
-  const std::string ins = R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1]})";
+  const std::string head =
+      R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[)";
+  const std::string ins =
+      R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1]})";
   expect_protocol_error(decoder, head + ins, "");  // truncated
   expect_protocol_error(decoder, head + ins + "]", "");
   expect_protocol_error(decoder, head + ins + "]}x", "");
-  expect_protocol_error(decoder, R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00"})",
+  expect_protocol_error(decoder,
+                        R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00"})",
                         "no \"change\"");
-  expect_protocol_error(decoder, R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":{}})",
-                        "\"change\" must be an array");
+  expect_protocol_error(
+      decoder, R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":{}})",
+      "\"change\" must be an array");
   expect_protocol_error(decoder, R"({"xid":1,"timestamp":"2026-01-01 00:00:00+00","change":[]})",
                         "lacks \"nextlsn\"");
-  expect_protocol_error(decoder, R"({"xid":1,"nextlsn":"0/10","change":[]})", "lacks \"timestamp\"");
+  expect_protocol_error(decoder, R"({"xid":1,"nextlsn":"0/10","change":[]})",
+                        "lacks \"timestamp\"");
   expect_protocol_error(decoder, R"({"xid":1,"nextlsn":"0/10","timestamp":"now","change":[]})",
                         "not a timestamptz");
-  expect_protocol_error(decoder, R"({"xid":"1","nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[]})",
-                        "\"xid\"");
-  expect_protocol_error(decoder, R"({"xid":1,"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[]})",
-                        "duplicate key \"xid\"");
+  expect_protocol_error(
+      decoder, R"({"xid":"1","nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[]})",
+      "\"xid\"");
+  expect_protocol_error(
+      decoder,
+      R"({"xid":1,"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[]})",
+      "duplicate key \"xid\"");
   // No xid: only non-transactional messages may come that way.
   expect_protocol_error(decoder, "{\"change\":[" + ins + "]}", "without \"xid\"");
   expect_protocol_error(decoder, R"({"change":[]})", "without \"xid\"");
-  expect_protocol_error(decoder,
-                        R"({"change":[{"kind":"message","transactional":true,"prefix":"p","content":"c"}]})",
-                        "without \"xid\"");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"message","transactional":false,"prefix":"p","content":"c"}]})",
-                        "non-transactional message inside a transaction");
+  expect_protocol_error(
+      decoder, R"({"change":[{"kind":"message","transactional":true,"prefix":"p","content":"c"}]})",
+      "without \"xid\"");
+  expect_protocol_error(
+      decoder, head + R"({"kind":"message","transactional":false,"prefix":"p","content":"c"}]})",
+      "non-transactional message inside a transaction");
   expect_protocol_error(decoder, head + R"({"kind":"upsert","schema":"s","table":"t"}]})",
                         "unknown kind \"upsert\"");
   expect_protocol_error(decoder, head + R"({"schema":"s","table":"t"}]})", "without \"kind\"");
-  expect_protocol_error(decoder, head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"]}]})",
-                        "lacks \"columnvalues\"");
+  expect_protocol_error(
+      decoder, head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"]}]})",
+      "lacks \"columnvalues\"");
   expect_protocol_error(decoder, head + R"({"kind":"delete","schema":"s","table":"t"}]})",
                         "lacks \"oldkeys\"");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"delete","schema":"s","table":"t","oldkeys":{"keynames":["a"]}}]})",
-                        "lacks \"keyvalues\"");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"delete","schema":"s","table":"t","columnnames":[],"oldkeys":{"keynames":[],"keyvalues":[]}}]})",
-                        "must not have \"columnnames\"");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a","b"],"columnvalues":[1]}]})",
-                        "disagree in length");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columntypes":["int","x"],"columnvalues":[1]}]})",
-                        "disagree in length");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columntypeoids":[],"columnvalues":[1]}]})",
-                        "disagree in length");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"update","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1],"oldkeys":{"keynames":["a"],"keyvalues":[1,2]}}]})",
-                        "disagree in length");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[{}]}]})",
-                        "object or array");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"insert","schema":"s","table":"t","columnnames":[1],"columnvalues":[1]}]})",
-                        "must be a string");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1],"pk":{"pktypes":[]}}]})",
-                        "lacks \"pknames\"");
-  expect_protocol_error(decoder,
-                        head + R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1],"pk":["a"]}]})",
-                        "\"pk\" must be an object");
+  expect_protocol_error(
+      decoder,
+      head + R"({"kind":"delete","schema":"s","table":"t","oldkeys":{"keynames":["a"]}}]})",
+      "lacks \"keyvalues\"");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"delete","schema":"s","table":"t","columnnames":[],"oldkeys":{"keynames":[],"keyvalues":[]}}]})",
+      "must not have \"columnnames\"");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"insert","schema":"s","table":"t","columnnames":["a","b"],"columnvalues":[1]}]})",
+      "disagree in length");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columntypes":["int","x"],"columnvalues":[1]}]})",
+      "disagree in length");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columntypeoids":[],"columnvalues":[1]}]})",
+      "disagree in length");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"update","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1],"oldkeys":{"keynames":["a"],"keyvalues":[1,2]}}]})",
+      "disagree in length");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[{}]}]})",
+      "object or array");
+  expect_protocol_error(
+      decoder,
+      head + R"({"kind":"insert","schema":"s","table":"t","columnnames":[1],"columnvalues":[1]}]})",
+      "must be a string");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1],"pk":{"pktypes":[]}}]})",
+      "lacks \"pknames\"");
+  expect_protocol_error(
+      decoder,
+      head +
+          R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1],"pk":["a"]}]})",
+      "\"pk\" must be an object");
   expect_protocol_error(decoder, head + R"(7]})", "must be objects");
 }
 
@@ -906,15 +994,14 @@ TEST(Wal2jsonDecoderSetup, FormatVersionMustBeOneOrTwo) {
 
 TEST(Wal2jsonDecoderSetup, PluginOptions) {
   using Options = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(Wal2jsonDecoder::plugin_options(2, ""),
-            (Options{{"format-version", "2"},
-                     {"include-xids", "1"},
-                     {"include-timestamp", "1"},
-                     {"include-lsn", "1"},
-                     {"include-types", "1"},
-                     {"include-type-oids", "1"},
-                     {"include-pk", "1"},
-                     {"include-transaction", "1"}}));
+  EXPECT_EQ(Wal2jsonDecoder::plugin_options(2, ""), (Options{{"format-version", "2"},
+                                                             {"include-xids", "1"},
+                                                             {"include-timestamp", "1"},
+                                                             {"include-lsn", "1"},
+                                                             {"include-types", "1"},
+                                                             {"include-type-oids", "1"},
+                                                             {"include-pk", "1"},
+                                                             {"include-transaction", "1"}}));
   EXPECT_EQ(Wal2jsonDecoder::plugin_options(1, "public.orders"),
             (Options{{"format-version", "1"},
                      {"include-xids", "1"},
@@ -933,8 +1020,9 @@ TEST(Wal2jsonDecoderSetup, AddTablesEscaping) {
   using Globs = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(Wal2jsonDecoder::add_tables_value({}), "");
   EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "orders"}}), "public.orders");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "orders"}, {"sales", "Line_Items2"}}),
-            "public.orders,sales.Line_Items2");
+  EXPECT_EQ(
+      Wal2jsonDecoder::add_tables_value(Globs{{"public", "orders"}, {"sales", "Line_Items2"}}),
+      "public.orders,sales.Line_Items2");
   // A whole-part '*' is wal2json's wildcard.
   EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "*"}, {"*", "audit"}}),
             "public.*,*.audit");

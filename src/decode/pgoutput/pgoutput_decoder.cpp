@@ -26,7 +26,9 @@ namespace {
 // Microseconds from the Unix epoch to the PostgreSQL epoch, 2000-01-01 00:00:00 UTC.
 constexpr int64_t kPgEpochOffsetMicros = 946'684'800'000'000;
 
-[[noreturn]] void invalid(const std::string& what) { throw CdcError(ErrorKind::Protocol, what); }
+[[noreturn]] void invalid(const std::string& what) {
+  throw CdcError(ErrorKind::Protocol, what);
+}
 
 Timestamp to_timestamp(PgTimestamp pg, const char* field) {
   int64_t unix_micros;
@@ -61,13 +63,19 @@ std::vector<Column> make_columns(const CachedRelation& rel, const TupleData& tup
     column.type_oid = def.type_oid;
     column.type_name = def.type_name;
     switch (value.kind) {
-      case TupleKind::Null: break;
-      case TupleKind::UnchangedToast: column.unchanged_toast = true; break;
-      case TupleKind::Text: column.value = Value::text(std::string(value.value)); break;
+      case TupleKind::Null:
+        break;
+      case TupleKind::UnchangedToast:
+        column.unchanged_toast = true;
+        break;
+      case TupleKind::Text:
+        column.value = Value::text(std::string(value.value));
+        break;
       case TupleKind::Binary:
-        invalid(fmt::format("{} tuple column \"{}\" is in binary format, which sabot-cdc never "
-                            "requests (do not pass the binary option)",
-                            which, def.name));
+        invalid(
+            fmt::format("{} tuple column \"{}\" is in binary format, which sabot-cdc never "
+                        "requests (do not pass the binary option)",
+                        which, def.name));
     }
   }
   return columns;
@@ -75,9 +83,10 @@ std::vector<Column> make_columns(const CachedRelation& rel, const TupleData& tup
 
 void check_old_key(const CachedRelation& rel, uint8_t old_kind) {
   if (old_kind == kOldKey && rel.key_columns.empty()) {
-    invalid(fmt::format("'K' old tuple for relation {}.{} (OID {}) whose Relation message marks no "
-                        "key column",
-                        rel.schema, rel.table, rel.relation_oid));
+    invalid(
+        fmt::format("'K' old tuple for relation {}.{} (OID {}) whose Relation message marks no "
+                    "key column",
+                    rel.schema, rel.table, rel.relation_oid));
   }
 }
 
@@ -127,26 +136,46 @@ void PgoutputDecoder::decode(std::string_view payload, Lsn wal_start, DecodeHand
 
 void PgoutputDecoder::dispatch(uint8_t type, ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   switch (type) {
-    case msg::kBegin: return on_begin(in, out);
-    case msg::kCommit: return on_commit(in, out);
-    case msg::kOrigin: return on_origin(in);
-    case msg::kRelation: return on_relation(in);
-    case msg::kType: return on_type(in);
-    case msg::kInsert: return on_insert(in, wal_start, out);
-    case msg::kUpdate: return on_update(in, wal_start, out);
-    case msg::kDelete: return on_delete(in, wal_start, out);
-    case msg::kTruncate: return on_truncate(in, wal_start, out);
-    case msg::kMessage: return on_logical_message(in, out);
-    case msg::kStreamStart: return on_stream_start(in);
-    case msg::kStreamStop: return on_stream_stop(in);
-    case msg::kStreamCommit: return on_stream_commit(in, out);
-    case msg::kStreamAbort: return on_stream_abort(in);
-    case msg::kBeginPrepare: return on_begin_prepare(in);
-    case msg::kPrepare: return on_prepare(in);
-    case msg::kCommitPrepared: return on_commit_prepared(in, out);
-    case msg::kRollbackPrepared: return on_rollback_prepared(in);
-    case msg::kStreamPrepare: return on_stream_prepare(in);
-    default: invalid("unknown message type");
+    case msg::kBegin:
+      return on_begin(in, out);
+    case msg::kCommit:
+      return on_commit(in, out);
+    case msg::kOrigin:
+      return on_origin(in);
+    case msg::kRelation:
+      return on_relation(in);
+    case msg::kType:
+      return on_type(in);
+    case msg::kInsert:
+      return on_insert(in, wal_start, out);
+    case msg::kUpdate:
+      return on_update(in, wal_start, out);
+    case msg::kDelete:
+      return on_delete(in, wal_start, out);
+    case msg::kTruncate:
+      return on_truncate(in, wal_start, out);
+    case msg::kMessage:
+      return on_logical_message(in, out);
+    case msg::kStreamStart:
+      return on_stream_start(in);
+    case msg::kStreamStop:
+      return on_stream_stop(in);
+    case msg::kStreamCommit:
+      return on_stream_commit(in, out);
+    case msg::kStreamAbort:
+      return on_stream_abort(in);
+    case msg::kBeginPrepare:
+      return on_begin_prepare(in);
+    case msg::kPrepare:
+      return on_prepare(in);
+    case msg::kCommitPrepared:
+      return on_commit_prepared(in, out);
+    case msg::kRollbackPrepared:
+      return on_rollback_prepared(in);
+    case msg::kStreamPrepare:
+      return on_stream_prepare(in);
+    default:
+      invalid("unknown message type");
   }
 }
 
@@ -154,24 +183,28 @@ void PgoutputDecoder::dispatch(uint8_t type, ByteReader& in, Lsn wal_start, Deco
 
 const char* PgoutputDecoder::block_name(Block block) {
   switch (block) {
-    case Block::Tx: return "a transaction (Begin without Commit)";
-    case Block::Prepare: return "a prepared transaction (Begin Prepare without Prepare)";
-    case Block::Stream: return "a stream block (Stream Start without Stream Stop)";
-    case Block::None: break;
+    case Block::Tx:
+      return "a transaction (Begin without Commit)";
+    case Block::Prepare:
+      return "a prepared transaction (Begin Prepare without Prepare)";
+    case Block::Stream:
+      return "a stream block (Stream Start without Stream Stop)";
+    case Block::None:
+      break;
   }
   return "no transaction";
 }
 
 void PgoutputDecoder::require_block(const char* what) const {
   if (block_ == Block::None) {
-    invalid(fmt::format("{} outside a transaction (no Begin, Begin Prepare or Stream Start)", what));
+    invalid(
+        fmt::format("{} outside a transaction (no Begin, Begin Prepare or Stream Start)", what));
   }
 }
 
 void PgoutputDecoder::require_no_block(const char* what) const {
   if (block_ != Block::None) {
-    invalid(fmt::format("{} inside {} of xid {}", what, block_name(block_),
-                        block_xid_));
+    invalid(fmt::format("{} inside {} of xid {}", what, block_name(block_), block_xid_));
   }
 }
 
@@ -202,15 +235,22 @@ ChangeEvent PgoutputDecoder::start_event(Op op, const CachedRelation& rel, Lsn l
 
 void PgoutputDecoder::emit(uint32_t xid, ChangeEvent&& event, DecodeHandler& out) {
   switch (block_) {
-    case Block::Tx: out.on_change(std::move(event)); return;
-    case Block::Prepare: store_.append(block_xid_, block_xid_, std::move(event)); return;
-    case Block::Stream: store_.append(block_xid_, xid, std::move(event)); return;
-    case Block::None: invalid("change outside a transaction");
+    case Block::Tx:
+      out.on_change(std::move(event));
+      return;
+    case Block::Prepare:
+      store_.append(block_xid_, block_xid_, std::move(event));
+      return;
+    case Block::Stream:
+      store_.append(block_xid_, xid, std::move(event));
+      return;
+    case Block::None:
+      invalid("change outside a transaction");
   }
 }
 
-void PgoutputDecoder::deliver_held(uint32_t xid, Lsn commit_lsn, Lsn end_lsn,
-                                   Timestamp commit_time, DecodeHandler& out) {
+void PgoutputDecoder::deliver_held(uint32_t xid, Lsn commit_lsn, Lsn end_lsn, Timestamp commit_time,
+                                   DecodeHandler& out) {
   out.on_begin(TxBegin{xid, commit_lsn, commit_time});
   store_.replay(xid, [&out](ChangeEvent&& event) { out.on_change(std::move(event)); });
   out.on_commit(TxCommit{xid, commit_lsn, end_lsn, commit_time});
@@ -253,7 +293,9 @@ void PgoutputDecoder::on_relation(ByteReader& in) {
   relations_.upsert(relation_msg_);
 }
 
-void PgoutputDecoder::on_type(ByteReader& in) { relations_.add_type(read_type(in, read_context())); }
+void PgoutputDecoder::on_type(ByteReader& in) {
+  relations_.add_type(read_type(in, read_context()));
+}
 
 // ---- changes ------------------------------------------------------------------------------------
 
@@ -396,10 +438,11 @@ void PgoutputDecoder::on_prepare(ByteReader& in) {
     invalid(fmt::format("Prepare without Begin Prepare (in {})", block_name(block_)));
   }
   if (m.xid != block_xid_ || m.gid != prepare_gid_ || m.prepare_lsn != prepare_lsn_) {
-    invalid(fmt::format("Prepare (xid {}, gid '{}', LSN {}) does not match Begin Prepare (xid {}, "
-                        "gid '{}', LSN {})",
-                        m.xid, m.gid, m.prepare_lsn.to_string(), block_xid_, prepare_gid_,
-                        prepare_lsn_.to_string()));
+    invalid(
+        fmt::format("Prepare (xid {}, gid '{}', LSN {}) does not match Begin Prepare (xid {}, "
+                    "gid '{}', LSN {})",
+                    m.xid, m.gid, m.prepare_lsn.to_string(), block_xid_, prepare_gid_,
+                    prepare_lsn_.to_string()));
   }
   to_timestamp(m.prepare_time, "prepare timestamp");
   prepared_[m.xid] = PreparedTx{std::move(prepare_gid_)};
@@ -424,10 +467,11 @@ void PgoutputDecoder::on_commit_prepared(ByteReader& in, DecodeHandler& out) {
   require_no_block("Commit Prepared");
   auto it = prepared_.find(m.xid);
   if (it == prepared_.end()) {
-    invalid(fmt::format("xid {} (gid '{}') was not prepared in this session: its changes were "
-                        "never received (a restart after the prepare was confirmed loses them; "
-                        "use a slot without two_phase)",
-                        m.xid, m.gid));
+    invalid(
+        fmt::format("xid {} (gid '{}') was not prepared in this session: its changes were "
+                    "never received (a restart after the prepare was confirmed loses them; "
+                    "use a slot without two_phase)",
+                    m.xid, m.gid));
   }
   if (it->second.gid != m.gid) {
     invalid(fmt::format("gid '{}' differs from the prepared gid '{}' of xid {}", m.gid,
@@ -519,8 +563,8 @@ std::vector<std::string> split_publication_names(const std::string& csv) {
 std::vector<std::pair<std::string, std::string>> PgoutputDecoder::plugin_options(
     int proto_version, const std::string& publication_names_csv, bool streaming, bool messages) {
   if (proto_version < 1 || proto_version > 4) {
-    config_error(fmt::format("pgoutput protocol version {} is not supported (use 1 to 4)",
-                             proto_version));
+    config_error(
+        fmt::format("pgoutput protocol version {} is not supported (use 1 to 4)", proto_version));
   }
   if (streaming && proto_version < 2) {
     config_error("pgoutput streaming needs protocol version 2 or later (PostgreSQL 14+)");

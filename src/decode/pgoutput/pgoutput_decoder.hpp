@@ -19,9 +19,9 @@
 //
 // Errors: malformed, truncated or unknown messages, a change for a relation with no Relation
 // message, a tuple whose column count differs from its relation's, messages out of order (Commit
-// without Begin, ...) throw CdcError{Protocol} naming the LSN, the message type and the field. After
-// any exception the decoder resets itself (open transaction, held transactions and relation cache
-// are dropped), so it can decode a fresh stream from a new START_REPLICATION.
+// without Begin, ...) throw CdcError{Protocol} naming the LSN, the message type and the field.
+// After any exception the decoder resets itself (open transaction, held transactions and relation
+// cache are dropped), so it can decode a fresh stream from a new START_REPLICATION.
 //
 // Not thread-safe: one decoder per replication stream.
 #pragma once

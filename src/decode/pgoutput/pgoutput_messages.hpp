@@ -65,8 +65,8 @@ struct TupleData {
 };
 
 // Old-tuple markers in Update / Delete.
-inline constexpr uint8_t kOldKey = 'K';     // replica identity key columns (others are null)
-inline constexpr uint8_t kOldFull = 'O';    // the whole old row (REPLICA IDENTITY FULL)
+inline constexpr uint8_t kOldKey = 'K';   // replica identity key columns (others are null)
+inline constexpr uint8_t kOldFull = 'O';  // the whole old row (REPLICA IDENTITY FULL)
 inline constexpr uint8_t kNewTuple = 'N';
 
 // ---- Transaction control ------------------------------------------------------------------------
@@ -106,7 +106,7 @@ struct RelationMessage {
   uint32_t relation_oid = 0;
   std::string_view namespace_name;  // empty means pg_catalog
   std::string_view relation_name;
-  uint8_t replica_identity = 'd';   // pg_class.relreplident: 'd', 'n', 'f' or 'i'
+  uint8_t replica_identity = 'd';  // pg_class.relreplident: 'd', 'n', 'f' or 'i'
   std::vector<RelationColumn> columns;
 };
 

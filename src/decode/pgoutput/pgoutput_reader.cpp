@@ -48,7 +48,9 @@ namespace sabot::decode::pgoutput {
 
 namespace {
 
-[[noreturn]] void invalid(const std::string& what) { throw CdcError(ErrorKind::Protocol, what); }
+[[noreturn]] void invalid(const std::string& what) {
+  throw CdcError(ErrorKind::Protocol, what);
+}
 
 // The xid of the (sub)transaction, present only inside a stream block.
 uint32_t read_stream_xid(ByteReader& in, const ReadContext& ctx) {
@@ -70,7 +72,9 @@ uint32_t read_oid(ByteReader& in, const char* field) {
   return oid;
 }
 
-Lsn read_lsn(ByteReader& in, const char* field) { return Lsn(in.read_u64(field)); }
+Lsn read_lsn(ByteReader& in, const char* field) {
+  return Lsn(in.read_u64(field));
+}
 
 uint8_t read_zero_flags(ByteReader& in, const char* field) {
   const uint8_t flags = in.read_u8(field);
@@ -87,7 +91,8 @@ std::string_view read_nonempty_cstring(ByteReader& in, const char* field) {
 void read_tuple_marker(ByteReader& in, uint8_t expected, const char* field) {
   const uint8_t marker = in.read_u8(field);
   if (marker != expected) {
-    invalid(fmt::format("{} is 0x{:02x}, expected '{}'", field, marker, static_cast<char>(expected)));
+    invalid(
+        fmt::format("{} is 0x{:02x}, expected '{}'", field, marker, static_cast<char>(expected)));
   }
 }
 
@@ -95,26 +100,46 @@ void read_tuple_marker(ByteReader& in, uint8_t expected, const char* field) {
 
 const char* message_name(uint8_t type) {
   switch (type) {
-    case msg::kBegin: return "Begin";
-    case msg::kCommit: return "Commit";
-    case msg::kOrigin: return "Origin";
-    case msg::kRelation: return "Relation";
-    case msg::kType: return "Type";
-    case msg::kInsert: return "Insert";
-    case msg::kUpdate: return "Update";
-    case msg::kDelete: return "Delete";
-    case msg::kTruncate: return "Truncate";
-    case msg::kMessage: return "Message";
-    case msg::kStreamStart: return "Stream Start";
-    case msg::kStreamStop: return "Stream Stop";
-    case msg::kStreamCommit: return "Stream Commit";
-    case msg::kStreamAbort: return "Stream Abort";
-    case msg::kBeginPrepare: return "Begin Prepare";
-    case msg::kPrepare: return "Prepare";
-    case msg::kCommitPrepared: return "Commit Prepared";
-    case msg::kRollbackPrepared: return "Rollback Prepared";
-    case msg::kStreamPrepare: return "Stream Prepare";
-    default: return nullptr;
+    case msg::kBegin:
+      return "Begin";
+    case msg::kCommit:
+      return "Commit";
+    case msg::kOrigin:
+      return "Origin";
+    case msg::kRelation:
+      return "Relation";
+    case msg::kType:
+      return "Type";
+    case msg::kInsert:
+      return "Insert";
+    case msg::kUpdate:
+      return "Update";
+    case msg::kDelete:
+      return "Delete";
+    case msg::kTruncate:
+      return "Truncate";
+    case msg::kMessage:
+      return "Message";
+    case msg::kStreamStart:
+      return "Stream Start";
+    case msg::kStreamStop:
+      return "Stream Stop";
+    case msg::kStreamCommit:
+      return "Stream Commit";
+    case msg::kStreamAbort:
+      return "Stream Abort";
+    case msg::kBeginPrepare:
+      return "Begin Prepare";
+    case msg::kPrepare:
+      return "Prepare";
+    case msg::kCommitPrepared:
+      return "Commit Prepared";
+    case msg::kRollbackPrepared:
+      return "Rollback Prepared";
+    case msg::kStreamPrepare:
+      return "Stream Prepare";
+    default:
+      return nullptr;
   }
 }
 
@@ -124,28 +149,29 @@ void read_tuple(ByteReader& in, TupleData& out) {
   if (ncols > in.remaining()) {
     invalid(fmt::format("tuple column count {} exceeds the {} bytes left", ncols, in.remaining()));
   }
-  out.columns.clear();
-  out.columns.reserve(ncols);
+  // resize() on the reused vector: no allocation once warm, no capacity check per column.
+  out.columns.resize(ncols);
   for (uint16_t i = 0; i < ncols; ++i) {
+    TupleColumn& column = out.columns[i];
     const uint8_t kind = in.read_u8("tuple column kind");
     switch (kind) {
       case static_cast<uint8_t>(TupleKind::Null):
       case static_cast<uint8_t>(TupleKind::UnchangedToast):
-        out.columns.push_back(TupleColumn{static_cast<TupleKind>(kind), {}});
+        column = TupleColumn{static_cast<TupleKind>(kind), {}};
         break;
       case static_cast<uint8_t>(TupleKind::Text):
       case static_cast<uint8_t>(TupleKind::Binary): {
         const int32_t len = in.read_i32("tuple column value length");
         if (len < 0) invalid(fmt::format("tuple column {} value length {} is negative", i, len));
-        out.columns.push_back(TupleColumn{static_cast<TupleKind>(kind),
-                                          in.read_bytes(static_cast<size_t>(len),
-                                                        "tuple column value")});
+        column = TupleColumn{static_cast<TupleKind>(kind),
+                             in.read_bytes(static_cast<size_t>(len), "tuple column value")};
         break;
       }
       default:
-        invalid(fmt::format("tuple column {} has unknown kind 0x{:02x} (expected 'n', 'u', 't' "
-                            "or 'b')",
-                            i, kind));
+        invalid(
+            fmt::format("tuple column {} has unknown kind 0x{:02x} (expected 'n', 'u', 't' "
+                        "or 'b')",
+                        i, kind));
     }
   }
 }
@@ -184,7 +210,11 @@ void read_relation(ByteReader& in, const ReadContext& ctx, RelationMessage& out)
   out.relation_name = read_nonempty_cstring(in, "relation name");
   out.replica_identity = in.read_u8("replica identity");
   switch (out.replica_identity) {
-    case 'd': case 'n': case 'f': case 'i': break;
+    case 'd':
+    case 'n':
+    case 'f':
+    case 'i':
+      break;
     default:
       invalid(fmt::format("replica identity 0x{:02x} is not 'd', 'n', 'f' or 'i'",
                           out.replica_identity));
@@ -192,8 +222,8 @@ void read_relation(ByteReader& in, const ReadContext& ctx, RelationMessage& out)
   const uint16_t ncols = in.read_u16("relation column count");
   // A column takes at least 10 bytes (flags, empty name's NUL, type OID, type modifier).
   if (size_t{ncols} * 10 > in.remaining()) {
-    invalid(fmt::format("relation column count {} exceeds the {} bytes left", ncols,
-                        in.remaining()));
+    invalid(
+        fmt::format("relation column count {} exceeds the {} bytes left", ncols, in.remaining()));
   }
   out.columns.clear();
   out.columns.reserve(ncols);
@@ -302,7 +332,9 @@ StreamStartMessage read_stream_start(ByteReader& in) {
   return m;
 }
 
-void read_stream_stop(ByteReader& in) { in.expect_end("Stream Stop"); }
+void read_stream_stop(ByteReader& in) {
+  in.expect_end("Stream Stop");
+}
 
 StreamCommitMessage read_stream_commit(ByteReader& in) {
   StreamCommitMessage m;
@@ -354,7 +386,9 @@ PrepareMessage read_prepare_layout(ByteReader& in, const char* what) {
 }
 }  // namespace
 
-PrepareMessage read_prepare(ByteReader& in) { return read_prepare_layout(in, "Prepare"); }
+PrepareMessage read_prepare(ByteReader& in) {
+  return read_prepare_layout(in, "Prepare");
+}
 
 PrepareMessage read_stream_prepare(ByteReader& in) {
   return read_prepare_layout(in, "Stream Prepare");

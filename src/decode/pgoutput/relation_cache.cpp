@@ -1,9 +1,9 @@
 #include "decode/pgoutput/relation_cache.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 namespace sabot::decode::pgoutput {
 
@@ -174,7 +174,9 @@ constexpr std::array kBuiltinTypes = std::to_array<BuiltinType>({
 });
 
 static_assert(std::is_sorted(kBuiltinTypes.begin(), kBuiltinTypes.end(),
-                             [](const BuiltinType& a, const BuiltinType& b) { return a.oid < b.oid; }),
+                             [](const BuiltinType& a, const BuiltinType& b) {
+                               return a.oid < b.oid;
+                             }),
               "kBuiltinTypes must be sorted by OID");
 
 const BuiltinType* find_builtin(uint32_t oid) {
@@ -186,27 +188,57 @@ const BuiltinType* find_builtin(uint32_t oid) {
 // Interval typmod: field mask in the high 16 bits (bit numbers from datetime.h: MONTH 1, YEAR 2,
 // DAY 3, HOUR 10, MINUTE 11, SECOND 12; 0x7FFF = all), precision in the low 16 (0xFFFF = none).
 std::string interval_typmod_suffix(int32_t typmod) {
-  constexpr int kMonth = 1 << 1, kYear = 1 << 2, kDay = 1 << 3, kHour = 1 << 10,
-                kMinute = 1 << 11, kSecond = 1 << 12;
+  constexpr int kMonth = 1 << 1, kYear = 1 << 2, kDay = 1 << 3, kHour = 1 << 10, kMinute = 1 << 11,
+                kSecond = 1 << 12;
   const int range = (typmod >> 16) & 0x7FFF;
   const int precision = typmod & 0xFFFF;
   const char* fields = nullptr;
   switch (range) {
-    case kYear: fields = " year"; break;
-    case kMonth: fields = " month"; break;
-    case kDay: fields = " day"; break;
-    case kHour: fields = " hour"; break;
-    case kMinute: fields = " minute"; break;
-    case kSecond: fields = " second"; break;
-    case kYear | kMonth: fields = " year to month"; break;
-    case kDay | kHour: fields = " day to hour"; break;
-    case kDay | kHour | kMinute: fields = " day to minute"; break;
-    case kDay | kHour | kMinute | kSecond: fields = " day to second"; break;
-    case kHour | kMinute: fields = " hour to minute"; break;
-    case kHour | kMinute | kSecond: fields = " hour to second"; break;
-    case kMinute | kSecond: fields = " minute to second"; break;
-    case 0x7FFF: fields = ""; break;
-    default: fields = ""; break;  // not a range PostgreSQL produces
+    case kYear:
+      fields = " year";
+      break;
+    case kMonth:
+      fields = " month";
+      break;
+    case kDay:
+      fields = " day";
+      break;
+    case kHour:
+      fields = " hour";
+      break;
+    case kMinute:
+      fields = " minute";
+      break;
+    case kSecond:
+      fields = " second";
+      break;
+    case kYear | kMonth:
+      fields = " year to month";
+      break;
+    case kDay | kHour:
+      fields = " day to hour";
+      break;
+    case kDay | kHour | kMinute:
+      fields = " day to minute";
+      break;
+    case kDay | kHour | kMinute | kSecond:
+      fields = " day to second";
+      break;
+    case kHour | kMinute:
+      fields = " hour to minute";
+      break;
+    case kHour | kMinute | kSecond:
+      fields = " hour to second";
+      break;
+    case kMinute | kSecond:
+      fields = " minute to second";
+      break;
+    case 0x7FFF:
+      fields = "";
+      break;
+    default:
+      fields = "";
+      break;  // not a range PostgreSQL produces
   }
   if (precision != 0xFFFF) return fmt::format("{}({})", fields, precision);
   return fields;
@@ -215,22 +247,32 @@ std::string interval_typmod_suffix(int32_t typmod) {
 // format_type(oid, typmod) for a non-array built-in with typmod >= 0.
 std::string with_modifier(uint32_t oid, const char* name, int32_t typmod) {
   switch (oid) {
-    case 1042: return fmt::format("character({})", typmod - 4);
-    case 1043: return fmt::format("character varying({})", typmod - 4);
+    case 1042:
+      return fmt::format("character({})", typmod - 4);
+    case 1043:
+      return fmt::format("character varying({})", typmod - 4);
     case 1700: {
       const int32_t t = typmod - 4;
       const int precision = (t >> 16) & 0xFFFF;
       const int scale = ((t & 0x7FF) ^ 1024) - 1024;  // 11-bit signed since PostgreSQL 15
       return fmt::format("numeric({},{})", precision, scale);
     }
-    case 1083: return fmt::format("time({}) without time zone", typmod);
-    case 1266: return fmt::format("time({}) with time zone", typmod);
-    case 1114: return fmt::format("timestamp({}) without time zone", typmod);
-    case 1184: return fmt::format("timestamp({}) with time zone", typmod);
-    case 1186: return "interval" + interval_typmod_suffix(typmod);
-    case 1560: return fmt::format("bit({})", typmod);
-    case 1562: return fmt::format("bit varying({})", typmod);
-    default: return name;  // no other built-in type takes a modifier
+    case 1083:
+      return fmt::format("time({}) without time zone", typmod);
+    case 1266:
+      return fmt::format("time({}) with time zone", typmod);
+    case 1114:
+      return fmt::format("timestamp({}) without time zone", typmod);
+    case 1184:
+      return fmt::format("timestamp({}) with time zone", typmod);
+    case 1186:
+      return "interval" + interval_typmod_suffix(typmod);
+    case 1560:
+      return fmt::format("bit({})", typmod);
+    case 1562:
+      return fmt::format("bit varying({})", typmod);
+    default:
+      return name;  // no other built-in type takes a modifier
   }
 }
 

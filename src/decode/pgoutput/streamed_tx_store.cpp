@@ -9,12 +9,12 @@
 //           toast)  [str value unless null] } * n
 #include "decode/pgoutput/streamed_tx_store.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "decode/byte_reader.hpp"
 #include "sabot/error.hpp"
@@ -44,7 +44,9 @@ size_t columns_bytes(const std::vector<Column>& columns) {
 
 // ---- serialization ----
 
-void put_u8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u8(std::string& out, uint8_t v) {
+  out.push_back(static_cast<char>(v));
+}
 void put_u32(std::string& out, uint32_t v) {
   const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
                      static_cast<char>(v >> 8), static_cast<char>(v)};
@@ -89,9 +91,9 @@ void serialize(std::string& out, uint32_t subxid, const ChangeEvent& e) {
   put_u32(out, e.seq);
   put_str(out, e.message_prefix);
   put_str(out, e.message_content);
-  put_u8(out, static_cast<uint8_t>((e.message_transactional ? 1 : 0) |
-                                   (e.truncate_cascade ? 2 : 0) |
-                                   (e.truncate_restart_identity ? 4 : 0)));
+  put_u8(out,
+         static_cast<uint8_t>((e.message_transactional ? 1 : 0) | (e.truncate_cascade ? 2 : 0) |
+                              (e.truncate_restart_identity ? 4 : 0)));
   put_str(out, e.ddl);
   const uint32_t body = static_cast<uint32_t>(out.size() - 4);
   std::string len;
@@ -213,10 +215,22 @@ std::string StreamedTxStore::spill_path(uint32_t xid) const {
   return fmt::format("{}/{}{}{}", spill_dir_, kSpillPrefix, xid, kSpillSuffix);
 }
 
-void StreamedTxStore::open(uint32_t xid) { txs_.try_emplace(xid); }
+StreamedTxStore::Tx& StreamedTxStore::tx_for(uint32_t xid) {
+  auto [it, inserted] = txs_.try_emplace(xid);
+  if (inserted) it->second.in_memory = std::move(spare_);
+  return it->second;
+}
+
+void StreamedTxStore::recycle(std::vector<Held>&& changes) {
+  changes.clear();
+  if (changes.capacity() > spare_.capacity() &&
+      changes.capacity() * sizeof(Held) <= kMaxSpareBytes) {
+    spare_ = std::move(changes);
+  }
+}
 
 void StreamedTxStore::append(uint32_t xid, uint32_t subxid, ChangeEvent&& event) {
-  Tx& tx = txs_[xid];
+  Tx& tx = tx_for(xid);
   const size_t bytes = approximate_event_bytes(event);
   tx.in_memory.push_back(Held{subxid, std::move(event), bytes});
   tx.bytes_in_memory += bytes;
@@ -254,8 +268,7 @@ void StreamedTxStore::spill(uint32_t xid, Tx& tx) {
   bytes_spilled_ += written;
   bytes_in_memory_ -= tx.bytes_in_memory;
   tx.bytes_in_memory = 0;
-  tx.in_memory.clear();
-  tx.in_memory.shrink_to_fit();
+  tx.in_memory.clear();  // keeps its capacity: the transaction goes on growing
 }
 
 void StreamedTxStore::abort_subxact(uint32_t xid, uint32_t subxid) {
@@ -274,6 +287,7 @@ void StreamedTxStore::abort_subxact(uint32_t xid, uint32_t subxid) {
 }
 
 void StreamedTxStore::forget(uint32_t xid, Tx& tx) {
+  recycle(std::move(tx.in_memory));
   bytes_in_memory_ -= tx.bytes_in_memory;
   bytes_spilled_ -= tx.spilled_bytes;
   if (tx.spill != nullptr) {
@@ -319,18 +333,21 @@ void StreamedTxStore::replay(uint32_t xid, const std::function<void(ChangeEvent&
       unsigned char len_bytes[4];
       if (std::fread(len_bytes, 1, 4, tx.spill) != 4) {
         throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} is truncated "
-                                                        "at offset {}", path, offset));
+                                                        "at offset {}",
+                                                        path, offset));
       }
       const uint32_t len = (uint32_t{len_bytes[0]} << 24) | (uint32_t{len_bytes[1]} << 16) |
                            (uint32_t{len_bytes[2]} << 8) | uint32_t{len_bytes[3]};
       if (len > tx.spilled_bytes - offset - 4) {
         throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} has a bad record "
-                                                        "length at offset {}", path, offset));
+                                                        "length at offset {}",
+                                                        path, offset));
       }
       body.resize(len);
       if (std::fread(body.data(), 1, len, tx.spill) != len) {
         throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} is truncated "
-                                                        "at offset {}", path, offset));
+                                                        "at offset {}",
+                                                        path, offset));
       }
       offset += 4 + len;
       uint32_t subxid = 0;
@@ -339,12 +356,14 @@ void StreamedTxStore::replay(uint32_t xid, const std::function<void(ChangeEvent&
         event = deserialize(body, subxid);
       } catch (const CdcError& e) {
         throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {}: bad record at "
-                                                        "offset {}: {}", path, offset, e.what()));
+                                                        "offset {}: {}",
+                                                        path, offset, e.what()));
       }
       if (tx.aborted_subxids.count(subxid) == 0) deliver(std::move(event));
     }
   }
   for (Held& held : tx.in_memory) deliver(std::move(held.event));
+  recycle(std::move(tx.in_memory));
 }
 
 std::vector<ChangeEvent> StreamedTxStore::take(uint32_t xid) {

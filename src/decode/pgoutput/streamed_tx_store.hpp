@@ -43,7 +43,7 @@ class StreamedTxStore {
   StreamedTxStore& operator=(const StreamedTxStore&) = delete;
 
   // Starts holding changes for xid (a transaction with no change yet is still "contained").
-  void open(uint32_t xid);
+  void open(uint32_t xid) { tx_for(xid); }
   bool contains(uint32_t xid) const { return txs_.count(xid) != 0; }
 
   // Holds a change of transaction xid made by subtransaction subxid (== xid for the top level).
@@ -79,11 +79,13 @@ class StreamedTxStore {
   struct Tx {
     std::vector<Held> in_memory;
     size_t bytes_in_memory = 0;
-    std::FILE* spill = nullptr;   // appended records, replayed before in_memory
+    std::FILE* spill = nullptr;  // appended records, replayed before in_memory
     uint64_t spilled_bytes = 0;
     std::unordered_set<uint32_t> aborted_subxids;  // filters records already spilled
   };
 
+  Tx& tx_for(uint32_t xid);
+  void recycle(std::vector<Held>&& changes);
   void spill_largest();
   void spill(uint32_t xid, Tx& tx);
   void forget(uint32_t xid, Tx& tx);
@@ -96,6 +98,10 @@ class StreamedTxStore {
   size_t bytes_in_memory_ = 0;
   uint64_t bytes_spilled_ = 0;
   std::string record_;  // reused serialization buffer
+  // The change vector of the last transaction replayed, kept (up to kMaxSpareBytes) for the next
+  // one: a big streamed transaction after another then grows no vector from scratch.
+  std::vector<Held> spare_;
+  static constexpr size_t kMaxSpareBytes = size_t{16} * 1024 * 1024;
 };
 
 // Approximate heap footprint of an event (its strings and vectors), for memory accounting.

@@ -30,11 +30,14 @@
 // VALUE: string | number | true | false | null; see the header for the text form of each.
 #include "decode/wal2json/wal2json_decoder.hpp"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
-
-#include <fmt/format.h>
+#include <optional>
+#include <string>
 
 #include "decode/pg_text.hpp"
 #include "sabot/error.hpp"
@@ -81,7 +84,25 @@ std::string_view trim_json_whitespace(std::string_view token) {
   return token;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// Fast path for the common string without escapes: its content is the raw bytes between the
+// quotes, so it need not be unescaped into simdjson's string buffer first (a copy saved per
+// string). Stage 1 has already checked the document's UTF-8 and that every string is closed and
+// holds no unescaped control character; anything else (escapes, not a string) returns nullopt
+// and takes the checked get_string() path.
+std::optional<std::string_view> plain_string(od::value& v) {
+  const std::string_view token = trim_json_whitespace(v.raw_json_token());
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return std::nullopt;
+  // The token runs from the opening quote to the next structural character, and any further '"'
+  // would open a new (structural) string, so ending in '"' with no backslash means exactly one
+  // string without escapes.
+  const std::string_view content = token.substr(1, token.size() - 2);
+  if (std::memchr(content.data(), '\\', content.size()) != nullptr) return std::nullopt;
+  return content;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // RFC 8259 number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? . ondemand classifies a value
 // as a number by its first byte only, so the token is checked before it is kept as text.
@@ -138,10 +159,9 @@ enum V2Key : KeySet {
   kContent = 1u << 12,
 };
 
-constexpr const char* kV2KeyNames[] = {"action", "xid",      "timestamp", "lsn",
-                                       "nextlsn", "schema",  "table",     "columns",
-                                       "identity", "pk",     "transactional", "prefix",
-                                       "content"};
+constexpr const char* kV2KeyNames[] = {
+    "action",  "xid",      "timestamp", "lsn",           "nextlsn", "schema", "table",
+    "columns", "identity", "pk",        "transactional", "prefix",  "content"};
 
 // Format 1 keys of a "change" element (the top level only has xid, nextlsn, timestamp, change).
 enum V1Key : KeySet {
@@ -160,8 +180,8 @@ enum V1Key : KeySet {
 };
 
 constexpr const char* kV1KeyNames[] = {
-    "kind",        "schema",        "table", "columnnames", "columntypes",   "columntypeoids",
-    "columnvalues", "pk",           "oldkeys", "transactional", "prefix",    "content"};
+    "kind",         "schema", "table",   "columnnames",   "columntypes", "columntypeoids",
+    "columnvalues", "pk",     "oldkeys", "transactional", "prefix",      "content"};
 
 template <size_t N>
 std::string key_list(KeySet keys, const char* const (&names)[N]) {
@@ -325,8 +345,12 @@ Wal2jsonDecoder::Wal2jsonDecoder(int format_version) {
 
 Wal2jsonDecoder::~Wal2jsonDecoder() = default;
 
-int Wal2jsonDecoder::format_version() const { return impl_->format_version; }
-bool Wal2jsonDecoder::in_transaction() const { return impl_->in_tx; }
+int Wal2jsonDecoder::format_version() const {
+  return impl_->format_version;
+}
+bool Wal2jsonDecoder::in_transaction() const {
+  return impl_->in_tx;
+}
 
 void Wal2jsonDecoder::reset() {
   impl_->in_tx = false;
@@ -380,9 +404,10 @@ od::document Wal2jsonDecoder::Impl::parse() {
       parser.iterate(simdjson::padded_string_view(buffer.get(), payload.size(), buffer_capacity))
           .get(doc);
   if (ec == simdjson::UTF8_ERROR) {
-    fail("not valid UTF-8; wal2json writes text in the database encoding, which must be UTF8, "
-         "and copies logical message content verbatim (binary message content cannot be "
-         "carried by wal2json)");
+    fail(
+        "not valid UTF-8; wal2json writes text in the database encoding, which must be UTF8, "
+        "and copies logical message content verbatim (binary message content cannot be "
+        "carried by wal2json)");
   }
   check(ec, "not a JSON document");
   return doc;
@@ -392,6 +417,7 @@ od::document Wal2jsonDecoder::Impl::parse() {
 // Scalars
 
 std::string_view Wal2jsonDecoder::Impl::read_string(od::value& v, std::string_view what) {
+  if (const std::optional<std::string_view> plain = plain_string(v)) return *plain;
   std::string_view s;
   check(v.get_string().get(s), "{} must be a string", what);
   return s;
@@ -404,6 +430,20 @@ bool Wal2jsonDecoder::Impl::read_bool(od::value& v, std::string_view what) {
 }
 
 uint32_t Wal2jsonDecoder::Impl::read_uint32(od::value& v, std::string_view what) {
+  // Fast path for the usual 1-10 plain digits (type OIDs, xids); the rest goes to simdjson.
+  const std::string_view token = trim_json_whitespace(v.raw_json_token());
+  if (!token.empty() && token.size() <= 9 && (token[0] != '0' || token.size() == 1)) {
+    uint32_t value = 0;
+    bool digits = true;
+    for (char c : token) {
+      if (!is_digit(c)) {
+        digits = false;
+        break;
+      }
+      value = value * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (digits) return value;
+  }
   uint64_t n = 0;
   check(v.get_uint64().get(n), "{} must be an unsigned integer", what);
   if (n > UINT32_MAX) fail(fmt::format("{} {} does not fit in 32 bits", what, n));
@@ -449,6 +489,9 @@ Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, siz
   check(v.type().get(type), "{} element {} is not a JSON value", what, index);
   switch (type) {
     case od::json_type::string: {
+      if (const std::optional<std::string_view> plain = plain_string(v)) {
+        return Value::text(std::string(*plain));
+      }
       std::string_view s;
       check(v.get_string().get(s), "{} element {} is not a valid string", what, index);
       return Value::text(std::string(s));
@@ -486,15 +529,16 @@ Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, siz
 // wal2json writes bytea (type OID 17 exactly; domains over bytea keep their full text) without
 // the "\x" of PostgreSQL's hex output. Put it back, so the value is PostgreSQL's text form.
 void Wal2jsonDecoder::Impl::finish_bytea(Column& column) const {
-  const bool is_bytea = column.type_oid != 0 ? column.type_oid == type_oid::kBytea
-                                             : column.type_name == "bytea";
+  const bool is_bytea =
+      column.type_oid != 0 ? column.type_oid == type_oid::kBytea : column.type_name == "bytea";
   if (!is_bytea || column.value.is_null()) return;
   const std::string& hex = column.value.text();
   if (hex.size() % 2 != 0 || !is_hex_digits(hex)) {
-    fail(fmt::format("bytea column \"{}\" holds \"{}\", not hex digits: the walsender's "
-                     "bytea_output must be 'hex' (wal2json cuts the first two characters off "
-                     "bytea output); set bytea_output = hex for the replication role",
-                     column.name, escaped_prefix(hex)));
+    fail(
+        fmt::format("bytea column \"{}\" holds \"{}\", not hex digits: the walsender's "
+                    "bytea_output must be 'hex' (wal2json cuts the first two characters off "
+                    "bytea output); set bytea_output = hex for the replication role",
+                    column.name, escaped_prefix(hex)));
   }
   column.value = Value::text("\\x" + hex);
 }
@@ -680,8 +724,7 @@ void Wal2jsonDecoder::Impl::dispatch_v2(V2Doc& doc, DecodeHandler& out) {
 
   if (doc.action == 'B') {
     if (in_tx) {
-      fail(fmt::format("BEGIN of transaction {} while transaction {} is open", doc.xid,
-                       begin.xid));
+      fail(fmt::format("BEGIN of transaction {} while transaction {} is open", doc.xid, begin.xid));
     }
     TxBegin b;
     b.xid = doc.xid;
@@ -1037,8 +1080,8 @@ bool append_add_tables_part(std::string& out, std::string_view glob) {
   for (char c : glob) {
     if (c == '*' || c == '?') return false;  // a partial wildcard: wal2json only has whole-part *
     const auto u = static_cast<unsigned char>(c);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-                       c == '_' || u >= 0x80;
+    const bool plain =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || u >= 0x80;
     if (!plain) out += '\\';
     out += c;
   }

@@ -1,0 +1,165 @@
+// sabot-cdc status [--slot NAME] [--json] [--warn-retained-bytes N]: per slot, whether it is
+// active and for which process, its confirmed and restart positions, the WAL it retains, its lag
+// behind the current WAL position, wal_status, the server's flush lag for an active stream, and,
+// when a sabot-cdc stream of that slot is running here, the last commit time it delivered.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "output/jsonl_writer.hpp"
+#include "pg/admin.hpp"
+#include "pg/pg_connection.hpp"
+#include "sabot/error.hpp"
+#include "status_file.hpp"
+
+namespace sabot::cli {
+
+namespace {
+
+struct StatusFlags {
+  ConnectionFlags connection;
+  std::string slot;
+  bool json = false;
+  int64_t warn_retained_bytes = int64_t{1} << 30;
+  std::string status_file;
+};
+
+struct SlotStatus {
+  pg::SlotInfo slot;
+  std::optional<double> flush_lag_seconds;  // from pg_stat_replication, active slots only
+  std::optional<StreamStatus> stream;       // from the stream's status file
+  bool retained_warning = false;
+};
+
+std::optional<double> flush_lag(pg::PgConnection& conn, int pid) {
+  pg::PgResult r = conn.exec(
+      fmt::format("SELECT coalesce(extract(epoch FROM flush_lag), 0) FROM pg_stat_replication "
+                  "WHERE pid = {}",
+                  pid),
+      "reading pg_stat_replication");
+  if (r.rows() == 0) return std::nullopt;
+  return std::stod(std::string(r.get(0, 0)));
+}
+
+std::string opt_lsn(const std::optional<Lsn>& lsn) { return lsn ? lsn->to_string() : "-"; }
+std::string opt_int(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "-"; }
+
+void print_text(const std::vector<SlotStatus>& rows) {
+  for (const auto& row : rows) {
+    const auto& s = row.slot;
+    std::printf("slot %s (%s)\n", s.name.c_str(), s.plugin.c_str());
+    std::printf("  active:              %s\n",
+                s.active ? fmt::format("yes, walsender pid {}", s.active_pid.value_or(0)).c_str()
+                         : "no");
+    std::printf("  confirmed_flush_lsn: %s\n", opt_lsn(s.confirmed_flush_lsn).c_str());
+    std::printf("  restart_lsn:         %s\n", opt_lsn(s.restart_lsn).c_str());
+    std::printf("  retained WAL:        %s bytes\n", opt_int(s.retained_wal_bytes).c_str());
+    std::printf("  lag:                 %s bytes behind the current WAL position\n",
+                opt_int(s.lag_bytes).c_str());
+    std::printf("  wal_status:          %s\n", s.wal_status.c_str());
+    if (row.flush_lag_seconds) {
+      std::printf("  seconds behind:      %.3f (server's flush lag)\n", *row.flush_lag_seconds);
+    }
+    if (row.stream && row.stream->running) {
+      std::printf("  stream:              sabot-cdc pid %d, %llu events, last commit %s\n",
+                  row.stream->pid, static_cast<unsigned long long>(row.stream->events),
+                  row.stream->last_commit_time.empty() ? "-" : row.stream->last_commit_time.c_str());
+    }
+  }
+  if (rows.empty()) std::printf("(no replication slots)\n");
+}
+
+void print_json(const std::vector<SlotStatus>& rows) {
+  std::string out = "[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& s = rows[i].slot;
+    if (i) out += ',';
+    out += "{\"slot\":";
+    output::append_json_string(out, s.name);
+    out += ",\"plugin\":";
+    output::append_json_string(out, s.plugin);
+    auto lsn = [](const std::optional<Lsn>& l) {
+      return l ? "\"" + l->to_string() + "\"" : std::string("null");
+    };
+    auto num = [](const std::optional<int64_t>& v) {
+      return v ? std::to_string(*v) : std::string("null");
+    };
+    out += fmt::format(
+        ",\"active\":{},\"active_pid\":{},\"confirmed_flush_lsn\":{},\"restart_lsn\":{},"
+        "\"retained_wal_bytes\":{},\"lag_bytes\":{},\"wal_status\":\"{}\",\"seconds_behind\":{},"
+        "\"retained_wal_warning\":{}",
+        s.active ? "true" : "false", s.active_pid ? std::to_string(*s.active_pid) : "null",
+        lsn(s.confirmed_flush_lsn), lsn(s.restart_lsn), num(s.retained_wal_bytes),
+        num(s.lag_bytes), s.wal_status,
+        rows[i].flush_lag_seconds ? fmt::format("{:.3f}", *rows[i].flush_lag_seconds) : "null",
+        rows[i].retained_warning ? "true" : "false");
+    const auto& stream = rows[i].stream;
+    if (stream && stream->running) {
+      out += fmt::format(
+          ",\"stream\":{{\"pid\":{},\"events\":{},\"last_commit_time\":{},\"flushed_lsn\":\"{}\"}}",
+          stream->pid, stream->events,
+          stream->last_commit_time.empty() ? "null" : "\"" + stream->last_commit_time + "\"",
+          stream->flushed_lsn);
+    } else {
+      out += ",\"stream\":null";
+    }
+    out += '}';
+  }
+  out += "]\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+int run_status(const StatusFlags& flags) {
+  pg::PgConnection conn(flags.connection.to_config(), pg::ConnectionKind::Regular);
+  std::vector<SlotStatus> rows;
+  for (pg::SlotInfo& slot : pg::list_slots(conn)) {
+    if (!flags.slot.empty() && slot.name != flags.slot) continue;
+    if (slot.slot_type != "logical") continue;
+    SlotStatus row;
+    if (slot.active && slot.active_pid) row.flush_lag_seconds = flush_lag(conn, *slot.active_pid);
+    row.stream = read_status_file(flags.status_file.empty() ? default_status_file(slot.name)
+                                                            : flags.status_file);
+    row.retained_warning = slot.retained_wal_bytes && *slot.retained_wal_bytes > flags.warn_retained_bytes;
+    if (row.retained_warning) {
+      std::fprintf(stderr,
+                   "sabot-cdc: warning: slot \"%s\" retains %lld bytes of WAL (threshold %lld). "
+                   "If nothing consumes it any more, drop it: sabot-cdc slots drop %s\n",
+                   slot.name.c_str(), static_cast<long long>(*slot.retained_wal_bytes),
+                   static_cast<long long>(flags.warn_retained_bytes), slot.name.c_str());
+    }
+    row.slot = std::move(slot);
+    rows.push_back(std::move(row));
+  }
+  if (!flags.slot.empty() && rows.empty()) {
+    throw CdcError(ErrorKind::SlotMissing,
+                   fmt::format("no logical replication slot named \"{}\"", flags.slot));
+  }
+  flags.json ? print_json(rows) : print_text(rows);
+  return 0;
+}
+
+}  // namespace
+
+void register_status(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<StatusFlags>();
+  CLI::App* cmd = app.add_subcommand("status", "replication slots' position, lag and retained WAL");
+  flags->connection.add_to(*cmd);
+  cmd->add_option("--slot", flags->slot, "only this slot");
+  cmd->add_flag("--json", flags->json, "machine-readable output");
+  cmd->add_option("--warn-retained-bytes", flags->warn_retained_bytes,
+                  "warn when a slot retains more WAL than this")
+      ->capture_default_str();
+  cmd->add_option("--status-file", flags->status_file,
+                  "the stream's status file (default: $TMPDIR/sabot-cdc-SLOT.status)");
+  cmd->callback([flags, &exit_code] {
+    try {
+      exit_code = run_status(*flags);
+    } catch (const CdcError& e) {
+      std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace sabot::cli

@@ -1,0 +1,21 @@
+#include <algorithm>
+
+#include "sabot/connector.hpp"
+#include "sabot/sink.hpp"
+
+namespace sabot {
+
+void run_sink(PostgresCdcConnector& connector, Sink& sink) {
+  const std::optional<EventPosition> checkpoint = sink.checkpoint();
+  while (auto batch = connector.next_batch()) {
+    if (checkpoint && !batch->empty() && position_of(batch->events.front()) <= *checkpoint) {
+      // Redelivered after a restart: keep only what the sink does not hold yet.
+      std::erase_if(batch->events,
+                    [&](const ChangeEvent& e) { return position_of(e) <= *checkpoint; });
+    }
+    if (!batch->empty()) sink.write(*batch);
+    connector.acknowledge(*batch);
+  }
+}
+
+}  // namespace sabot

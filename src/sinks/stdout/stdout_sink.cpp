@@ -1,0 +1,21 @@
+#include "sinks/stdout/stdout_sink.hpp"
+
+#include <cstdio>
+
+#include "output/jsonl_writer.hpp"
+#include "sabot/error.hpp"
+
+namespace sabot::sinks {
+
+void StdoutSink::write(const ChangeBatch& batch) {
+  buffer_.clear();
+  for (const ChangeEvent& event : batch.events) output::append_event_jsonl(buffer_, event);
+  if (std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() ||
+      std::fflush(stdout) != 0) {
+    throw CdcError(ErrorKind::Consumer,
+                   "cannot write to stdout (closed pipe or full disk); nothing unwritten was "
+                   "acknowledged");
+  }
+}
+
+}  // namespace sabot::sinks

@@ -1,0 +1,19 @@
+// StdoutSink: JSON Lines on stdout, flushed before the batch is acknowledged (a pipe reader has
+// it then; durability is the reader's business). No checkpoint: at-least-once.
+#pragma once
+
+#include <string>
+
+#include "sabot/sink.hpp"
+
+namespace sabot::sinks {
+
+class StdoutSink : public Sink {
+ public:
+  void write(const ChangeBatch& batch) override;  // throws CdcError{Consumer} on a closed pipe
+
+ private:
+  std::string buffer_;
+};
+
+}  // namespace sabot::sinks
