@@ -18,7 +18,7 @@ struct InitFlags {
   ConnectionFlags connection;
   std::string slot = "sabot_cdc_slot";
   std::string publication = "sabot_cdc";
-  std::string plugin = "wal2json";
+  std::string plugin = "pgoutput";
   std::vector<std::string> tables;
   bool no_slot = false;
 };
@@ -66,7 +66,7 @@ void register_init(CLI::App& app, int& exit_code) {
   cmd->add_option("--slot", flags->slot, "replication slot to create")->capture_default_str();
   cmd->add_option("--publication", flags->publication, "publication to create")
       ->capture_default_str();
-  cmd->add_option("--plugin", flags->plugin, "output plugin of the slot: wal2json or pgoutput")
+  cmd->add_option("--plugin", flags->plugin, "output plugin of the slot: pgoutput (built in) or wal2json")
       ->check(CLI::IsMember({"wal2json", "pgoutput"}))
       ->capture_default_str();
   cmd->add_option("--tables", flags->tables,

@@ -27,7 +27,7 @@ struct StreamFlags {
   ConnectionFlags connection;
   std::string slot;
   bool create_slot = false;
-  std::string plugin = "wal2json";
+  std::string plugin = "pgoutput";
   int format_version = 2;
   std::string publication = "sabot_cdc";
   std::vector<std::string> tables;
@@ -151,7 +151,7 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--slot", flags->slot, "logical replication slot name")->required();
   cmd->add_flag("--create-slot", flags->create_slot,
                 "create the slot (and for pgoutput the publication) if missing");
-  cmd->add_option("--plugin", flags->plugin, "output plugin: wal2json or pgoutput")
+  cmd->add_option("--plugin", flags->plugin, "output plugin: pgoutput (built in) or wal2json")
       ->check(CLI::IsMember({"wal2json", "pgoutput"}))
       ->capture_default_str();
   cmd->add_option("--format-version", flags->format_version, "wal2json format version: 1 or 2")

@@ -46,7 +46,7 @@ struct PostgresCdcConfig {
   // "public.name". Empty = every table. An invalid pattern is a CdcError{Config} at open().
   std::vector<std::string> tables;
 
-  Plugin plugin = Plugin::Wal2json;
+  Plugin plugin = Plugin::Pgoutput;  // built into PostgreSQL; wal2json needs its package
   int wal2json_format_version = 2;  // 1 or 2
 
   // Batching: a batch holds at most batch_size events (and about max_batch_bytes of values) of one

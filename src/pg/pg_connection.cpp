@@ -153,6 +153,13 @@ void throw_server_error(std::string_view sqlstate, std::string_view message, std
                    head + ". Set wal_level = logical (ALTER SYSTEM SET wal_level = logical) and "
                           "restart PostgreSQL");
   }
+  if (contains(msg, "publication \"") && contains(msg, "does not exist")) {
+    throw CdcError(ErrorKind::Config,
+                   head + ". pgoutput reads publications as they were when each change was "
+                          "written: create the publication before the slot ('sabot-cdc init' "
+                          "does both in that order). Changes written before the publication "
+                          "existed cannot be decoded with it: drop and recreate the slot");
+  }
   if (sqlstate == "42704" && contains(msg, "replication slot")) {
     throw CdcError(ErrorKind::SlotMissing,
                    head + ". Create it with 'sabot-cdc init --slot NAME' or pass --create-slot");

@@ -15,8 +15,17 @@ PostgresCdcConfig config_for(const LocalPostgres& pg, const std::string& slot, L
   config.dsn = pg.dsn();
   config.slot_name = slot;
   config.create_slot_if_missing = true;
+  config.create_publication_if_missing = true;
   config.end_lsn = end;
   return config;
+}
+
+// pgoutput decodes with the catalog as of each change: the publication must exist before the
+// slot is created (as `sabot-cdc init` does it).
+void create_pgoutput_slot(const LocalPostgres& pg, const std::string& slot) {
+  pg.sql("DO $$ BEGIN CREATE PUBLICATION sabot_cdc FOR ALL TABLES; "
+         "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+  pg.sql("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
 }
 
 std::string confirmed_flush(const LocalPostgres& pg, const std::string& slot) {
@@ -29,7 +38,7 @@ std::string confirmed_flush(const LocalPostgres& pg, const std::string& slot) {
 TEST(Batches, BatchSizeSplitsA10000RowTransaction) {
   LocalPostgres& pg = LocalPostgres::shared();
   pg.sql("CREATE TABLE big_t (id int PRIMARY KEY, payload text)");
-  pg.sql("SELECT pg_create_logical_replication_slot('big_slot', 'wal2json')");
+  create_pgoutput_slot(pg, "big_slot");
   pg.sql("INSERT INTO big_t SELECT g, 'row ' || g FROM generate_series(1, 10000) g");
   pg.sql("INSERT INTO big_t VALUES (10001, 'next tx')");
   PostgresCdcConfig config = config_for(pg, "big_slot", pg.current_wal_insert_lsn());
@@ -61,7 +70,7 @@ TEST(Batches, BatchSizeSplitsA10000RowTransaction) {
 TEST(Batches, OnlyAcknowledgedTransactionsAreConfirmedAndTheRestIsRedelivered) {
   LocalPostgres& pg = LocalPostgres::shared();
   pg.sql("CREATE TABLE ack_t (id int PRIMARY KEY)");
-  pg.sql("SELECT pg_create_logical_replication_slot('ack_slot', 'wal2json')");
+  create_pgoutput_slot(pg, "ack_slot");
   for (int i = 1; i <= 3; ++i) pg.sql("INSERT INTO ack_t VALUES (" + std::to_string(i) + ")");
   const Lsn end = pg.current_wal_insert_lsn();
   Lsn first_end;
@@ -88,7 +97,7 @@ TEST(Batches, OnlyAcknowledgedTransactionsAreConfirmedAndTheRestIsRedelivered) {
 TEST(Batches, ConsumerThatThrowsDoesNotAcknowledgeItsBatch) {
   LocalPostgres& pg = LocalPostgres::shared();
   pg.sql("CREATE TABLE throw_t (id int PRIMARY KEY)");
-  pg.sql("SELECT pg_create_logical_replication_slot('throw_slot', 'wal2json')");
+  create_pgoutput_slot(pg, "throw_slot");
   pg.sql("INSERT INTO throw_t VALUES (1)");
   pg.sql("INSERT INTO throw_t VALUES (2)");
   const Lsn end = pg.current_wal_insert_lsn();

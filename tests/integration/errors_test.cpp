@@ -105,10 +105,10 @@ TEST(Errors, SlotActiveInAnotherConnection) {
 TEST(Errors, MalformedPluginMessageNamesTheLsnAndLosesNothing) {
   LocalPostgres& pg = LocalPostgres::shared();
   pg.sql("CREATE TABLE chunk_t (id int PRIMARY KEY, pad text)");
-  create_slot(pg, "chunk_slot");
+  create_slot(pg, "chunk_slot", {"--plugin", "wal2json"});
   pg.sql("INSERT INTO chunk_t VALUES (1, 'first')");
   // A first, clean run acknowledges transaction 1.
-  auto first = stream_to_now(pg, "chunk_slot", {"--format-version", "1"});
+  auto first = stream_to_now(pg, "chunk_slot", {"--plugin", "wal2json", "--format-version", "1"});
   ASSERT_EQ(first.size(), 1u);
   const std::string confirmed_before = pg.sql(
       "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'chunk_slot'");
@@ -117,7 +117,8 @@ TEST(Errors, MalformedPluginMessageNamesTheLsnAndLosesNothing) {
   // each one alone is a truncated document, which must stop the stream with the LSN named.
   const sabot::Lsn workload_end = pg.current_wal_insert_lsn();
   auto r = stream(pg.dsn(), "chunk_slot",
-                  {"--format-version", "1", "--plugin-option", "write-in-chunks=1", "--end-lsn",
+                  {"--plugin", "wal2json", "--format-version", "1", "--plugin-option",
+                   "write-in-chunks=1", "--end-lsn",
                    workload_end.to_string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "wal2json")) << r.err;
@@ -131,7 +132,7 @@ TEST(Errors, MalformedPluginMessageNamesTheLsnAndLosesNothing) {
   EXPECT_GE(*confirmed_after, *sabot::Lsn::parse(confirmed_before));
   EXPECT_LT(*confirmed_after, workload_end);
   // Nothing was lost: a normal run delivers all 49 rows.
-  auto after = stream_to_now(pg, "chunk_slot", {"--format-version", "1"});
+  auto after = stream_to_now(pg, "chunk_slot", {"--plugin", "wal2json", "--format-version", "1"});
   EXPECT_EQ(after.size(), 49u);
 }
 

@@ -15,8 +15,16 @@ namespace {
 class StreamTest : public ::testing::TestWithParam<std::string> {
  protected:
   LocalPostgres& pg = LocalPostgres::shared();
-  std::vector<std::string> format_args() const { return {"--format-version", GetParam()}; }
-  bool v1() const { return GetParam() == "1"; }
+  // Parameter: "w1" / "w2" (wal2json format 1 / 2) or "pg" (pgoutput).
+  std::vector<std::string> format_args(std::vector<std::string> more = {}) const {
+    std::vector<std::string> args = {"--plugin", GetParam() == "pg" ? "pgoutput" : "wal2json"};
+    if (GetParam() != "pg") args.insert(args.end(), {"--format-version", GetParam().substr(1)});
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  }
+  std::vector<std::string> init_args() const {
+    return {"--plugin", GetParam() == "pg" ? "pgoutput" : "wal2json"};
+  }
 };
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -28,7 +36,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 TEST_P(StreamTest, InsertUpdateDeleteInOrderWithKeys) {
   pg.sql("CREATE TABLE crud_" + GetParam() + " (id int PRIMARY KEY, name text, qty int)");
   const std::string t = "crud_" + GetParam();
-  create_slot(pg, "crud_slot_" + GetParam());
+  create_slot(pg, "crud_slot_" + GetParam(), init_args());
   pg.sql("INSERT INTO " + t + " VALUES (1, 'apple', 5), (2, 'pear', 7)");
   pg.sql("UPDATE " + t + " SET qty = 6 WHERE id = 1");
   pg.sql("UPDATE " + t + " SET id = 3 WHERE id = 2");
@@ -72,7 +80,7 @@ TEST_P(StreamTest, MultiTableTransactionSharesXidAndCommitLsn) {
   const std::string a = "mt_orders_" + GetParam(), b = "mt_items_" + GetParam();
   pg.sql("CREATE TABLE " + a + " (id int PRIMARY KEY, total numeric(10,2));"
          "CREATE TABLE " + b + " (id int PRIMARY KEY, order_id int, sku text)");
-  create_slot(pg, "mt_slot_" + GetParam());
+  create_slot(pg, "mt_slot_" + GetParam(), init_args());
   pg.sql("BEGIN; INSERT INTO " + a + " VALUES (1, 10.50); INSERT INTO " + b +
          " VALUES (1, 1, 'x'), (2, 1, 'y'); UPDATE " + a + " SET total = 11.00 WHERE id = 1; COMMIT");
   auto events = stream_to_now(pg, "mt_slot_" + GetParam(), format_args());
@@ -92,13 +100,12 @@ TEST_P(StreamTest, TableFilterSelectsTablesItNames) {
   const std::string p = GetParam();
   pg.sql("CREATE TABLE flt_keep_" + p + " (id int PRIMARY KEY); CREATE TABLE flt_drop_" + p +
          " (id int PRIMARY KEY); CREATE TABLE flt_audit_" + p + " (id int PRIMARY KEY)");
-  create_slot(pg, "flt_slot_" + p);
+  create_slot(pg, "flt_slot_" + p, init_args());
   pg.sql("INSERT INTO flt_keep_" + p + " VALUES (1); INSERT INTO flt_drop_" + p +
          " VALUES (2); INSERT INTO flt_audit_" + p + " VALUES (3)");
   // Exact names (pushed down to wal2json's add-tables) select, never exclude.
   auto only_keep = stream_to_now(pg, "flt_slot_" + p,
-                                 {"--format-version", p, "--tables", "public.flt_keep_" + p,
-                                  "--start-lsn", "0/0"});
+                                 format_args({"--tables", "public.flt_keep_" + p}));
   ASSERT_EQ(only_keep.size(), 1u);
   EXPECT_EQ(only_keep[0].table, "flt_keep_" + p);
 }
@@ -107,11 +114,11 @@ TEST_P(StreamTest, WildcardPatternsFilterOnTheClient) {
   const std::string p = GetParam();
   pg.sql("CREATE TABLE wc_a1_" + p + " (id int PRIMARY KEY); CREATE TABLE wc_b1_" + p +
          " (id int PRIMARY KEY); CREATE TABLE wc_a22_" + p + " (id int PRIMARY KEY)");
-  create_slot(pg, "wc_slot_" + p);
+  create_slot(pg, "wc_slot_" + p, init_args());
   pg.sql("INSERT INTO wc_a1_" + p + " VALUES (1); INSERT INTO wc_b1_" + p + " VALUES (2);"
          "INSERT INTO wc_a22_" + p + " VALUES (3)");
   auto events = stream_to_now(pg, "wc_slot_" + p,
-                              {"--format-version", p, "--tables", "*.wc_a?_" + p + ",wc_b*"});
+                              format_args({"--tables", "*.wc_a?_" + p + ",wc_b*"}));
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].table, "wc_a1_" + p);
   EXPECT_EQ(events[1].table, "wc_b1_" + p);
@@ -121,7 +128,7 @@ TEST_P(StreamTest, ReplicaIdentityFullSendsTheWholeOldRow) {
   const std::string t = "full_" + GetParam();
   pg.sql("CREATE TABLE " + t + " (id int PRIMARY KEY, name text, qty int);"
          "ALTER TABLE " + t + " REPLICA IDENTITY FULL; INSERT INTO " + t + " VALUES (1, 'a', 1)");
-  create_slot(pg, "full_slot_" + GetParam());
+  create_slot(pg, "full_slot_" + GetParam(), init_args());
   pg.sql("UPDATE " + t + " SET name = 'b', qty = 2 WHERE id = 1; DELETE FROM " + t);
   auto events = stream_to_now(pg, "full_slot_" + GetParam(), format_args());
   ASSERT_EQ(events.size(), 2u);
@@ -141,7 +148,7 @@ TEST_P(StreamTest, TypesNullsAndUnicodeRenderAsDocumented) {
          "c_varchar varchar(10), c_char char(5), c_date date, c_time time, c_ts timestamp, "
          "c_tstz timestamptz, c_interval interval, c_uuid uuid, c_json json, c_jsonb jsonb, "
          "c_bytea bytea, c_inet inet, c_intarr int[], c_textarr text[])");
-  create_slot(pg, "types_slot_" + GetParam());
+  create_slot(pg, "types_slot_" + GetParam(), init_args());
   pg.sql("INSERT INTO " + t + " VALUES (1, -32768, 2147483647, 9223372036854775807, "
          "12345678901234.123456, 1.5, -2.25e100, true, E'h\\u00e9llo \\U0001F418 \"q\"\\n\\\\', "
          "'abc', 'ab', '2024-02-29', '13:45:00.5', '2024-02-29 13:45:00.123456', "
@@ -178,7 +185,7 @@ TEST_P(StreamTest, TypesNullsAndUnicodeRenderAsDocumented) {
 TEST_P(StreamTest, ResumesFromTheConfirmedPositionWithoutLossOrDuplicates) {
   const std::string t = "resume_" + GetParam();
   pg.sql("CREATE TABLE " + t + " (id int PRIMARY KEY)");
-  create_slot(pg, "resume_slot_" + GetParam());
+  create_slot(pg, "resume_slot_" + GetParam(), init_args());
   pg.sql("INSERT INTO " + t + " SELECT generate_series(1, 50)");
   auto first = stream_to_now(pg, "resume_slot_" + GetParam(), format_args());
   pg.sql("INSERT INTO " + t + " SELECT generate_series(51, 80)");
@@ -192,36 +199,50 @@ TEST_P(StreamTest, ResumesFromTheConfirmedPositionWithoutLossOrDuplicates) {
   EXPECT_TRUE(stream_to_now(pg, "resume_slot_" + GetParam(), format_args()).empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Wal2json, StreamTest, ::testing::Values("1", "2"),
-                         [](const auto& info) { return "format" + info.param; });
+INSTANTIATE_TEST_SUITE_P(Plugins, StreamTest, ::testing::Values("w1", "w2", "pg"),
+                         [](const auto& info) {
+                           return info.param == "pg" ? std::string("pgoutput")
+                                                     : "wal2json_format" + info.param.substr(1);
+                         });
 
-TEST(StreamTruncate, Wal2jsonFormat2ReportsTruncate) {
+TEST(StreamTruncate, BothPluginsReportTruncateWithPgoutputOptions) {
   LocalPostgres& pg = LocalPostgres::shared();
-  pg.sql("CREATE TABLE trunc_t (id int PRIMARY KEY); INSERT INTO trunc_t VALUES (1)");
-  create_slot(pg, "trunc_slot");
-  pg.sql("TRUNCATE trunc_t");
-  pg.sql("INSERT INTO trunc_t VALUES (2)");
-  auto events = stream_to_now(pg, "trunc_slot");
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].op, "truncate");
-  EXPECT_EQ(events[0].table, "trunc_t");
-  EXPECT_EQ(events[1].op, "insert");
+  pg.sql("CREATE TABLE trunc_a (id int PRIMARY KEY); CREATE TABLE trunc_b (id int PRIMARY KEY);"
+         "INSERT INTO trunc_a VALUES (1); INSERT INTO trunc_b VALUES (1)");
+  create_slot(pg, "trunc_pg");
+  create_slot(pg, "trunc_w2", {"--plugin", "wal2json"});
+  pg.sql("TRUNCATE trunc_a, trunc_b RESTART IDENTITY");
+  pg.sql("INSERT INTO trunc_a VALUES (2)");
+  auto pgoutput = stream_to_now(pg, "trunc_pg");
+  auto wal2json = stream_to_now(pg, "trunc_w2", {"--plugin", "wal2json"});
+  for (const auto* events : {&pgoutput, &wal2json}) {
+    ASSERT_EQ(events->size(), 3u);
+    EXPECT_EQ((*events)[0].op, "truncate");
+    EXPECT_EQ((*events)[0].table, "trunc_a");
+    EXPECT_EQ((*events)[1].op, "truncate");
+    EXPECT_EQ((*events)[1].table, "trunc_b");
+    EXPECT_EQ((*events)[0].xid, (*events)[1].xid);
+    EXPECT_EQ((*events)[2].op, "insert");
+  }
+  EXPECT_TRUE(contains(pgoutput[0].raw, "\"restart_identity\":true")) << pgoutput[0].raw;
 }
 
 TEST(StreamMessages, LogicalMessagesArriveInOrder) {
   LocalPostgres& pg = LocalPostgres::shared();
   pg.sql("CREATE TABLE msg_t (id int PRIMARY KEY)");
-  create_slot(pg, "msg_slot");
+  create_slot(pg, "msg_pg");
+  create_slot(pg, "msg_w2", {"--plugin", "wal2json"});
   pg.sql("BEGIN; INSERT INTO msg_t VALUES (1); "
          "SELECT pg_logical_emit_message(true, 'app', 'inside'); COMMIT");
   pg.sql("SELECT pg_logical_emit_message(false, 'app', 'outside')");
-  auto events = stream_to_now(pg, "msg_slot");
-  ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[1].op, "message");
-  EXPECT_EQ(events[1].prefix, "app");
-  EXPECT_EQ(events[1].content, "inside");
-  EXPECT_EQ(events[1].xid, events[0].xid);
-  EXPECT_EQ(events[2].op, "message");
-  EXPECT_EQ(events[2].content, "outside");
-  EXPECT_TRUE(contains(events[2].raw, "\"transactional\":false"));
+  for (auto events : {stream_to_now(pg, "msg_pg"), stream_to_now(pg, "msg_w2", {"--plugin", "wal2json"})}) {
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[1].op, "message");
+    EXPECT_EQ(events[1].prefix, "app");
+    EXPECT_EQ(events[1].content, "inside");
+    EXPECT_EQ(events[1].xid, events[0].xid);
+    EXPECT_EQ(events[2].op, "message");
+    EXPECT_EQ(events[2].content, "outside");
+    EXPECT_TRUE(contains(events[2].raw, "\"transactional\":false"));
+  }
 }
