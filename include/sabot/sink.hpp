@@ -28,7 +28,7 @@ inline EventPosition position_of(const ChangeEvent& event) {
 class Sink {
  public:
   virtual ~Sink() = default;
-  // The newest event the sink already holds durably, read when streaming starts; nullopt if the
+  // The newest event the sink already holds durably (asked before every batch); nullopt if the
   // sink keeps no checkpoint (delivery is then at-least-once).
   virtual std::optional<EventPosition> checkpoint() { return std::nullopt; }
   // Makes the batch durable before returning; throws (anything) if it could not. `batch` may be

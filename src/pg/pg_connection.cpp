@@ -85,7 +85,8 @@ std::vector<std::pair<std::string, std::string>> connection_params(const Postgre
   // Decoded timestamps and dates come out in one unambiguous form, whatever the server default.
   std::string options = param_or(params, "options", "");
   options += (options.empty() ? "" : " ");
-  options += "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=1";
+  options += "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=postgres -c extra_float_digits=1 "
+             "-c bytea_output=hex";
   set_param(params, "options", options);
   if (kind == ConnectionKind::Replication) set_param(params, "replication", "database");
   return params;

@@ -6,8 +6,9 @@
 namespace sabot {
 
 void run_sink(PostgresCdcConnector& connector, Sink& sink) {
-  const std::optional<EventPosition> checkpoint = sink.checkpoint();
   while (auto batch = connector.next_batch()) {
+    // Asked per batch: after a reconnect the server may resend what the sink took moments ago.
+    const std::optional<EventPosition> checkpoint = sink.checkpoint();
     if (checkpoint && !batch->empty() && position_of(batch->events.front()) <= *checkpoint) {
       // Redelivered after a restart: keep only what the sink does not hold yet.
       std::erase_if(batch->events,
