@@ -21,6 +21,21 @@ size_t approximate_bytes(const ChangeEvent& event) {
   return bytes;
 }
 
+// An UPDATE that kept its key carries no old key from the server (pgoutput sends one only when the
+// key changed; wal2json always does). Filling it from the new row makes `old` mean the same with
+// both plugins: every update and delete names the row it changed.
+void fill_unchanged_old_key(ChangeEvent& event) {
+  if (event.op != Op::Update || event.old || event.key_columns.empty()) return;
+  std::vector<Column> old_key;
+  old_key.reserve(event.key_columns.size());
+  for (const std::string& key : event.key_columns) {
+    const Column* column = event.column(key);
+    if (!column || column->unchanged_toast) return;  // cannot tell: leave old unset
+    old_key.push_back(*column);
+  }
+  event.old = std::move(old_key);
+}
+
 TransactionAssembler::TransactionAssembler(BatchLimits limits, TableFilter filter, AckTracker& acks)
     : limits_(limits), filter_(std::move(filter)), acks_(acks) {
   if (limits_.max_events == 0) limits_.max_events = 1;
@@ -49,6 +64,7 @@ void TransactionAssembler::on_change(ChangeEvent&& event) {
   // Messages carry no table; everything else must pass the table filter.
   if (event.op != Op::Message && !filter_.matches(event.schema, event.table)) return;
 
+  fill_unchanged_old_key(event);
   event.transaction_id = tx.begin.xid;
   event.commit_lsn = tx.begin.commit_lsn;
   event.commit_time = tx.begin.commit_time;

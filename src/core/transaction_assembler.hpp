@@ -79,6 +79,10 @@ class TransactionAssembler : public decode::DecodeHandler {
   uint64_t next_batch_id_ = 1;
 };
 
+// For an UPDATE without old values whose key columns are known: old = the key columns of the new
+// row (the key did not change, or the server would have sent the old one).
+void fill_unchanged_old_key(ChangeEvent& event);
+
 // Rough heap footprint of an event, for the byte limit of batches.
 size_t approximate_bytes(const ChangeEvent& event);
 

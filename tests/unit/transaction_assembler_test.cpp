@@ -167,3 +167,27 @@ TEST(TransactionAssembler, NonTransactionalMessageIsItsOwnBatch) {
   EXPECT_EQ(batches[0].events[0].commit_lsn, Lsn(77));
   EXPECT_EQ(batches[0].end_lsn, Lsn(77));
 }
+
+TEST(TransactionAssembler, UpdateThatKeptItsKeyGetsTheKeyAsOld) {
+  ChangeEvent e = row("t", 5);
+  e.op = Op::Update;
+  e.key_columns = {"id"};
+  e.columns.push_back(Column{"name", type_oid::kText, "text", Value::text("x")});
+  core::fill_unchanged_old_key(e);
+  ASSERT_TRUE(e.old);
+  ASSERT_EQ(e.old->size(), 1u);
+  EXPECT_EQ((*e.old)[0].name, "id");
+  EXPECT_EQ((*e.old)[0].value.text(), "5");
+
+  ChangeEvent sent_old = row("t", 6);
+  sent_old.op = Op::Update;
+  sent_old.key_columns = {"id"};
+  sent_old.old = std::vector<Column>{Column{"id", type_oid::kInt4, "integer", Value::text("1")}};
+  core::fill_unchanged_old_key(sent_old);
+  EXPECT_EQ((*sent_old.old)[0].value.text(), "1");  // what the server sent wins
+
+  ChangeEvent no_key = row("t", 7);
+  no_key.op = Op::Update;
+  core::fill_unchanged_old_key(no_key);
+  EXPECT_FALSE(no_key.old);  // REPLICA IDENTITY NOTHING / no key: nothing to say
+}
