@@ -136,7 +136,8 @@ std::string trim(std::string text) {
 }  // namespace
 
 void throw_server_error(std::string_view sqlstate, std::string_view message, std::string_view what) {
-  const std::string msg = trim(std::string(message));
+  std::string msg = trim(std::string(message));
+  while (!msg.empty() && msg.back() == '.') msg.pop_back();  // we add our own sentence after it
   const std::string head = fmt::format("{} failed: {}", what, msg);
   if (sqlstate == "55006" || contains(msg, "is active for PID")) {
     throw CdcError(ErrorKind::SlotInUse,
