@@ -1,8 +1,8 @@
 // sabot-cdc slots [--json] | slots drop NAME: the replication slots of the server and the WAL
 // each one holds back.
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "commands.hpp"
 #include "output/jsonl_writer.hpp"
@@ -26,7 +26,9 @@ std::string human_bytes(std::optional<int64_t> bytes) {
   return unit == 0 ? fmt::format("{} B", *bytes) : fmt::format("{:.1f} {}", value, units[unit]);
 }
 
-std::string lsn_text(const std::optional<Lsn>& lsn) { return lsn ? lsn->to_string() : "-"; }
+std::string lsn_text(const std::optional<Lsn>& lsn) {
+  return lsn ? lsn->to_string() : "-";
+}
 
 void print_table(const std::vector<pg::SlotInfo>& slots) {
   std::printf("%-24s %-9s %-8s %-7s %-14s %-14s %-12s %s\n", "slot", "plugin", "type", "active",
@@ -90,7 +92,7 @@ void register_slots(CLI::App& app, int& exit_code) {
   drop->add_option("name", flags->drop_name, "slot name")->required();
 
   cmd->callback([flags, drop, &exit_code] {
-    try {
+    exit_code = run_reporting_errors([&] {
       pg::PgConnection conn(flags->connection.to_config(), pg::ConnectionKind::Regular);
       if (drop->parsed()) {
         pg::drop_slot(conn, flags->drop_name);
@@ -100,11 +102,8 @@ void register_slots(CLI::App& app, int& exit_code) {
       } else {
         print_table(pg::list_slots(conn));
       }
-      exit_code = 0;
-    } catch (const CdcError& e) {
-      std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
-      exit_code = 1;
-    }
+      return 0;
+    });
   });
 }
 

@@ -2,9 +2,9 @@
 // active and for which process, its confirmed and restart positions, the WAL it retains, its lag
 // behind the current WAL position, wal_status, the server's flush lag for an active stream, and,
 // when a sabot-cdc stream of that slot is running here, the last commit time it delivered.
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "commands.hpp"
 #include "output/jsonl_writer.hpp"
@@ -42,16 +42,20 @@ std::optional<double> flush_lag(pg::PgConnection& conn, int pid) {
   return std::stod(std::string(r.get(0, 0)));
 }
 
-std::string opt_lsn(const std::optional<Lsn>& lsn) { return lsn ? lsn->to_string() : "-"; }
-std::string opt_int(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : "-"; }
+std::string opt_lsn(const std::optional<Lsn>& lsn) {
+  return lsn ? lsn->to_string() : "-";
+}
+std::string opt_int(const std::optional<int64_t>& v) {
+  return v ? std::to_string(*v) : "-";
+}
 
 void print_text(const std::vector<SlotStatus>& rows) {
   for (const auto& row : rows) {
     const auto& s = row.slot;
     std::printf("slot %s (%s)\n", s.name.c_str(), s.plugin.c_str());
-    std::printf("  active:              %s\n",
-                s.active ? fmt::format("yes, walsender pid {}", s.active_pid.value_or(0)).c_str()
-                         : "no");
+    std::printf(
+        "  active:              %s\n",
+        s.active ? fmt::format("yes, walsender pid {}", s.active_pid.value_or(0)).c_str() : "no");
     std::printf("  confirmed_flush_lsn: %s\n", opt_lsn(s.confirmed_flush_lsn).c_str());
     std::printf("  restart_lsn:         %s\n", opt_lsn(s.restart_lsn).c_str());
     std::printf("  retained WAL:        %s bytes\n", opt_int(s.retained_wal_bytes).c_str());
@@ -62,9 +66,10 @@ void print_text(const std::vector<SlotStatus>& rows) {
       std::printf("  seconds behind:      %.3f (server's flush lag)\n", *row.flush_lag_seconds);
     }
     if (row.stream && row.stream->running) {
-      std::printf("  stream:              sabot-cdc pid %d, %llu events, last commit %s\n",
-                  row.stream->pid, static_cast<unsigned long long>(row.stream->events),
-                  row.stream->last_commit_time.empty() ? "-" : row.stream->last_commit_time.c_str());
+      std::printf(
+          "  stream:              sabot-cdc pid %d, %llu events, last commit %s\n", row.stream->pid,
+          static_cast<unsigned long long>(row.stream->events),
+          row.stream->last_commit_time.empty() ? "-" : row.stream->last_commit_time.c_str());
     }
   }
   if (rows.empty()) std::printf("(no replication slots)\n");
@@ -90,8 +95,8 @@ void print_json(const std::vector<SlotStatus>& rows) {
         "\"retained_wal_bytes\":{},\"lag_bytes\":{},\"wal_status\":\"{}\",\"seconds_behind\":{},"
         "\"retained_wal_warning\":{}",
         s.active ? "true" : "false", s.active_pid ? std::to_string(*s.active_pid) : "null",
-        lsn(s.confirmed_flush_lsn), lsn(s.restart_lsn), num(s.retained_wal_bytes),
-        num(s.lag_bytes), s.wal_status,
+        lsn(s.confirmed_flush_lsn), lsn(s.restart_lsn), num(s.retained_wal_bytes), num(s.lag_bytes),
+        s.wal_status,
         rows[i].flush_lag_seconds ? fmt::format("{:.3f}", *rows[i].flush_lag_seconds) : "null",
         rows[i].retained_warning ? "true" : "false");
     const auto& stream = rows[i].stream;
@@ -120,7 +125,8 @@ int run_status(const StatusFlags& flags) {
     if (slot.active && slot.active_pid) row.flush_lag_seconds = flush_lag(conn, *slot.active_pid);
     row.stream = read_status_file(flags.status_file.empty() ? default_status_file(slot.name)
                                                             : flags.status_file);
-    row.retained_warning = slot.retained_wal_bytes && *slot.retained_wal_bytes > flags.warn_retained_bytes;
+    row.retained_warning =
+        slot.retained_wal_bytes && *slot.retained_wal_bytes > flags.warn_retained_bytes;
     if (row.retained_warning) {
       std::fprintf(stderr,
                    "sabot-cdc: warning: slot \"%s\" retains %lld bytes of WAL (threshold %lld). "
@@ -153,12 +159,7 @@ void register_status(CLI::App& app, int& exit_code) {
   cmd->add_option("--status-file", flags->status_file,
                   "the stream's status file (default: $TMPDIR/sabot-cdc-SLOT.status)");
   cmd->callback([flags, &exit_code] {
-    try {
-      exit_code = run_status(*flags);
-    } catch (const CdcError& e) {
-      std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
-      exit_code = 1;
-    }
+    exit_code = run_reporting_errors([&] { return run_status(*flags); });
   });
 }
 

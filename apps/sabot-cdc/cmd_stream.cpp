@@ -14,6 +14,7 @@
 #include "progress.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
+#include "sabot/redis_sink.hpp"
 #include "sabot/sink.hpp"
 #include "sinks/file/jsonl_file_sink.hpp"
 #include "sinks/stdout/stdout_sink.hpp"
@@ -39,11 +40,20 @@ struct StreamFlags {
   bool quiet = false;
   std::vector<std::string> plugin_options;
   std::string output_file;
+  std::string sink_url;  // redis://...
+  std::string redis_mode = "upsert";
+  std::string redis_prefix = "sabot";
+  std::vector<std::string> redis_ttl;
+  std::string redis_format = "hash";
+  std::string redis_stream_key;
+  std::vector<std::string> redis_key_columns;
   int heartbeat_ms = 0;
   bool no_reconnect = false;
   int reconnect_max_ms = 10000;
   int reconnect_attempts = 0;
   std::string status_file;
+  std::string spill_dir;
+  size_t memory_limit_mb = 64;
 };
 
 PostgresCdcConnector* g_connector = nullptr;
@@ -85,6 +95,8 @@ PostgresCdcConfig make_config(const StreamFlags& flags) {
   }
   config.batch_size = flags.batch_size;
   config.heartbeat_interval = std::chrono::milliseconds(flags.heartbeat_ms);
+  config.spill_directory = flags.spill_dir;
+  config.memory_limit_bytes = flags.memory_limit_mb * 1024 * 1024;
   config.reconnect.enabled = !flags.no_reconnect;
   config.reconnect.max_delay = std::chrono::milliseconds(flags.reconnect_max_ms);
   config.reconnect.max_attempts = flags.reconnect_attempts;
@@ -113,7 +125,28 @@ class ObservedSink : public Sink {
   StatusFile& status_;
 };
 
+RedisSinkOptions redis_options(const StreamFlags& flags) {
+  RedisSinkOptions options;
+  options.url = flags.sink_url;
+  options.mode = parse_redis_mode(flags.redis_mode);
+  options.format = parse_redis_row_format(flags.redis_format);
+  options.prefix = flags.redis_prefix;
+  options.stream_key = flags.redis_stream_key;
+  for (const std::string& spec : flags.redis_ttl) add_redis_ttl_spec(options, spec);
+  for (const std::string& spec : flags.redis_key_columns) add_redis_key_columns_spec(options, spec);
+  return options;
+}
+
 std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
+  if (!flags.sink_url.empty()) {
+    if (flags.sink_url.rfind("redis://", 0) != 0) {
+      throw CdcError(ErrorKind::Config,
+                     fmt::format("--sink '{}' is not a sink this build knows: use "
+                                 "redis://HOST:PORT[/DB]",
+                                 flags.sink_url));
+    }
+    return make_redis_sink(redis_options(flags));
+  }
   if (!flags.output_file.empty()) return std::make_unique<sinks::JsonlFileSink>(flags.output_file);
   return std::make_unique<sinks::StdoutSink>();
 }
@@ -181,6 +214,37 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--output,-o", flags->output_file,
                   "append to FILE (fsynced before acknowledging; on restart, events the file "
                   "already holds are skipped: exactly once) instead of stdout");
+  cmd->add_option("--sink", flags->sink_url,
+                  "send changes to a sink instead of stdout: redis://HOST:PORT[/DB] (a batch is "
+                  "acknowledged once Redis confirmed every write)")
+      ->excludes("--output");
+  cmd->add_option("--redis-mode", flags->redis_mode,
+                  "invalidate: DEL changed rows' keys; upsert: write rows; refresh: write only rows "
+                  "already cached; stream: XADD each change to a Redis Stream")
+      ->check(CLI::IsMember({"invalidate", "upsert", "refresh", "stream"}))
+      ->capture_default_str()
+      ->needs("--sink");
+  cmd->add_option("--redis-prefix", flags->redis_prefix,
+                  "key prefix: rows are PREFIX:SCHEMA.TABLE:KEY")
+      ->capture_default_str()
+      ->needs("--sink");
+  cmd->add_option("--redis-ttl", flags->redis_ttl,
+                  "row expiry, set on write and renewed on refresh: SECONDS or "
+                  "TABLE_PATTERN=SECONDS (repeatable; 0 = none)")
+      ->needs("--sink");
+  cmd->add_option("--redis-format", flags->redis_format,
+                  "row value: hash (a field per column) or json (a string)")
+      ->check(CLI::IsMember({"hash", "json"}))
+      ->capture_default_str()
+      ->needs("--sink");
+  cmd->add_option("--redis-stream-key", flags->redis_stream_key,
+                  "stream mode: one stream for all tables (default: one per table, "
+                  "PREFIX:SCHEMA.TABLE)")
+      ->needs("--sink");
+  cmd->add_option("--redis-key-columns", flags->redis_key_columns,
+                  "TABLE_PATTERN=COLUMN[,COLUMN]: key rows by these columns (repeatable; default: "
+                  "the primary key / replica identity)")
+      ->needs("--sink");
   cmd->add_option("--heartbeat-ms", flags->heartbeat_ms,
                   "write a heartbeat message every N ms so an idle database's slot advances "
                   "(0 = off)")
@@ -196,17 +260,19 @@ void register_stream(CLI::App& app, int& exit_code) {
                   "give up after N failed reconnect attempts in a row (0 = never)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--spill-dir", flags->spill_dir,
+                  "pgoutput: where streamed transactions beyond the memory limit spill (default: "
+                  "$TMPDIR/sabot-cdc-spill/SYSTEMID-SLOT)");
+  cmd->add_option("--memory-limit-mb", flags->memory_limit_mb,
+                  "pgoutput: MB of streamed transactions held in memory before spilling")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--status-file", flags->status_file,
                   "where the live position is written for 'sabot-cdc status' (default: "
                   "$TMPDIR/sabot-cdc-SLOT.status)");
   cmd->add_flag("--quiet,-q", flags->quiet, "no progress line on stderr");
   cmd->callback([flags, &exit_code] {
-    try {
-      exit_code = run_stream(*flags);
-    } catch (const CdcError& e) {
-      std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
-      exit_code = 1;
-    }
+    exit_code = run_reporting_errors([&] { return run_stream(*flags); });
   });
 }
 

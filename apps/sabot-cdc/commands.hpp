@@ -2,6 +2,7 @@
 // returns the process exit code and reports errors as "sabot-cdc: error: ..." on stderr.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ void register_stream(CLI::App& app, int& exit_code);
 void register_init(CLI::App& app, int& exit_code);
 void register_slots(CLI::App& app, int& exit_code);
 void register_status(CLI::App& app, int& exit_code);
+
+// Runs a subcommand body; a CdcError becomes "sabot-cdc: error: ..." on stderr and exit code 1.
+int run_reporting_errors(const std::function<int()>& body);
 
 // Splits "a,b , c" into patterns (commas inside double quotes are kept).
 std::vector<std::string> split_patterns(const std::string& text);

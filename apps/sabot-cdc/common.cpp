@@ -1,4 +1,7 @@
+#include <cstdio>
+
 #include "commands.hpp"
+#include "sabot/error.hpp"
 
 namespace sabot::cli {
 
@@ -13,6 +16,15 @@ PostgresCdcConfig ConnectionFlags::to_config() const {
   PostgresCdcConfig config;
   config.dsn = dsn;
   return config;
+}
+
+int run_reporting_errors(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const CdcError& e) {
+    std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
+    return 1;
+  }
 }
 
 std::vector<std::string> split_patterns(const std::string& text) {

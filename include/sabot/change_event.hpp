@@ -3,12 +3,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sabot/lsn.hpp"
+#include "sabot/schema.hpp"
 #include "sabot/value.hpp"
 
 namespace sabot {
@@ -61,8 +63,16 @@ struct ChangeEvent {
   bool truncate_cascade = false;
   bool truncate_restart_identity = false;
 
-  // op == SchemaChange: command tag, e.g. "ALTER TABLE"; columns hold the table's new columns.
+  // op == SchemaChange (see schema.hpp): a table was created, altered or dropped.
+  //   ddl           the command tag ("CREATE TABLE", "ALTER TABLE", "DROP TABLE", ...) or
+  //                 "relation_changed" (seen only through a pgoutput Relation message)
+  //   columns       the table's columns after the change: name, type_oid, type_name, value NULL
+  //                 (empty when the table was dropped)
+  //   key_columns   its replica identity columns after the change
+  //   table_schema  the whole description: also nullability, key flag per column, replica
+  //                 identity, relation OID, dropped. Set for every SchemaChange, nullptr otherwise.
   std::string ddl;
+  std::shared_ptr<const TableSchema> table_schema;
 
   // The column of `columns` named `name`, or nullptr.
   const Column* column(std::string_view name) const;

@@ -22,9 +22,11 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "sabot/change_batch.hpp"
 #include "sabot/config.hpp"
+#include "sabot/schema.hpp"
 
 namespace sabot {
 
@@ -65,6 +67,16 @@ class PostgresCdcConnector {
 
   const StreamStats& stats() const;
   const PostgresCdcConfig& config() const;
+
+  // The schema of a captured table (columns, types, nullability, replica identity key) as of the
+  // newest batch handed out: read from the catalog when open() first connects, then updated by
+  // every schema_change event as its batch is handed out (a consumer reading a batch sees the
+  // state after that batch; within it, the schema_change events themselves say what changed).
+  // nullptr for a table outside the filter, dropped, or unknown. The object never changes.
+  std::shared_ptr<const TableSchema> table_schema(std::string_view schema,
+                                                  std::string_view table) const;
+  // Every captured table's schema, kept as described for table_schema().
+  const SchemaRegistry& schemas() const;
 
   class BatchRange;
   BatchRange stream_batches();

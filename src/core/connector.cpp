@@ -11,9 +11,11 @@
 #include <fmt/format.h>
 
 #include "core/ack_tracker.hpp"
+#include "core/schema_events.hpp"
 #include "core/transaction_assembler.hpp"
 #include "decode/decoder_factory.hpp"
 #include "pg/admin.hpp"
+#include "pg/ddl_capture.hpp"
 #include "pg/pg_connection.hpp"
 #include "pg/replication_stream.hpp"
 #include "sabot/error.hpp"
@@ -21,6 +23,11 @@
 namespace sabot {
 
 using Clock = std::chrono::steady_clock;
+
+// How long the socket must stay empty before the stream counts as caught up (see wait_for_data).
+constexpr std::chrono::milliseconds kIdleBeforeReport{10};
+// How long a draining stream sleeps when the socket runs dry, before looking again.
+constexpr std::chrono::microseconds kDrainNap{100};
 
 namespace {
 
@@ -51,6 +58,7 @@ struct PostgresCdcConnector::Impl {
   void connect_and_start();
   void drop_session();
   void check_slot_and_publication();
+  void seed_schemas(Lsn position);
   void reconnect_after(const CdcError& error);
   bool sleep_unless_stopped(std::chrono::milliseconds delay);
 
@@ -58,6 +66,7 @@ struct PostgresCdcConnector::Impl {
   std::optional<ChangeBatch> next_batch_or_throw();
   bool pump_one();  // handles one stream message; false when nothing was available
   void wait_for_data();
+  std::chrono::milliseconds wait_timeout() const;  // until a status, batch or heartbeat is due
   void send_status(bool force, bool reply_now = false);
   bool xlog_is_past_end(Lsn wal_start) const;
   void on_xlogdata(const pg::StreamMessage& msg);
@@ -74,10 +83,12 @@ struct PostgresCdcConnector::Impl {
   std::unique_ptr<decode::Decoder> decoder;
   std::unique_ptr<pg::PgConnection> heartbeat_conn;
   StreamStats stats;
+  SchemaRegistry schemas;  // as of the newest batch handed out
   std::atomic<bool> stop_requested{false};
   bool opened = false;
   bool end_reached = false;
   bool awaiting_ping_reply = false;
+  bool nap_before_wait = false;  // a message was just read: see wait_for_data()
   bool first_session = true;
   Lsn last_sent_flush;
   Clock::time_point last_status_time{};
@@ -130,13 +141,27 @@ void PostgresCdcConnector::Impl::connect_and_start() {
                                     ? default_spill_dir(identity.system_id, config.slot_name)
                                     : config.spill_directory;
   auto setup = decode::make_plugin_setup(config, filter, conn->server_version(), spill_dir);
+  assembler.set_overflow_directory(spill_dir + "/ready");
   decoder = std::move(setup.decoder);
+  if (first_session) seed_schemas(identity.xlog_position);
   // Resume after what was acknowledged; the server never goes back before its confirmed position.
   const Lsn start = std::max(config.start_lsn.value_or(Lsn()), acks.watermark());
   stream->start(config.slot_name, start, setup.options);
   last_status_time = Clock::now();
   awaiting_ping_reply = false;
   first_session = false;
+}
+
+// The catalog's schemas of the captured tables; schema_change events update them from then on.
+// Only at the first connect: later the registry already holds what was handed out.
+void PostgresCdcConnector::Impl::seed_schemas(Lsn position) {
+  for (const std::string& document : pg::read_table_schema_documents(*conn)) {
+    core::DdlDescription description = core::parse_ddl_description(document);
+    if (!filter.matches(description.schema->schema, description.schema->table)) continue;
+    auto schema = std::const_pointer_cast<TableSchema>(description.schema);
+    schema->lsn = position;
+    schemas.put(std::move(schema));
+  }
 }
 
 void PostgresCdcConnector::Impl::drop_session() {
@@ -284,6 +309,19 @@ void PostgresCdcConnector::Impl::heartbeat_if_due() {
 }
 
 void PostgresCdcConnector::Impl::wait_for_data() {
+  if (nap_before_wait) {
+    // The socket just ran dry mid-stream: while draining, more is a moment away. A short sleep
+    // lets many messages arrive per wakeup, where poll() would wake this thread — and make the
+    // walsender pay for waking it — for each one. Costs at most kDrainNap of latency.
+    nap_before_wait = false;
+    std::this_thread::sleep_for(kDrainNap);
+    return;
+  }
+  // Between two messages of a busy walsender the socket is often empty for a moment (thousands of
+  // times a second while draining a backlog). Reporting or pinging in every such gap costs the
+  // walsender a status message to process and a keepalive to send each time, and slows the
+  // stream: only a stream still idle after kIdleBeforeReport counts as caught up.
+  if (stream->wait_readable(std::min(kIdleBeforeReport, wait_timeout()))) return;
   // A caught-up stream confirms new acknowledgements at once; a busy one every status_interval.
   if (acks.watermark() > last_sent_flush) send_status(/*force=*/true);
   // Waiting for an end position with nothing in flight: ask the server where it is (it answers
@@ -293,6 +331,10 @@ void PostgresCdcConnector::Impl::wait_for_data() {
     awaiting_ping_reply = true;
   }
   heartbeat_if_due();
+  stream->wait_readable(wait_timeout());
+}
+
+std::chrono::milliseconds PostgresCdcConnector::Impl::wait_timeout() const {
   const Clock::time_point now = Clock::now();
   auto timeout = config.status_interval - (now - last_status_time);
   if (auto since = assembler.pending_since()) {
@@ -302,14 +344,14 @@ void PostgresCdcConnector::Impl::wait_for_data() {
     timeout = std::min<Clock::duration>(timeout, last_heartbeat + config.heartbeat_interval - now);
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
-  ms = std::clamp(ms, std::chrono::milliseconds(0), std::chrono::milliseconds(1000));
-  stream->wait_readable(ms);
+  return std::clamp(ms, std::chrono::milliseconds(0), std::chrono::milliseconds(1000));
 }
 
 std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw() {
   while (true) {
     if (assembler.has_ready()) {
       ChangeBatch batch = assembler.take_ready();
+      for (const ChangeEvent& event : batch.events) schemas.apply(event);
       ++stats.batches;
       stats.events += batch.events.size();
       if (batch.last_in_transaction) ++stats.transactions;
@@ -318,6 +360,7 @@ std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw() {
     }
     if (end_reached || stopping()) return std::nullopt;
     if (pump_one()) {
+      nap_before_wait = true;
       send_status(/*force=*/false);
       continue;
     }
@@ -378,6 +421,11 @@ void PostgresCdcConnector::request_stop() noexcept {
 void PostgresCdcConnector::close() { impl_->close(); }
 const StreamStats& PostgresCdcConnector::stats() const { return impl_->stats; }
 const PostgresCdcConfig& PostgresCdcConnector::config() const { return impl_->config; }
+std::shared_ptr<const TableSchema> PostgresCdcConnector::table_schema(std::string_view schema,
+                                                                      std::string_view table) const {
+  return impl_->schemas.find(schema, table);
+}
+const SchemaRegistry& PostgresCdcConnector::schemas() const { return impl_->schemas; }
 
 PostgresCdcConnector::BatchRange PostgresCdcConnector::stream_batches() {
   return BatchRange(*this);

@@ -1,11 +1,23 @@
 #include "core/transaction_assembler.hpp"
 
+#include <algorithm>
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "sabot/config.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::core {
+
+namespace {
+// Overflowed events are stored (and loaded back) in chunks of about this many bytes: few spill
+// files open at once (one per chunk), and one chunk in memory while the consumer catches up.
+constexpr size_t kOverflowChunkBytes = 32 * 1024 * 1024;
+// The overflow store spills as soon as it holds this much: every chunk it holds keeps the
+// capacity of its in-memory vector after spilling, so that vector must stay small.
+constexpr size_t kOverflowMemoryBytes = 256 * 1024;
+}  // namespace
 
 size_t approximate_bytes(const ChangeEvent& event) {
   size_t bytes = sizeof(ChangeEvent) + event.schema.size() + event.table.size() +
@@ -61,6 +73,8 @@ void TransactionAssembler::on_change(ChangeEvent&& event) {
                                event.schema, event.table));
   }
   OpenTx& tx = *open_;
+  // A DDL capture message becomes a schema_change here, before the table filter applies to it.
+  if (!schema_gate_.admit(event)) return;
   // Messages carry no table; everything else must pass the table filter.
   if (event.op != Op::Message && !filter_.matches(event.schema, event.table)) return;
 
@@ -77,7 +91,9 @@ void TransactionAssembler::on_change(ChangeEvent&& event) {
     tx.pending_bytes = 0;
   }
   if (tx.pending.empty()) {
-    tx.pending.reserve(std::min<size_t>(limits_.max_events, 1024));
+    // As many as the previous batch held: a stream of one-row transactions then allocates room
+    // for one event per batch, not for max_events (a ChangeEvent is ~300 bytes).
+    tx.pending.reserve(std::min<size_t>(limits_.max_events, reserve_hint_));
     tx.pending_since = Clock::now();
   }
   tx.pending_bytes += approximate_bytes(event);
@@ -129,16 +145,87 @@ void TransactionAssembler::emit(std::vector<ChangeEvent>&& events, bool last, Ls
   batch.first_in_transaction = !tx.delivered_any;
   batch.last_in_transaction = last;
   batch.batch_id = next_batch_id_++;
+  reserve_hint_ = std::clamp<size_t>(events.size(), 1, 1024);
   batch.events = std::move(events);
   tx.delivered_any = true;
   acks_.add_batch(tx.ticket, batch.batch_id);
-  ready_.push_back(std::move(batch));
+  enqueue(std::move(batch), tx.pending_bytes);
+}
+
+void TransactionAssembler::enqueue(ChangeBatch&& batch, size_t bytes) {
+  if (overflow_.empty() && (ready_.empty() || ready_bytes_ + bytes <= limits_.max_ready_bytes)) {
+    ready_bytes_ += bytes;
+    ready_.push_back(ReadyBatch{std::move(batch), bytes});
+    return;
+  }
+  // Contract 3 (bounded memory): the consumer is behind by more than max_ready_bytes, which one
+  // decode() call can cause (a streamed transaction delivered whole at its commit).
+  if (!overflow_store_) {
+    overflow_store_ =
+        std::make_unique<decode::pgoutput::StreamedTxStore>(overflow_dir_, kOverflowMemoryBytes);
+  }
+  if (filling_chunk_bytes_ >= kOverflowChunkBytes) {
+    ++filling_chunk_;
+    filling_chunk_bytes_ = 0;
+  }
+  OverflowedBatch entry{ChangeBatch{}, batch.events.size(), filling_chunk_};
+  for (ChangeEvent& event : batch.events) {
+    overflow_store_->append(filling_chunk_, filling_chunk_, std::move(event));
+  }
+  batch.events.clear();
+  batch.events.shrink_to_fit();
+  entry.header = std::move(batch);
+  filling_chunk_bytes_ += bytes;
+  overflow_.push_back(std::move(entry));
 }
 
 ChangeBatch TransactionAssembler::take_ready() {
-  ChangeBatch batch = std::move(ready_.front());
+  if (ready_.empty()) return take_overflowed();
+  ChangeBatch batch = std::move(ready_.front().batch);
+  ready_bytes_ -= ready_.front().bytes;
   ready_.pop_front();
   return batch;
+}
+
+ChangeBatch TransactionAssembler::take_overflowed() {
+  OverflowedBatch& entry = overflow_.front();
+  if (loaded_next_ == loaded_events_.size()) {
+    // Load the next chunk; if it is still being filled, close it: later batches start another.
+    if (entry.chunk == filling_chunk_) {
+      ++filling_chunk_;
+      filling_chunk_bytes_ = 0;
+    }
+    loaded_events_ = overflow_store_->take(entry.chunk);
+    loaded_chunk_ = entry.chunk;
+    loaded_next_ = 0;
+  }
+  if (entry.chunk != loaded_chunk_ || loaded_events_.size() - loaded_next_ < entry.event_count) {
+    protocol_error("overflow store lost events of a ready batch");  // never: a programming error
+  }
+  ChangeBatch batch = std::move(entry.header);
+  const auto first = loaded_events_.begin() + static_cast<std::ptrdiff_t>(loaded_next_);
+  batch.events.assign(std::make_move_iterator(first),
+                      std::make_move_iterator(first + static_cast<std::ptrdiff_t>(entry.event_count)));
+  loaded_next_ += entry.event_count;
+  overflow_.pop_front();
+  if (loaded_next_ == loaded_events_.size()) {
+    loaded_events_ = {};  // give the chunk's memory back now
+    loaded_next_ = 0;
+  }
+  if (overflow_.empty()) close_overflow();
+  return batch;
+}
+
+void TransactionAssembler::close_overflow() {
+  overflow_.clear();
+  overflow_store_.reset();  // removes its spill files
+  loaded_events_ = {};
+  loaded_next_ = 0;
+  filling_chunk_bytes_ = 0;
+  if (!overflow_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(overflow_dir_, ignored);  // only if empty; leaves nothing behind
+  }
 }
 
 std::optional<TransactionAssembler::Clock::time_point> TransactionAssembler::pending_since() const {
@@ -164,6 +251,9 @@ bool TransactionAssembler::flush_if_older_than(std::chrono::milliseconds max_lat
 void TransactionAssembler::reset() {
   open_.reset();
   ready_.clear();
+  ready_bytes_ = 0;
+  close_overflow();
+  schema_gate_.clear();
 }
 
 void TransactionAssembler::abandon_open_transaction() {

@@ -13,10 +13,14 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
+#include <string>
 
 #include "core/ack_tracker.hpp"
+#include "core/schema_events.hpp"
 #include "decode/decode_handler.hpp"
+#include "decode/pgoutput/streamed_tx_store.hpp"
 #include "sabot/change_batch.hpp"
 #include "sabot/table_pattern.hpp"
 
@@ -25,6 +29,11 @@ namespace sabot::core {
 struct BatchLimits {
   size_t max_events = 100;
   size_t max_bytes = 8 * 1024 * 1024;
+  // Ready batches the consumer has not taken yet are kept in memory up to about this many bytes;
+  // the rest wait in an overflow store that spills to files (set_overflow_directory()). One
+  // decode() call can make millions of batches ready at once: a streamed (pgoutput) transaction
+  // is handed over whole at its Stream Commit.
+  size_t max_ready_bytes = 8 * 1024 * 1024;
 };
 
 // The transaction being assembled (internal to TransactionAssembler).
@@ -50,8 +59,11 @@ class TransactionAssembler : public decode::DecodeHandler {
   void on_message(ChangeEvent&& message) override;
 
   // Batches ready for the consumer, oldest first.
-  bool has_ready() const { return !ready_.empty(); }
+  bool has_ready() const { return !ready_.empty() || !overflow_.empty(); }
   ChangeBatch take_ready();
+  // Where ready batches beyond max_ready_bytes spill (created when first needed; must be used by
+  // nothing else). Empty (the default): they stay in memory.
+  void set_overflow_directory(std::string dir) { overflow_dir_ = std::move(dir); }
 
   // Hands out the pending events of the open transaction but the newest one, if the oldest has
   // waited at least `max_latency`. Returns true if a batch was made ready.
@@ -69,14 +81,41 @@ class TransactionAssembler : public decode::DecodeHandler {
  private:
 
   void emit(std::vector<ChangeEvent>&& events, bool last, Lsn end_lsn);
+  void enqueue(ChangeBatch&& batch, size_t bytes);
+  ChangeBatch take_overflowed();
+  void close_overflow();  // forgets the overflow, removes its files and directory
   [[noreturn]] void protocol_error(const std::string& what) const;
+
+  struct ReadyBatch {
+    ChangeBatch batch;
+    size_t bytes;  // approximate_bytes() of its events
+  };
+  // A batch waiting in the overflow store: its events are in chunk `chunk` of the store.
+  struct OverflowedBatch {
+    ChangeBatch header;  // without events
+    size_t event_count;
+    uint32_t chunk;
+  };
 
   BatchLimits limits_;
   TableFilter filter_;
+  SchemaChangeGate schema_gate_;  // DDL messages -> schema_change; drops repeated relation_changed
   AckTracker& acks_;
   std::optional<OpenTx> open_;
-  std::deque<ChangeBatch> ready_;
+  std::deque<ReadyBatch> ready_;
+  size_t ready_bytes_ = 0;
+  // Overflow: FIFO after ready_ (once a batch overflowed, later ones follow it there until it is
+  // empty). Events are stored in chunks of about kOverflowChunkBytes, one chunk loaded at a time.
+  std::string overflow_dir_;
+  std::unique_ptr<decode::pgoutput::StreamedTxStore> overflow_store_;
+  std::deque<OverflowedBatch> overflow_;
+  uint32_t filling_chunk_ = 1;
+  size_t filling_chunk_bytes_ = 0;
+  uint32_t loaded_chunk_ = 0;
+  std::vector<ChangeEvent> loaded_events_;
+  size_t loaded_next_ = 0;
   uint64_t next_batch_id_ = 1;
+  size_t reserve_hint_ = 1;  // events in the last batch emitted: the next one's first reservation
 };
 
 // For an UPDATE without old values whose key columns are known: old = the key columns of the new

@@ -43,6 +43,7 @@ PluginSetup make_pgoutput_setup(const PostgresCdcConfig& config, int server_vers
   options.protocol_version = pgoutput_protocol_for(server_version);
   options.spill_dir = spill_dir;
   options.memory_limit_bytes = config.memory_limit_bytes;
+  options.report_relation_changes = true;  // schema_change "relation_changed" (schema.hpp)
   setup.decoder = std::make_unique<PgoutputDecoder>(options);
   setup.options = PgoutputDecoder::plugin_options(options.protocol_version,
                                                   config.publication_name,

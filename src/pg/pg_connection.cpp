@@ -139,6 +139,11 @@ void throw_server_error(std::string_view sqlstate, std::string_view message, std
   std::string msg = trim(std::string(message));
   while (!msg.empty() && msg.back() == '.') msg.pop_back();  // we add our own sentence after it
   const std::string head = fmt::format("{} failed: {}", what, msg);
+  // Class 08 (connection exception) and 57P (shutdown, crash, terminated backend): the server or
+  // our session went away; the same request may well work after reconnecting.
+  if (sqlstate.starts_with("08") || sqlstate.starts_with("57P")) {
+    throw CdcError(ErrorKind::Connection, head);
+  }
   if (sqlstate == "55006" || contains(msg, "is active for PID")) {
     throw CdcError(ErrorKind::SlotInUse,
                    head + ". Another process is streaming from this slot: stop it, or use another "

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -331,4 +332,54 @@ TEST(Delivery, StatusShowsTheRunningStream) {
   EXPECT_NE(text.out.find("confirmed_flush_lsn"), std::string::npos) << text.out;
   auto warn = run_cli({"status", "--dsn", pg.dsn(), "--warn-retained-bytes", "0"});
   EXPECT_NE(warn.err.find("retains"), std::string::npos) << warn.err;
+}
+
+TEST(Delivery, ADroppedSlotStopsTheStreamWithAClearMessageInsteadOfRetrying) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  create_slot(pg, "doomed_slot");
+  const std::string log = pg.dir() + "/doomed.log";
+  const int pid = spawn_cli({"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "doomed_slot",
+                             "--output", pg.dir() + "/doomed.jsonl", "--reconnect-max-ms", "200"},
+                            log);
+  ASSERT_TRUE(eventually([&] {
+    return pg.sql("SELECT active FROM pg_replication_slots WHERE slot_name = 'doomed_slot'") == "t";
+  }));
+  // Kill its walsender and drop the slot before the stream reconnects.
+  pg.sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+         "WHERE slot_name = 'doomed_slot'");
+  ASSERT_TRUE(eventually([&] {
+    return pg.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'doomed_slot' "
+                  "AND NOT active") == "1";
+  }));
+  pg.sql("SELECT pg_drop_replication_slot('doomed_slot')");
+  const auto code = wait_for_exit(pid, 30s);
+  if (!code) kill(pid, SIGKILL);
+  ASSERT_TRUE(code) << "still retrying after the slot was dropped\n" << read_file(log);
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(read_file(log).find("\"doomed_slot\" does not exist any more"), std::string::npos)
+      << read_file(log);
+}
+
+TEST(Delivery, AHugeStreamedTransactionSpillsToDiskAndArrivesWhole) {
+  // logical_decoding_work_mem = 64kB makes the server stream the transaction while it runs;
+  // a 1 MB memory limit makes the client spill it.
+  LocalPostgres pg({"logical_decoding_work_mem = '64kB'"});
+  pg.sql("CREATE TABLE spill_t (id int PRIMARY KEY, pad text)");
+  create_slot(pg, "spill_slot");
+  pg.sql("INSERT INTO spill_t SELECT g, repeat('s', 200) FROM generate_series(1, 30000) g");
+  const std::string spill_dir = pg.dir() + "/spill";
+  const std::string out = pg.dir() + "/spill.jsonl";
+  auto r = run_cli({"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "spill_slot", "--output",
+                    out, "--end-lsn", pg.current_wal_insert_lsn().to_string(), "--spill-dir",
+                    spill_dir, "--memory-limit-mb", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto events = parse_jsonl(read_file(out));
+  ASSERT_EQ(events.size(), 30000u);
+  for (size_t i = 0; i < events.size(); ++i) {
+    ASSERT_EQ(events[i].columns.at("id"), std::to_string(i + 1));
+    ASSERT_EQ(events[i].seq, i);
+  }
+  size_t leftover = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(spill_dir)) ++leftover;
+  EXPECT_EQ(leftover, 0u) << "spill files must be removed after commit";
 }

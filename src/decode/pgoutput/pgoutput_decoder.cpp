@@ -10,11 +10,14 @@
 //                  (Commit Prepared | Rollback Prepared)
 //   change      := Insert | Update | Delete | Truncate | Message(transactional)
 //
-// Relation and Type messages are accepted anywhere; they only update the relation cache.
+// Relation and Type messages are accepted anywhere; they update the relation cache. A Relation
+// that changes a cached relation inside a block also yields a relation_changed schema_change
+// (when report_relation_changes is set), held with the block's changes like any change.
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 
 #include <fmt/format.h>
 
+#include "core/schema_events.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::decode {
@@ -81,6 +84,44 @@ std::vector<Column> make_columns(const CachedRelation& rel, const TupleData& tup
   return columns;
 }
 
+// Whether a Relation message describes the cached relation differently: what the rows of the
+// table look like (names, types with modifier, key flags) or what it is called.
+bool relation_changed(const CachedRelation& cached, const RelationMessage& m) {
+  const std::string_view schema = m.namespace_name.empty() ? "pg_catalog" : m.namespace_name;
+  if (cached.schema != schema || cached.table != m.relation_name ||
+      cached.replica_identity != m.replica_identity || cached.columns.size() != m.columns.size()) {
+    return true;
+  }
+  for (size_t i = 0; i < m.columns.size(); ++i) {
+    const CachedColumn& a = cached.columns[i];
+    const RelationColumn& b = m.columns[i];
+    if (a.name != b.name || a.type_oid != b.type_oid || a.type_modifier != b.type_modifier ||
+        a.is_key != b.is_key()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The table as a Relation message shows it; it carries no nullability.
+std::shared_ptr<TableSchema> relation_schema(const CachedRelation& rel) {
+  auto schema = std::make_shared<TableSchema>();
+  schema->schema = rel.schema;
+  schema->table = rel.table;
+  schema->relation_oid = rel.relation_oid;
+  schema->replica_identity = std::string(core::replica_identity_name(rel.replica_identity));
+  schema->ddl = std::string(kRelationChangedDdl);
+  schema->columns.reserve(rel.columns.size());
+  for (const CachedColumn& c : rel.columns) {
+    SchemaColumn& column = schema->columns.emplace_back();
+    column.name = c.name;
+    column.type_oid = c.type_oid;
+    column.type_name = c.type_name;
+    column.key = c.is_key;
+  }
+  return schema;
+}
+
 void check_old_key(const CachedRelation& rel, uint8_t old_kind) {
   if (old_kind == kOldKey && rel.key_columns.empty()) {
     invalid(
@@ -112,6 +153,7 @@ void PgoutputDecoder::reset() {
   prepared_.clear();
   store_.clear();
   relations_.clear();
+  pending_relation_changes_.clear();
 }
 
 void PgoutputDecoder::decode(std::string_view payload, Lsn wal_start, DecodeHandler& out) {
@@ -159,7 +201,7 @@ void PgoutputDecoder::dispatch(uint8_t type, ByteReader& in, Lsn wal_start, Deco
     case msg::kStreamStart:
       return on_stream_start(in);
     case msg::kStreamStop:
-      return on_stream_stop(in);
+      return on_stream_stop(in, out);
     case msg::kStreamCommit:
       return on_stream_commit(in, out);
     case msg::kStreamAbort:
@@ -167,7 +209,7 @@ void PgoutputDecoder::dispatch(uint8_t type, ByteReader& in, Lsn wal_start, Deco
     case msg::kBeginPrepare:
       return on_begin_prepare(in);
     case msg::kPrepare:
-      return on_prepare(in);
+      return on_prepare(in, out);
     case msg::kCommitPrepared:
       return on_commit_prepared(in, out);
     case msg::kRollbackPrepared:
@@ -233,7 +275,22 @@ ChangeEvent PgoutputDecoder::start_event(Op op, const CachedRelation& rel, Lsn l
   return event;
 }
 
+void PgoutputDecoder::emit_relation_changes(Lsn lsn, DecodeHandler& out) {
+  std::vector<PendingRelationChange> pending;
+  pending.swap(pending_relation_changes_);
+  for (PendingRelationChange& p : pending) {
+    p.schema->lsn = lsn;
+    ChangeEvent event;
+    event.lsn = lsn;
+    core::set_schema_change(event, std::move(p.schema));
+    emit(p.xid, std::move(event), out);
+  }
+}
+
 void PgoutputDecoder::emit(uint32_t xid, ChangeEvent&& event, DecodeHandler& out) {
+  if (!pending_relation_changes_.empty() && event.op != Op::SchemaChange) {
+    emit_relation_changes(event.lsn, out);
+  }
   switch (block_) {
     case Block::Tx:
       out.on_change(std::move(event));
@@ -276,6 +333,7 @@ void PgoutputDecoder::on_commit(ByteReader& in, DecodeHandler& out) {
                         m.commit_lsn.to_string(), begin_final_lsn_.to_string()));
   }
   const Timestamp commit_time = to_timestamp(m.commit_time, "commit timestamp");
+  emit_relation_changes(m.commit_lsn, out);  // none left in practice: a change follows a Relation
   const uint32_t xid = block_xid_;
   block_ = Block::None;
   out.on_commit(TxCommit{xid, m.commit_lsn, m.end_lsn, commit_time});
@@ -290,7 +348,12 @@ void PgoutputDecoder::on_origin(ByteReader& in) {
 
 void PgoutputDecoder::on_relation(ByteReader& in) {
   read_relation(in, read_context(), relation_msg_);
-  relations_.upsert(relation_msg_);
+  const CachedRelation* cached = relations_.find(relation_msg_.relation_oid);
+  const bool changed = cached != nullptr && relation_changed(*cached, relation_msg_);
+  const CachedRelation& rel = relations_.upsert(relation_msg_);
+  if (!changed || !options_.report_relation_changes || block_ == Block::None) return;
+  // Held until the change it precedes, whose LSN it takes (a Relation has none of its own).
+  pending_relation_changes_.push_back({relation_msg_.xid, relation_schema(rel)});
 }
 
 void PgoutputDecoder::on_type(ByteReader& in) {
@@ -380,12 +443,13 @@ void PgoutputDecoder::on_stream_start(ByteReader& in) {
   block_xid_ = m.xid;
 }
 
-void PgoutputDecoder::on_stream_stop(ByteReader& in) {
+void PgoutputDecoder::on_stream_stop(ByteReader& in, DecodeHandler& out) {
   require_protocol(2, "Stream Stop");
   read_stream_stop(in);
   if (block_ != Block::Stream) {
     invalid(fmt::format("Stream Stop without Stream Start (in {})", block_name(block_)));
   }
+  emit_relation_changes(Lsn(), out);  // none left in practice: a change follows a Relation
   block_ = Block::None;
 }
 
@@ -431,7 +495,7 @@ void PgoutputDecoder::on_begin_prepare(ByteReader& in) {
   prepare_lsn_ = m.prepare_lsn;
 }
 
-void PgoutputDecoder::on_prepare(ByteReader& in) {
+void PgoutputDecoder::on_prepare(ByteReader& in, DecodeHandler& out) {
   require_protocol(3, "Prepare");
   const PrepareMessage m = read_prepare(in);
   if (block_ != Block::Prepare) {
@@ -445,6 +509,7 @@ void PgoutputDecoder::on_prepare(ByteReader& in) {
                     prepare_lsn_.to_string()));
   }
   to_timestamp(m.prepare_time, "prepare timestamp");
+  emit_relation_changes(m.prepare_lsn, out);  // none left in practice
   prepared_[m.xid] = PreparedTx{std::move(prepare_gid_)};
   prepare_gid_.clear();
   block_ = Block::None;

@@ -5,6 +5,11 @@
 //   Insert / Update / Delete             → on_change (columns named and typed from the Relation)
 //   Truncate of n tables                 → n × on_change(op Truncate)
 //   transactional Message                → on_change(op Message); non-transactional → on_message
+//   Relation of a cached OID whose table name, replica identity or columns (name, type, type
+//       modifier, key flag) changed      → on_change(op SchemaChange, ddl "relation_changed"),
+//       when report_relation_changes is set; it lands right before the first row in the new shape
+//       (the change the Relation precedes) and takes that change's LSN: the walsender sends
+//       Relation messages without a WAL position
 //   Stream Start .. Stop ... Stream Commit (protocol >= 2, streaming on): changes are held per
 //       top-level xid (with the subtransaction that made each), Stream Abort drops a
 //       subtransaction or the whole transaction, Stream Commit delivers it as begin/changes/commit
@@ -27,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -52,6 +58,11 @@ struct PgoutputOptions {
   // Column::type_name with the type modifier ("character varying(50)", as wal2json's default
   // include-typmod prints it) or without ("character varying").
   bool type_names_with_typmod = true;
+  // A Relation message that changes a cached relation yields a schema_change event (ddl
+  // "relation_changed", columns after the change, nullability unknown). The first Relation of a
+  // relation in a session yields none: there is nothing to compare it with. A Relation outside
+  // any transaction block only updates the cache (pgoutput never sends one there).
+  bool report_relation_changes = false;
 };
 
 class PgoutputDecoder : public Decoder {
@@ -110,17 +121,20 @@ class PgoutputDecoder : public Decoder {
   void on_truncate(ByteReader& in, Lsn wal_start, DecodeHandler& out);
   void on_logical_message(ByteReader& in, DecodeHandler& out);
   void on_stream_start(ByteReader& in);
-  void on_stream_stop(ByteReader& in);
+  void on_stream_stop(ByteReader& in, DecodeHandler& out);
   void on_stream_commit(ByteReader& in, DecodeHandler& out);
   void on_stream_abort(ByteReader& in);
   void on_begin_prepare(ByteReader& in);
-  void on_prepare(ByteReader& in);
+  void on_prepare(ByteReader& in, DecodeHandler& out);
   void on_commit_prepared(ByteReader& in, DecodeHandler& out);
   void on_rollback_prepared(ByteReader& in);
   void on_stream_prepare(ByteReader& in);
 
   // Hands a change to the handler or holds it, by block; xid is the message's own (streams).
+  // Pending relation_changed events go first, with the change's LSN.
   void emit(uint32_t xid, ChangeEvent&& event, DecodeHandler& out);
+  // Emits the pending relation_changed events at `lsn` (the next change's, or the block end's).
+  void emit_relation_changes(Lsn lsn, DecodeHandler& out);
   // Delivers a held transaction as on_begin / on_change... / on_commit.
   void deliver_held(uint32_t xid, Lsn commit_lsn, Lsn end_lsn, Timestamp commit_time,
                     DecodeHandler& out);
@@ -143,6 +157,13 @@ class PgoutputDecoder : public Decoder {
   std::string prepare_gid_;  // Block::Prepare: Begin Prepare's gid, checked against Prepare's
   Lsn prepare_lsn_;          // Block::Prepare: Begin Prepare's prepare LSN
   std::unordered_map<uint32_t, PreparedTx> prepared_;  // held prepared transactions by xid
+
+  // relation_changed events waiting for the change that follows their Relation message.
+  struct PendingRelationChange {
+    uint32_t xid = 0;
+    std::shared_ptr<TableSchema> schema;
+  };
+  std::vector<PendingRelationChange> pending_relation_changes_;
 
   // Reused message structs: their vectors keep capacity between messages.
   pgoutput::RelationMessage relation_msg_;

@@ -5,8 +5,12 @@
 //           Int32 nkeys str*nkeys  Int64 lsn  Int32 transaction_id  Int64 commit_time_us
 //           Int64 commit_lsn  Int32 seq  str message_prefix  str message_content
 //           Int8 flags(1 transactional, 2 cascade, 4 restart identity)  str ddl
+//           Int8 has_table_schema [table_schema]
 //   columns Int32 n  { str name  Int32 type_oid  str type_name  Int8 flags(1 null, 2 unchanged
 //           toast)  [str value unless null] } * n
+//   table_schema  str schema  str table  Int32 relation_oid  str replica_identity
+//           Int8 dropped  str ddl  Int64 lsn  Int32 n  { str name  Int32 type_oid  str type_name
+//           Int8 nullable(0 no, 1 yes, 2 unknown)  Int8 key } * n
 #include "decode/pgoutput/streamed_tx_store.hpp"
 
 #include <fmt/format.h>
@@ -72,6 +76,24 @@ void put_columns(std::string& out, const std::vector<Column>& columns) {
   }
 }
 
+void put_table_schema(std::string& out, const TableSchema& t) {
+  put_str(out, t.schema);
+  put_str(out, t.table);
+  put_u32(out, t.relation_oid);
+  put_str(out, t.replica_identity);
+  put_u8(out, t.dropped ? 1 : 0);
+  put_str(out, t.ddl);
+  put_u64(out, t.lsn.value());
+  put_u32(out, static_cast<uint32_t>(t.columns.size()));
+  for (const SchemaColumn& c : t.columns) {
+    put_str(out, c.name);
+    put_u32(out, c.type_oid);
+    put_str(out, c.type_name);
+    put_u8(out, c.nullable ? (*c.nullable ? 1 : 0) : 2);
+    put_u8(out, c.key ? 1 : 0);
+  }
+}
+
 void serialize(std::string& out, uint32_t subxid, const ChangeEvent& e) {
   out.clear();
   put_u32(out, 0);  // body length, patched below
@@ -95,6 +117,8 @@ void serialize(std::string& out, uint32_t subxid, const ChangeEvent& e) {
          static_cast<uint8_t>((e.message_transactional ? 1 : 0) | (e.truncate_cascade ? 2 : 0) |
                               (e.truncate_restart_identity ? 4 : 0)));
   put_str(out, e.ddl);
+  put_u8(out, e.table_schema ? 1 : 0);
+  if (e.table_schema) put_table_schema(out, *e.table_schema);
   const uint32_t body = static_cast<uint32_t>(out.size() - 4);
   std::string len;
   put_u32(len, body);
@@ -122,6 +146,30 @@ std::vector<Column> get_columns(ByteReader& in) {
     columns.push_back(std::move(c));
   }
   return columns;
+}
+
+std::shared_ptr<const TableSchema> get_table_schema(ByteReader& in) {
+  auto t = std::make_shared<TableSchema>();
+  t->schema = get_str(in, "schema of table schema");
+  t->table = get_str(in, "table of table schema");
+  t->relation_oid = in.read_u32("relation OID");
+  t->replica_identity = get_str(in, "replica identity");
+  t->dropped = in.read_u8("dropped") != 0;
+  t->ddl = get_str(in, "ddl of table schema");
+  t->lsn = Lsn(in.read_u64("table schema lsn"));
+  const uint32_t n = in.read_u32("schema column count");
+  if (n > in.remaining()) throw CdcError(ErrorKind::Protocol, "schema column count exceeds record");
+  t->columns.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    SchemaColumn& c = t->columns.emplace_back();
+    c.name = get_str(in, "schema column name");
+    c.type_oid = in.read_u32("schema column type OID");
+    c.type_name = get_str(in, "schema column type name");
+    const uint8_t nullable = in.read_u8("schema column nullable");
+    if (nullable < 2) c.nullable = nullable == 1;
+    c.key = in.read_u8("schema column key") != 0;
+  }
+  return t;
 }
 
 ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
@@ -153,6 +201,7 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
   e.truncate_cascade = (flags & 2) != 0;
   e.truncate_restart_identity = (flags & 4) != 0;
   e.ddl = get_str(in, "ddl");
+  if (in.read_u8("has table schema") != 0) e.table_schema = get_table_schema(in);
   in.expect_end("spill record");
   return e;
 }
@@ -173,6 +222,9 @@ size_t approximate_event_bytes(const ChangeEvent& e) {
   if (e.old) bytes += columns_bytes(*e.old);
   bytes += e.key_columns.capacity() * sizeof(std::string);
   for (const std::string& k : e.key_columns) bytes += string_bytes(k);
+  if (e.table_schema) {
+    bytes += sizeof(TableSchema) + e.table_schema->columns.size() * sizeof(SchemaColumn);
+  }
   return bytes;
 }
 

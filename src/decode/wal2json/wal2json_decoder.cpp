@@ -485,7 +485,7 @@ Timestamp Wal2jsonDecoder::Impl::to_timestamp(std::string_view text, std::string
 }
 
 Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, size_t index) {
-  od::json_type type;
+  od::json_type type = od::json_type::null;  // set by type(); initialised for -O3's flow analysis
   check(v.type().get(type), "{} element {} is not a JSON value", what, index);
   switch (type) {
     case od::json_type::string: {

@@ -1,0 +1,126 @@
+#include "workload.hpp"
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "money.hpp"
+#include "transactions.hpp"
+
+namespace sabot::examples::basic {
+
+namespace {
+
+const std::vector<std::string> kNames = {"Laptop", "Mouse",     "Keyboard", "Monitor", "Headset",
+                                         "Webcam", "Desk Lamp", "USB Hub",  "Chair",   "Notebook"};
+const std::vector<std::string> kCategories = {"electronics", "office", "furniture"};
+
+class ProductWorkload {
+ public:
+  ProductWorkload(PgSession& db, const WorkloadOptions& options)
+      : db_(db), options_(options), random_(options.seed) {}
+
+  WorkloadSummary run() {
+    for (int t = 0; t < options_.transactions; ++t) {
+      std::string sql = "BEGIN;";
+      const int changes = pick(1, 3);
+      for (int c = 0; c < changes; ++c) sql += next_change();
+      db_.exec(sql + "COMMIT;");
+      ++summary_.transactions;
+      if (options_.pause.count() > 0) std::this_thread::sleep_for(options_.pause);
+    }
+    db_.exec(kDoneMessageSql);
+    return summary_;
+  }
+
+ private:
+  int pick(int low, int high) { return std::uniform_int_distribution<int>(low, high)(random_); }
+  template <typename T>
+  const T& pick_from(const std::vector<T>& items) {
+    return items[static_cast<size_t>(pick(0, static_cast<int>(items.size()) - 1))];
+  }
+
+  std::string next_change() {
+    const int roll = pick(1, 100);
+    if (live_ids_.size() < 3 || roll <= 40) return insert();
+    if (roll <= 85) return update();
+    return remove();
+  }
+
+  std::string insert() {
+    const int id = next_id_++;
+    live_ids_.push_back(id);
+    ++summary_.inserts;
+    return fmt::format(
+        "INSERT INTO products (id, name, category, price, stock) VALUES ({}, {}, {}, {}, {});",
+        id, sql_literal(pick_from(kNames)), sql_literal(pick_from(kCategories)),
+        cents_to_numeric(pick(199, 99999)), pick(0, 50));
+  }
+
+  // Changes one to three columns of a random live product.
+  std::string update() {
+    ++summary_.updates;
+    std::vector<std::string> sets = {"updated_at = now()"};
+    std::vector<int> columns = {0, 1, 2, 3, 4};  // distinct: SET may name a column only once
+    std::shuffle(columns.begin(), columns.end(), random_);
+    columns.resize(static_cast<size_t>(pick(1, 3)));
+    for (int column : columns) {
+      switch (column) {
+        case 0: sets.push_back(fmt::format("price = {}", cents_to_numeric(pick(199, 99999)))); break;
+        case 1: sets.push_back(fmt::format("stock = {}", pick(0, 50))); break;
+        case 2: sets.push_back("name = " + sql_literal(pick_from(kNames) + " Pro")); break;
+        case 3: sets.push_back(pick(0, 3) == 0 ? "category = NULL"
+                                               : "category = " + sql_literal(pick_from(kCategories)));
+                break;
+        default: sets.push_back("active = NOT active"); break;
+      }
+    }
+    std::string assignments;
+    for (const std::string& s : sets) assignments += (assignments.empty() ? "" : ", ") + s;
+    return fmt::format("UPDATE products SET {} WHERE id = {};", assignments, pick_from(live_ids_));
+  }
+
+  std::string remove() {
+    ++summary_.deletes;
+    const size_t index = static_cast<size_t>(pick(0, static_cast<int>(live_ids_.size()) - 1));
+    const int id = live_ids_[index];
+    live_ids_.erase(live_ids_.begin() + static_cast<std::ptrdiff_t>(index));
+    return fmt::format("DELETE FROM products WHERE id = {};", id);
+  }
+
+  PgSession& db_;
+  WorkloadOptions options_;
+  std::mt19937 random_;
+  std::vector<int> live_ids_;
+  int next_id_ = 1;
+  WorkloadSummary summary_;
+};
+
+}  // namespace
+
+void create_schema(PgSession& db) {
+  db.exec(R"sql(
+    DROP TABLE IF EXISTS products;
+    CREATE TABLE products (
+      id         integer PRIMARY KEY,
+      name       text NOT NULL,
+      category   text,
+      price      numeric(10,2) NOT NULL,
+      stock      integer NOT NULL,
+      active     boolean NOT NULL DEFAULT true,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+    -- Updates and deletes then carry the whole old row, so the example can diff old and new.
+    ALTER TABLE products REPLICA IDENTITY FULL;
+  )sql");
+}
+
+WorkloadSummary run_workload(PgSession& db, const WorkloadOptions& options) {
+  return ProductWorkload(db, options).run();
+}
+
+}  // namespace sabot::examples::basic

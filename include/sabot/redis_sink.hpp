@@ -1,0 +1,157 @@
+// Redis sink: keeps a Redis cache of rows in step with the change stream, or appends every change
+// to Redis Streams. Use it with run_sink() (see sink.hpp) or from the CLI:
+//   sabot-cdc stream --sink redis://127.0.0.1:6379/0 --redis-mode upsert --redis-ttl 300
+//
+// Keys: a row lives at "<prefix>:<schema>.<table>:<key>", where <key> is the primary-key (replica
+// identity) values joined by ':' (a ':' or '\' inside a value is escaped with '\').
+//
+// Modes (what one change does to the row's key):
+//   Invalidate  insert/update/delete: DEL the key (an update that changes the key: both keys).
+//   Upsert      insert/update: write the row; delete: DEL the key.
+//   Refresh     like Upsert, but only keys already cached are written ("smart update" for a
+//               cache-aside cache filled by readers, see RedisCacheClient); delete: DEL the key.
+//   Stream      XADD every insert/update/delete/truncate to a Redis Stream: one per table
+//               ("<prefix>:<schema>.<table>") or one for all (stream_key).
+//
+// Ordering (the "LSN fence"): every row write is a Lua script that compares the event's position
+// (commit_lsn, seq) with the position stored with the row (hash field or JSON member "_lsn":
+// 16 hex digits of commit LSN then 8 of seq) or, for a deleted row, with its tombstone
+// "<prefix>:~tombstone:<schema>.<table>:<key>" (kept tombstone_ttl). An older or repeated change
+// never overwrites a newer one. A stream entry's ID is "<commit_lsn as integer>-<seq>", so a
+// redelivered change is refused by Redis itself (counted as a duplicate): streams written by this
+// sink must not also receive XADD with '*' IDs.
+//
+// Durability: write() pipelines the batch's commands and returns only once Redis replied to every
+// one without error; otherwise it throws CdcError{Consumer} and the batch is not acknowledged.
+// Standalone Redis only (the scripts touch several keys, so Redis Cluster is not supported).
+//
+// Threading: a sink and a cache client are each used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sabot/sink.hpp"
+
+namespace sabot {
+
+enum class RedisMode { Invalidate, Upsert, Refresh, Stream };
+enum class RedisRowFormat {
+  Hash,  // one hash field per column, PostgreSQL's text form; a NULL column has no field
+  Json,  // a string holding a JSON object, values as in `sabot-cdc stream` output
+};
+
+struct RedisSinkOptions {
+  // redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]; PORT defaults to 6379, DB to 0.
+  std::string url = "redis://127.0.0.1:6379";
+  RedisMode mode = RedisMode::Upsert;
+  RedisRowFormat format = RedisRowFormat::Hash;
+  std::string prefix = "sabot";
+
+  // Expiry of row keys, set when a row is written or filled and renewed on every refresh.
+  // table_ttl: (table pattern as in PostgresCdcConfig::tables, ttl); the first match wins, then
+  // default_ttl. Zero = no expiry.
+  std::chrono::milliseconds default_ttl{0};
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> table_ttl;
+  // How long a deleted row's tombstone fences older changes and fills. Must exceed the longest
+  // time a reader takes between reading the database and filling the cache.
+  std::chrono::milliseconds tombstone_ttl{std::chrono::minutes(10)};
+
+  // Key columns per table pattern, when the stream's identity is not the key you want: pgoutput
+  // reports every column as identity for REPLICA IDENTITY FULL tables. First match wins.
+  std::vector<std::pair<std::string, std::vector<std::string>>> key_columns;
+
+  // Stream mode: empty = one stream per table; otherwise the one stream every change goes to.
+  std::string stream_key;
+  // Stream mode: trim each stream to about this many entries (XADD MAXLEN ~); 0 = never trim.
+  size_t stream_max_length = 0;
+
+  std::chrono::milliseconds timeout{5000};  // connect and per-reply timeout
+};
+
+// What the sink did, summed over every write().
+struct RedisSinkStats {
+  uint64_t batches = 0;
+  uint64_t rows_written = 0;      // upsert/refresh wrote the row
+  uint64_t rows_deleted = 0;      // delete (or invalidate) removed the key and left a tombstone
+  uint64_t not_cached = 0;        // refresh: the key was not cached, nothing to refresh
+  uint64_t stale_skipped = 0;     // the stored position was newer or equal: change not applied
+  uint64_t stream_entries = 0;    // XADD accepted
+  uint64_t stream_duplicates = 0; // XADD refused an ID at or below the stream's last (redelivery)
+  uint64_t truncated_keys = 0;    // keys removed because their table was truncated
+};
+
+class RedisSink : public Sink {
+ public:
+  virtual const RedisSinkStats& stats() const = 0;
+};
+
+// Connects (and authenticates / selects the DB) right away. Throws CdcError{Config} for a bad
+// option or URL, CdcError{Consumer} when Redis cannot be reached.
+std::unique_ptr<RedisSink> make_redis_sink(const RedisSinkOptions& options);
+
+// Parsing helpers for command lines and configuration files. Each throws CdcError{Config} naming
+// the text and the accepted forms.
+RedisMode parse_redis_mode(std::string_view text);          // invalidate|upsert|refresh|stream
+RedisRowFormat parse_redis_row_format(std::string_view text);  // hash|json
+// "SECONDS" sets default_ttl; "PATTERN=SECONDS" appends to table_ttl.
+void add_redis_ttl_spec(RedisSinkOptions& options, std::string_view spec);
+// "PATTERN=COL[,COL...]" appends to key_columns.
+void add_redis_key_columns_spec(RedisSinkOptions& options, std::string_view spec);
+
+// The key of a row: "<prefix>:<schema>.<table>:<v1>:<v2>...", values escaped as described above.
+std::string redis_row_key(std::string_view prefix, std::string_view schema,
+                          std::string_view table, const std::vector<std::string>& key_values);
+
+// Cache-aside reads against a cache that a RedisSink in Refresh (or Upsert) mode, Hash format,
+// keeps current. A miss is filled under a lease: the client stores a random token at
+// "<prefix>:~lease:<schema>.<table>:<key>", reads the database, and stores the row only if the
+// token is still there. The sink removes the lease whenever it applies a change to that key, so a
+// row read before a change can never be cached after it (no stale fill). The filled row's "_lsn"
+// is the position the sink had applied when the lease was taken: every change at or before it is
+// part of what the reader saw.
+class RedisCacheClient {
+ public:
+  // column → text form; a NULL column is absent (as in the cached hash).
+  using Row = std::map<std::string, std::string>;
+  // Reads the row from the database; nullopt if there is no such row.
+  using Loader = std::function<std::optional<Row>()>;
+
+  enum class Source { Cache, Database, Missing };
+  struct Lookup {
+    std::optional<Row> row;
+    Source source = Source::Missing;
+    bool filled = false;  // the row read from the database was stored in the cache
+  };
+
+  // Uses url, prefix, format (must be Hash), default_ttl/table_ttl of `options`.
+  explicit RedisCacheClient(const RedisSinkOptions& options);
+  ~RedisCacheClient();
+  RedisCacheClient(const RedisCacheClient&) = delete;
+  RedisCacheClient& operator=(const RedisCacheClient&) = delete;
+
+  // The cached row, or nullopt on a miss.
+  std::optional<Row> get_cached(std::string_view schema, std::string_view table,
+                                const std::vector<std::string>& key_values);
+  // Cache hit, or load() and fill under a lease. Throws CdcError{Consumer} on Redis errors.
+  Lookup get(std::string_view schema, std::string_view table,
+             const std::vector<std::string>& key_values, const Loader& load);
+
+  // How long a fill lease lives (it bounds how long a crashed reader blocks fills of one key).
+  void set_lease_ttl(std::chrono::milliseconds ttl) { lease_ttl_ = ttl; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::chrono::milliseconds lease_ttl_{std::chrono::seconds(30)};
+};
+
+}  // namespace sabot

@@ -1,0 +1,85 @@
+#include "sinks/redis/redis_keys.hpp"
+
+#include <fmt/format.h>
+
+#include "sabot/redis_sink.hpp"
+
+namespace sabot::sinks::redis {
+
+namespace {
+
+// Escapes the characters SCAN MATCH treats as special, so names match literally.
+std::string glob_literal(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string qualified_table(std::string_view schema, std::string_view table) {
+  return fmt::format("{}.{}", schema, table);
+}
+
+std::string key_suffix(const std::vector<std::string>& key_values) {
+  std::string out;
+  for (size_t i = 0; i < key_values.size(); ++i) {
+    if (i > 0) out += ':';
+    for (char c : key_values[i]) {
+      if (c == ':' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string row_key(std::string_view prefix, std::string_view qualified, std::string_view suffix) {
+  return fmt::format("{}:{}:{}", prefix, qualified, suffix);
+}
+
+std::string tombstone_key(std::string_view prefix, std::string_view qualified,
+                          std::string_view suffix) {
+  return fmt::format("{}:~tombstone:{}:{}", prefix, qualified, suffix);
+}
+
+std::string lease_key(std::string_view prefix, std::string_view qualified,
+                      std::string_view suffix) {
+  return fmt::format("{}:~lease:{}:{}", prefix, qualified, suffix);
+}
+
+std::string applied_key(std::string_view prefix) { return fmt::format("{}:~applied", prefix); }
+
+std::string table_stream_key(std::string_view prefix, std::string_view qualified) {
+  return fmt::format("{}:{}", prefix, qualified);
+}
+
+std::string row_key_pattern(std::string_view prefix, std::string_view qualified) {
+  return fmt::format("{}:{}:*", glob_literal(prefix), glob_literal(qualified));
+}
+
+std::string lease_key_pattern(std::string_view prefix, std::string_view qualified) {
+  return fmt::format("{}:~lease:{}:*", glob_literal(prefix), glob_literal(qualified));
+}
+
+std::string fence_of(const EventPosition& position) {
+  return fmt::format("{:016X}{:08X}", position.commit_lsn.value(), position.seq);
+}
+
+std::string stream_id_of(const EventPosition& position) {
+  return fmt::format("{}-{}", position.commit_lsn.value(), position.seq);
+}
+
+}  // namespace sabot::sinks::redis
+
+namespace sabot {
+
+std::string redis_row_key(std::string_view prefix, std::string_view schema,
+                          std::string_view table, const std::vector<std::string>& key_values) {
+  using namespace sinks::redis;
+  return row_key(prefix, qualified_table(schema, table), key_suffix(key_values));
+}
+
+}  // namespace sabot

@@ -1,0 +1,39 @@
+// Key names and positions shared by the Redis sink and the cache client (layout documented in
+// include/sabot/redis_sink.hpp). Keys other than rows and streams live under "<prefix>:~...":
+// a row key's second part is "<schema>.<table>" and never starts with '~' for a real table name
+// written without quotes, so the two kinds cannot collide.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sabot/sink.hpp"
+
+namespace sabot::sinks::redis {
+
+// "<schema>.<table>"
+std::string qualified_table(std::string_view schema, std::string_view table);
+// Key values joined by ':', each ':' and '\' inside a value escaped with '\'.
+std::string key_suffix(const std::vector<std::string>& key_values);
+
+std::string row_key(std::string_view prefix, std::string_view qualified, std::string_view suffix);
+std::string tombstone_key(std::string_view prefix, std::string_view qualified,
+                          std::string_view suffix);
+std::string lease_key(std::string_view prefix, std::string_view qualified,
+                      std::string_view suffix);
+// Position of the last event the sink applied (read by fills, see RedisCacheClient).
+std::string applied_key(std::string_view prefix);
+// The stream of one table, in Stream mode without a single stream key.
+std::string table_stream_key(std::string_view prefix, std::string_view qualified);
+
+// A SCAN MATCH pattern for every row key (or lease key) of one table.
+std::string row_key_pattern(std::string_view prefix, std::string_view qualified);
+std::string lease_key_pattern(std::string_view prefix, std::string_view qualified);
+
+// 16 hex digits of the commit LSN, then 8 of seq: string order = stream order.
+std::string fence_of(const EventPosition& position);
+// "<commit_lsn as decimal>-<seq>": a stream entry ID that only grows in stream order.
+std::string stream_id_of(const EventPosition& position);
+
+}  // namespace sabot::sinks::redis

@@ -1,0 +1,109 @@
+#include "sinks/redis/redis_row.hpp"
+
+#include <fmt/format.h>
+
+#include "output/jsonl_writer.hpp"
+#include "sabot/error.hpp"
+#include "sinks/redis/redis_keys.hpp"
+
+namespace sabot::sinks::redis {
+
+namespace {
+
+constexpr std::string_view kFenceField = "_lsn";
+
+const Column* find(const std::vector<Column>& columns, const std::string& name) {
+  for (const Column& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+[[noreturn]] void no_key(const ChangeEvent& event, std::string_view why) {
+  throw CdcError(
+      ErrorKind::Consumer,
+      fmt::format("Redis sink: cannot key a {} of {}.{}: {}. Give the table a primary key (or "
+                  "REPLICA IDENTITY USING INDEX), or name its key columns with "
+                  "--redis-key-columns {}.{}=COLUMN[,COLUMN]",
+                  to_string(event.op), event.schema, event.table, why, event.schema,
+                  event.table));
+}
+
+// The key values read from `columns`; nullopt if a key column is absent from them (old images
+// hold only the identity columns) or was not sent (unchanged TOAST).
+std::optional<std::vector<std::string>> key_values(const ChangeEvent& event,
+                                                   const std::vector<Column>& columns,
+                                                   const std::vector<std::string>& names) {
+  std::vector<std::string> values;
+  for (const std::string& name : names) {
+    const Column* column = find(columns, name);
+    if (!column || column->unchanged_toast) return std::nullopt;
+    if (column->value.is_null()) no_key(event, fmt::format("key column \"{}\" is NULL", name));
+    values.push_back(column->value.text());
+  }
+  return values;
+}
+
+}  // namespace
+
+ChangeKeys change_keys(const ChangeEvent& event, const std::vector<std::string>* key_columns) {
+  const std::vector<std::string>& names = key_columns ? *key_columns : event.key_columns;
+  if (names.empty()) no_key(event, "the stream names no key columns for it");
+  ChangeKeys keys;
+  if (event.op != Op::Delete) {
+    auto values = key_values(event, event.columns, names);
+    if (!values && event.old) values = key_values(event, *event.old, names);
+    if (!values) no_key(event, "the new row lacks a key column");
+    keys.new_key = key_suffix(*values);
+  }
+  if (event.op == Op::Update || event.op == Op::Delete) {
+    // No old image (or one without the key) means the key did not change.
+    std::optional<std::vector<std::string>> old_values;
+    if (event.old) old_values = key_values(event, *event.old, names);
+    if (old_values) {
+      keys.old_key = key_suffix(*old_values);
+    } else if (event.op == Op::Delete) {
+      no_key(event, "the server sent no old key (REPLICA IDENTITY NOTHING?)");
+    }
+  }
+  if (keys.old_key && keys.new_key && *keys.old_key == *keys.new_key) keys.old_key.reset();
+  return keys;
+}
+
+RowFields row_fields(const ChangeEvent& event) {
+  RowFields fields;
+  for (const Column& column : event.columns) {
+    if (column.name == kFenceField) {
+      throw CdcError(ErrorKind::Consumer,
+                     fmt::format("Redis sink: table {}.{} has a column named \"_lsn\", the hash "
+                                 "field that holds the change position; use --redis-format json",
+                                 event.schema, event.table));
+    }
+    if (column.unchanged_toast) {
+      fields.complete = false;
+    } else if (column.value.is_null()) {
+      fields.null_columns.push_back(column.name);
+    } else {
+      fields.values.emplace_back(column.name, column.value.text());
+    }
+  }
+  return fields;
+}
+
+std::string row_json(const ChangeEvent& event, const std::string& fence) {
+  std::string out = "{";
+  for (const Column& column : event.columns) {
+    if (column.unchanged_toast || column.name == kFenceField) continue;
+    output::append_json_string(out, column.name);
+    out += ':';
+    output::append_json_value(out, column);
+    out += ',';
+  }
+  output::append_json_string(out, kFenceField);
+  out += ':';
+  output::append_json_string(out, fence);
+  out += '}';
+  return out;
+}
+
+}  // namespace sabot::sinks::redis

@@ -1,0 +1,245 @@
+#include "sinks/redis/redis_sink.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "output/jsonl_writer.hpp"
+#include "sabot/error.hpp"
+#include "sinks/redis/redis_keys.hpp"
+#include "sinks/redis/redis_row.hpp"
+#include "sinks/redis/redis_scripts.hpp"
+
+namespace sabot::sinks::redis {
+
+namespace {
+
+std::string millis(std::chrono::milliseconds ms) { return std::to_string(ms.count()); }
+
+const char* action_for(RedisMode mode) {
+  switch (mode) {
+    case RedisMode::Invalidate: return "delete";
+    case RedisMode::Refresh: return "refresh";
+    default: return "upsert";
+  }
+}
+
+bool is_stream_duplicate(const RedisReply& reply) {
+  // XADD with an explicit ID at or below the stream's last one: this entry is already there.
+  return reply.is_error() && reply.text.find("equal or smaller") != std::string::npos;
+}
+
+void validate(const RedisSinkOptions& options) {
+  if (options.prefix.empty()) {
+    throw CdcError(ErrorKind::Config, "Redis key prefix must not be empty");
+  }
+  if (options.tombstone_ttl.count() <= 0) {
+    throw CdcError(ErrorKind::Config, "Redis tombstone TTL must be positive");
+  }
+}
+
+}  // namespace
+
+RedisSinkImpl::RedisSinkImpl(const RedisSinkOptions& options)
+    : options_(options), url_(parse_redis_url(options.url)), tables_(options) {
+  validate(options_);
+  connection();  // fail now, not at the first change, when Redis is unreachable
+}
+
+RedisConnection& RedisSinkImpl::connection() {
+  if (!connection_ || connection_->is_broken()) {
+    connection_.reset();
+    connection_ = std::make_unique<RedisConnection>(url_, options_.timeout);
+    apply_sha_ = connection_->load_script(kApplyScript);
+  }
+  return *connection_;
+}
+
+void RedisSinkImpl::write(const ChangeBatch& batch) {
+  try {
+    for (const ChangeEvent& event : batch.events) queue_change(event);
+    if (options_.mode != RedisMode::Stream && !batch.events.empty()) {
+      queue_applied_position(batch.events.back());
+    }
+    flush();
+  } catch (...) {
+    queue_.clear();  // the batch is not acknowledged; it is written again when redelivered
+    throw;
+  }
+  ++stats_.batches;
+}
+
+void RedisSinkImpl::queue_change(const ChangeEvent& event) {
+  switch (event.op) {
+    case Op::Insert:
+    case Op::Update:
+    case Op::Delete:
+      if (options_.mode == RedisMode::Stream) {
+        queue_stream_entry(event);
+      } else {
+        queue_row_change(event);
+      }
+      break;
+    case Op::Truncate:
+      if (options_.mode == RedisMode::Stream) {
+        queue_stream_entry(event);
+      } else {
+        flush();
+        remove_table_keys(event);
+      }
+      break;
+    case Op::Message:
+    case Op::SchemaChange:
+      break;  // no row: nothing to cache or stream
+  }
+}
+
+void RedisSinkImpl::queue_row_change(const ChangeEvent& event) {
+  const ChangeKeys keys = change_keys(event, tables_.key_columns(event.schema, event.table));
+  // An update that moved the row to another key removes the old one.
+  if (keys.old_key) queue_apply("delete", event, *keys.old_key);
+  if (keys.new_key) queue_apply(action_for(options_.mode), event, *keys.new_key);
+}
+
+void RedisSinkImpl::queue_apply(const char* action, const ChangeEvent& event,
+                                const std::string& key_suffix) {
+  const std::string table = qualified_table(event.schema, event.table);
+  const std::string fence = fence_of(position_of(event));
+  const std::string row = row_key(options_.prefix, table, key_suffix);
+  std::vector<std::string> args = {
+      "EVALSHA", apply_sha_, "3", row,
+      tombstone_key(options_.prefix, table, key_suffix),
+      lease_key(options_.prefix, table, key_suffix),
+      action, fence, millis(tables_.ttl(event.schema, event.table)),
+      millis(options_.tombstone_ttl),
+      options_.format == RedisRowFormat::Json ? "json" : "hash"};
+  if (std::string_view(action) == "delete") {
+    args.emplace_back("1");
+  } else if (options_.format == RedisRowFormat::Json) {
+    const RowFields fields = row_fields(event);
+    args.emplace_back(fields.complete ? "1" : "0");
+    args.push_back(row_json(event, fence));
+  } else {
+    RowFields fields = row_fields(event);
+    args.emplace_back(fields.complete ? "1" : "0");
+    args.push_back(std::to_string(fields.values.size()));
+    for (auto& [name, value] : fields.values) {
+      args.push_back(std::move(name));
+      args.push_back(std::move(value));
+    }
+    for (std::string& name : fields.null_columns) args.push_back(std::move(name));
+  }
+  queue_.push_back({Queued::Kind::Apply, std::move(args), row});
+}
+
+void RedisSinkImpl::queue_stream_entry(const ChangeEvent& event) {
+  const std::string table = qualified_table(event.schema, event.table);
+  const std::string stream =
+      options_.stream_key.empty() ? table_stream_key(options_.prefix, table) : options_.stream_key;
+  std::vector<std::string> args = {"XADD", stream};
+  if (options_.stream_max_length > 0) {
+    args.insert(args.end(), {"MAXLEN", "~", std::to_string(options_.stream_max_length)});
+  }
+  args.push_back(stream_id_of(position_of(event)));
+  args.insert(args.end(), {"op", std::string(to_string(event.op)), "table", table});
+  const auto* key_columns = tables_.key_columns(event.schema, event.table);
+  if (event.op != Op::Truncate && (key_columns || !event.key_columns.empty())) {
+    const ChangeKeys keys = change_keys(event, key_columns);
+    args.insert(args.end(), {"key", keys.new_key ? *keys.new_key : *keys.old_key});
+  }
+  std::string json;
+  output::append_event_jsonl(json, event);
+  json.pop_back();  // the newline
+  args.insert(args.end(), {"event", std::move(json)});
+  queue_.push_back({Queued::Kind::StreamAdd, std::move(args), stream});
+}
+
+void RedisSinkImpl::queue_applied_position(const ChangeEvent& last) {
+  const std::string key = applied_key(options_.prefix);
+  queue_.push_back({Queued::Kind::Plain,
+                    {"SET", key, fence_of(position_of(last)), "PX", millis(options_.tombstone_ttl)},
+                    key});
+}
+
+void RedisSinkImpl::remove_table_keys(const ChangeEvent& truncate) {
+  const std::string table = qualified_table(truncate.schema, truncate.table);
+  stats_.truncated_keys += delete_matching(row_key_pattern(options_.prefix, table));
+  // In-flight fills read the table before the truncate: their leases go too.
+  delete_matching(lease_key_pattern(options_.prefix, table));
+}
+
+uint64_t RedisSinkImpl::delete_matching(const std::string& pattern) {
+  uint64_t deleted = 0;
+  std::string cursor = "0";
+  do {
+    RedisReply page = connection().command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    if (page.type != RedisReply::Type::Array || page.elements.size() != 2) {
+      throw CdcError(ErrorKind::Consumer,
+                     fmt::format("Redis at {}: SCAN {} failed: {}", url_.text, pattern, page.text));
+    }
+    cursor = page.elements[0].text;
+    for (const RedisReply& key : page.elements[1].elements) {
+      queue_.push_back({Queued::Kind::Plain, {"DEL", key.text}, key.text});
+      ++deleted;
+    }
+    flush();
+  } while (cursor != "0");
+  return deleted;
+}
+
+std::vector<RedisReply> RedisSinkImpl::send(const std::vector<Queued>& commands) {
+  RedisConnection& conn = connection();
+  for (const Queued& command : commands) conn.append(command.args);
+  return conn.read_replies(commands.size());
+}
+
+void RedisSinkImpl::flush() {
+  if (queue_.empty()) return;
+  std::vector<RedisReply> replies = send(queue_);
+  const bool script_missing =
+      std::any_of(replies.begin(), replies.end(), [](const RedisReply& r) { return is_noscript(r); });
+  if (script_missing) {
+    // Redis lost its script cache (restart, SCRIPT FLUSH). Every command is safe to run twice:
+    // the fence skips what already happened, XADD refuses a repeated ID.
+    apply_sha_ = connection().load_script(kApplyScript);
+    for (Queued& command : queue_) {
+      if (command.kind == Queued::Kind::Apply) command.args[1] = apply_sha_;
+    }
+    replies = send(queue_);
+  }
+  for (size_t i = 0; i < queue_.size(); ++i) account(queue_[i], replies[i]);
+  queue_.clear();
+}
+
+void RedisSinkImpl::account(const Queued& command, const RedisReply& reply) {
+  if (command.kind == Queued::Kind::StreamAdd && is_stream_duplicate(reply)) {
+    ++stats_.stream_duplicates;
+    return;
+  }
+  if (reply.is_error()) {
+    throw CdcError(ErrorKind::Consumer,
+                   fmt::format("Redis at {} refused {} on {}: {}. The batch was not acknowledged",
+                               url_.text, command.args[0], command.key, reply.text));
+  }
+  if (command.kind == Queued::Kind::StreamAdd) {
+    ++stats_.stream_entries;
+  } else if (command.kind == Queued::Kind::Apply) {
+    switch (reply.integer) {
+      case kApplyStale: ++stats_.stale_skipped; break;
+      case kApplyWritten: ++stats_.rows_written; break;
+      case kApplyDeleted: ++stats_.rows_deleted; break;
+      case kApplyNotCached: ++stats_.not_cached; break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace sabot::sinks::redis
+
+namespace sabot {
+
+std::unique_ptr<RedisSink> make_redis_sink(const RedisSinkOptions& options) {
+  return std::make_unique<sinks::redis::RedisSinkImpl>(options);
+}
+
+}  // namespace sabot
