@@ -59,7 +59,8 @@ class CountingHandler : public sabot::decode::DecodeHandler {
 void set_counters(benchmark::State& state, const Capture& capture, uint64_t events) {
   state.SetItemsProcessed(static_cast<int64_t>(events));
   state.SetBytesProcessed(static_cast<int64_t>(capture.payload_bytes() * state.iterations()));
-  state.counters["events_per_pass"] = static_cast<double>(events / std::max<uint64_t>(1, state.iterations()));
+  state.counters["events_per_pass"] =
+      static_cast<double>(events / std::max<uint64_t>(1, state.iterations()));
 }
 
 void bm_decode(benchmark::State& state, const Capture* capture) {
@@ -67,7 +68,8 @@ void bm_decode(benchmark::State& state, const Capture* capture) {
   for (auto _ : state) {
     auto decoder = make_decoder(*capture);
     CountingHandler handler;
-    for (const auto& m : capture->messages) decoder->decode(m.payload, sabot::Lsn(m.wal_start), handler);
+    for (const auto& m : capture->messages)
+      decoder->decode(m.payload, sabot::Lsn(m.wal_start), handler);
     events += handler.events;
   }
   set_counters(state, *capture, events);
@@ -138,9 +140,10 @@ std::string take_captures_flag(int& argc, char** argv) {
 int main(int argc, char** argv) {
   const std::string dir = take_captures_flag(argc, argv);
   if (dir.empty() || !std::filesystem::is_directory(dir)) {
-    std::fprintf(stderr,
-                 "sabot-bench-micro: --captures DIR (or SABOT_BENCH_CAPTURES) must name a directory "
-                 "of *.cap files; bench/run writes them\n");
+    std::fprintf(
+        stderr,
+        "sabot-bench-micro: --captures DIR (or SABOT_BENCH_CAPTURES) must name a directory "
+        "of *.cap files; bench/run writes them\n");
     return 2;
   }
   std::vector<std::filesystem::path> files;
@@ -158,7 +161,8 @@ int main(int argc, char** argv) {
     captures.push_back(std::make_unique<Capture>(sabot::bench::read_capture(file.string())));
     const Capture* c = captures.back().get();
     const std::string name = file.stem().string();
-    benchmark::RegisterBenchmark(("decode/" + name).c_str(), bm_decode, c)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("decode/" + name).c_str(), bm_decode, c)
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("decode_assemble/" + name).c_str(), bm_pipeline<false>, c)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("decode_assemble_jsonl/" + name).c_str(), bm_pipeline<true>, c)

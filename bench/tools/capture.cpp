@@ -46,15 +46,24 @@ Args parse_args(int argc, char** argv) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) usage(("missing value for " + flag).c_str());
     const std::string value = argv[++i];
-    if (flag == "--dsn") a.dsn = value;
-    else if (flag == "--slot") a.slot = value;
-    else if (flag == "--plugin") a.plugin = value;
-    else if (flag == "--format-version") a.format_version = std::atoi(value.c_str());
-    else if (flag == "--publication") a.publication = value;
-    else if (flag == "--end-lsn") a.end_lsn = value;
-    else if (flag == "--max-bytes") a.max_bytes = std::strtoull(value.c_str(), nullptr, 10);
-    else if (flag == "--out") a.out = value;
-    else usage(("unknown flag " + flag).c_str());
+    if (flag == "--dsn")
+      a.dsn = value;
+    else if (flag == "--slot")
+      a.slot = value;
+    else if (flag == "--plugin")
+      a.plugin = value;
+    else if (flag == "--format-version")
+      a.format_version = std::atoi(value.c_str());
+    else if (flag == "--publication")
+      a.publication = value;
+    else if (flag == "--end-lsn")
+      a.end_lsn = value;
+    else if (flag == "--max-bytes")
+      a.max_bytes = std::strtoull(value.c_str(), nullptr, 10);
+    else if (flag == "--out")
+      a.out = value;
+    else
+      usage(("unknown flag " + flag).c_str());
   }
   if (a.dsn.empty() || a.slot.empty() || a.end_lsn.empty() || a.out.empty()) {
     usage("--dsn, --slot, --end-lsn and --out are required");

@@ -102,8 +102,8 @@ Capture read_capture(const std::string& path) {
   capture.messages.reserve(spans.size());
   size_t offset = 0;
   for (const Span& span : spans) {
-    capture.messages.push_back(
-        CapturedMessage{span.wal_start, std::string_view(capture.bytes).substr(offset, span.length)});
+    capture.messages.push_back(CapturedMessage{
+        span.wal_start, std::string_view(capture.bytes).substr(offset, span.length)});
     offset += span.length;
   }
   return capture;

@@ -3,9 +3,9 @@
 //
 //   sabot-cdc stream ... | sabot-bench-check --expect N
 //
-// Prints "lines=… distinct_ids=… duplicates=… missing=… other_xid_lines=… seq_in_order=yes|no"; exits 0 only
-// when everything matches. Uses plain string search: the writer's layout is fixed
-// ("columns":{"id":…, "xid":…, "seq":…).
+// Prints "lines=N distinct_ids=N duplicates=N missing=N other_xid_lines=N seq_in_order=yes|no";
+// exits 0 only when everything matches. Uses plain string search: the writer's layout is fixed
+// ("columns":{"id":N, "xid":N, "seq":N).
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>

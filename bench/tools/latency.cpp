@@ -16,10 +16,9 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <sabot/sabot.hpp>
 #include <string>
 #include <vector>
-
-#include <sabot/sabot.hpp>
 
 namespace {
 
@@ -46,17 +45,27 @@ Args parse_args(int argc, char** argv) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) usage(("missing value for " + flag).c_str());
     const std::string value = argv[++i];
-    if (flag == "--dsn") a.dsn = value;
-    else if (flag == "--slot") a.slot = value;
-    else if (flag == "--plugin") a.plugin = value;
-    else if (flag == "--format-version") a.format_version = std::atoi(value.c_str());
-    else if (flag == "--publication") a.publication = value;
-    else if (flag == "--ready-file") a.ready_file = value;
-    else if (flag == "--warmup-ms") a.warmup_ms = std::atoll(value.c_str());
-    else if (flag == "--out") a.out = value;
-    else usage(("unknown flag " + flag).c_str());
+    if (flag == "--dsn")
+      a.dsn = value;
+    else if (flag == "--slot")
+      a.slot = value;
+    else if (flag == "--plugin")
+      a.plugin = value;
+    else if (flag == "--format-version")
+      a.format_version = std::atoi(value.c_str());
+    else if (flag == "--publication")
+      a.publication = value;
+    else if (flag == "--ready-file")
+      a.ready_file = value;
+    else if (flag == "--warmup-ms")
+      a.warmup_ms = std::atoll(value.c_str());
+    else if (flag == "--out")
+      a.out = value;
+    else
+      usage(("unknown flag " + flag).c_str());
   }
-  if (a.dsn.empty() || a.slot.empty() || a.out.empty()) usage("--dsn, --slot and --out are required");
+  if (a.dsn.empty() || a.slot.empty() || a.out.empty())
+    usage("--dsn, --slot and --out are required");
   return a;
 }
 
@@ -84,8 +93,8 @@ int run(const Args& args) {
   uint64_t warmup_events = 0;
   bool stop = false;
   for (const sabot::ChangeBatch& batch : connector.stream_batches()) {
-    const auto delivered = std::chrono::time_point_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now());
+    const auto delivered =
+        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     for (const sabot::ChangeEvent& event : batch) {
       if (event.op == sabot::Op::Message && event.message_prefix == kStopPrefix) {
         stop = true;

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <optional>
+#include <sabot/sabot.hpp>
 #include <string>
 #include <vector>
-
-#include <sabot/sabot.hpp>
 
 namespace sabot::examples::basic {
 

@@ -4,10 +4,9 @@
 //   basic_cdc --dsn "host=... dbname=..." [--plugin pgoutput|wal2json] [--slot ex01_slot]
 //
 // It runs until Ctrl-C, the --end-lsn, or the workload's done message.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-
-#include <CLI/CLI.hpp>
 #include <sabot/sabot.hpp>
 
 #include "change_printer.hpp"

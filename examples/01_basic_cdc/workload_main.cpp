@@ -1,13 +1,12 @@
 // Example 01's workload simulator.
 //   workload --setup          drop and re-create public.products (REPLICA IDENTITY FULL)
 //   workload [--transactions N] [--seed S] [--pause-ms MS]
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
-#include <CLI/CLI.hpp>
-
 #include "pg_session.hpp"
-#include "workload.hpp"
+#include "product_workload.hpp"
 
 using namespace sabot::examples;
 

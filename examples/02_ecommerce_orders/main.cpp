@@ -4,12 +4,12 @@
 // handled as a whole.
 //
 //   ecommerce_orders --dsn "..." [--plugin pgoutput|wal2json] [--dashboard-ms 1000]
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <exception>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <sabot/sabot.hpp>
 
 #include "order_processor.hpp"
@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
 
     orders::OrderProcessor processor;
     size_t alerts_shown = 0;
-    auto next_dashboard = std::chrono::steady_clock::now();
+    auto next_dashboard =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(dashboard_ms);
     for_each_transaction(connector, /*stop_at_done_message=*/true, [&](const Transaction& tx) {
       processor.apply(tx);
       for (; alerts_shown < processor.alerts().size(); ++alerts_shown) {

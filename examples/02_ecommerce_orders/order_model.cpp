@@ -4,11 +4,16 @@ namespace sabot::examples::orders {
 
 std::string_view to_string(OrderStatus status) {
   switch (status) {
-    case OrderStatus::Pending: return "pending";
-    case OrderStatus::Paid: return "paid";
-    case OrderStatus::Shipped: return "shipped";
-    case OrderStatus::Delivered: return "delivered";
-    case OrderStatus::Cancelled: return "cancelled";
+    case OrderStatus::Pending:
+      return "pending";
+    case OrderStatus::Paid:
+      return "paid";
+    case OrderStatus::Shipped:
+      return "shipped";
+    case OrderStatus::Delivered:
+      return "delivered";
+    case OrderStatus::Cancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -23,11 +28,15 @@ std::optional<OrderStatus> parse_status(std::string_view text) {
 bool is_legal_transition(OrderStatus from, OrderStatus to) {
   using S = OrderStatus;
   switch (from) {
-    case S::Pending: return to == S::Paid || to == S::Cancelled;
-    case S::Paid: return to == S::Shipped || to == S::Cancelled;
-    case S::Shipped: return to == S::Delivered;
+    case S::Pending:
+      return to == S::Paid || to == S::Cancelled;
+    case S::Paid:
+      return to == S::Shipped || to == S::Cancelled;
+    case S::Shipped:
+      return to == S::Delivered;
     case S::Delivered:
-    case S::Cancelled: return false;
+    case S::Cancelled:
+      return false;
   }
   return false;
 }

@@ -1,9 +1,9 @@
 #include "order_processor.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace sabot::examples::orders {
 
@@ -242,11 +242,11 @@ std::string format_report(const OrderProcessor& processor) {
   for (const auto& [status, count] : m.orders_by_status) {
     out += fmt::format(" {} {}", to_string(status), count);
   }
-  out += fmt::format("\nRevenue (captured, not refunded): {} from {} payments; average order "
-                     "value {}\nRefunds: {} ({})\n",
-                     format_money(m.revenue), m.captured_payments,
-                     format_money(m.average_order_value()), m.refunds,
-                     format_money(m.refunded_amount));
+  out += fmt::format(
+      "\nRevenue (captured, not refunded): {} from {} payments; average order "
+      "value {}\nRefunds: {} ({})\n",
+      format_money(m.revenue), m.captured_payments, format_money(m.average_order_value()),
+      m.refunds, format_money(m.refunded_amount));
   out += "Inventory                 on hand  reserved  available  (held by open orders)\n";
   for (const auto& [product_id, stock] : processor.inventory()) {
     auto held = processor.reserved_by_orders().find(product_id);
@@ -254,7 +254,8 @@ std::string format_report(const OrderProcessor& processor) {
                        stock.on_hand, stock.reserved, stock.available(),
                        held == processor.reserved_by_orders().end() ? 0 : held->second);
   }
-  const size_t other = processor.alerts().size() - static_cast<size_t>(processor.illegal_transitions());
+  const size_t other =
+      processor.alerts().size() - static_cast<size_t>(processor.illegal_transitions());
   out += fmt::format("Illegal transitions: {}; other alerts: {}\n", processor.illegal_transitions(),
                      other);
   return out;

@@ -25,8 +25,8 @@ namespace sabot::examples::orders {
 
 struct Metrics {
   std::map<OrderStatus, int64_t> orders_by_status;  // every status, zeros included
-  Cents revenue = 0;                // captured payments not refunded
-  int64_t captured_payments = 0;    // their number
+  Cents revenue = 0;                                // captured payments not refunded
+  int64_t captured_payments = 0;                    // their number
   Cents refunded_amount = 0;
   int64_t refunds = 0;
   // Revenue per captured payment (each paid order has one), rounded down to the cent.

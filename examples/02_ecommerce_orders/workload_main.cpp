@@ -1,13 +1,12 @@
 // Example 02's workload simulator.
 //   workload --setup                 drop and re-create inventory, orders, order_items, payments
 //   workload [--orders N] [--products N] [--seed S] [--pause-ms MS]
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
-#include <CLI/CLI.hpp>
-
 #include "pg_session.hpp"
-#include "workload.hpp"
+#include "shop_workload.hpp"
 
 using namespace sabot::examples;
 

@@ -33,9 +33,13 @@ PgSession::PgSession(const std::string& dsn) : conn_(PQconnectdb(dsn.c_str())) {
   exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET client_min_messages = warning");
 }
 
-PgSession::~PgSession() { PQfinish(conn_); }
+PgSession::~PgSession() {
+  PQfinish(conn_);
+}
 
-void PgSession::exec(const std::string& sql) { run(conn_, sql); }
+void PgSession::exec(const std::string& sql) {
+  run(conn_, sql);
+}
 
 std::vector<SqlRow> PgSession::query(const std::string& sql) {
   ResultPtr result = run(conn_, sql);

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <optional>
+#include <sabot/lsn.hpp>
 #include <string>
 #include <vector>
-
-#include <sabot/lsn.hpp>
 
 struct pg_conn;
 

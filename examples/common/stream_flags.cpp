@@ -24,7 +24,8 @@ PostgresCdcConfig StreamFlags::config() const {
   config.plugin = plugin == "wal2json" ? Plugin::Wal2json : Plugin::Pgoutput;
   if (!end_lsn.empty()) {
     const auto lsn = Lsn::parse(end_lsn);
-    if (!lsn) throw std::invalid_argument("--end-lsn '" + end_lsn + "' is not an LSN like 0/1A2B3C");
+    if (!lsn)
+      throw std::invalid_argument("--end-lsn '" + end_lsn + "' is not an LSN like 0/1A2B3C");
     config.end_lsn = *lsn;
   }
   return config;

@@ -3,10 +3,9 @@
 //   --slot NAME  --publication NAME  --plugin pgoutput|wal2json  --end-lsn LSN
 #pragma once
 
-#include <string>
-
 #include <CLI/CLI.hpp>
 #include <sabot/config.hpp>
+#include <string>
 
 namespace sabot::examples {
 

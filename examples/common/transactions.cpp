@@ -30,7 +30,8 @@ void for_each_transaction(PostgresCdcConnector& connector, bool stop_at_done_mes
     handle(*tx);
     for (uint64_t id : unacknowledged) connector.acknowledge(id);
     unacknowledged.clear();
-    if (stop_at_done_message && std::any_of(tx->events.begin(), tx->events.end(), is_done_message)) {
+    if (stop_at_done_message &&
+        std::any_of(tx->events.begin(), tx->events.end(), is_done_message)) {
       return;
     }
   }

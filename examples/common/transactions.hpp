@@ -6,10 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <sabot/sabot.hpp>
 #include <string_view>
 #include <vector>
-
-#include <sabot/sabot.hpp>
 
 namespace sabot::examples {
 

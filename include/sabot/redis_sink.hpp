@@ -15,11 +15,17 @@
 //
 // Ordering (the "LSN fence"): every row write is a Lua script that compares the event's position
 // (commit_lsn, seq) with the position stored with the row (hash field or JSON member "_lsn":
-// 16 hex digits of commit LSN then 8 of seq) or, for a deleted row, with its tombstone
-// "<prefix>:~tombstone:<schema>.<table>:<key>" (kept tombstone_ttl). An older or repeated change
-// never overwrites a newer one. A stream entry's ID is "<commit_lsn as integer>-<seq>", so a
-// redelivered change is refused by Redis itself (counted as a duplicate): streams written by this
-// sink must not also receive XADD with '*' IDs.
+// 16 hex digits of commit LSN then 8 of seq) and with the row's fence key
+// "<prefix>:~fence:<schema>.<table>:<key>", which holds the position and xid of the last change
+// applied to the row for fence_ttl — after a delete it is the row's tombstone. An older or
+// repeated change never overwrites a newer one. A stream entry's ID is
+// "<commit_lsn as integer>-<seq>", so a redelivered change is refused by Redis itself (counted as
+// a duplicate): streams written by this sink must not also receive XADD with '*' IDs.
+//
+// Partial rows: an update may leave out large values that did not change (unchanged TOAST;
+// pgoutput flags them, wal2json omits them — the sink takes an update lacking a column the
+// table's last insert had as partial). A partial row is merged into a cached hash, and otherwise
+// never written: the key is removed instead.
 //
 // Durability: write() pipelines the batch's commands and returns only once Redis replied to every
 // one without error; otherwise it throws CdcError{Consumer} and the batch is not acknowledged.
@@ -61,9 +67,11 @@ struct RedisSinkOptions {
   // default_ttl. Zero = no expiry.
   std::chrono::milliseconds default_ttl{0};
   std::vector<std::pair<std::string, std::chrono::milliseconds>> table_ttl;
-  // How long a deleted row's tombstone fences older changes and fills. Must exceed the longest
-  // time a reader takes between reading the database and filling the cache.
-  std::chrono::milliseconds tombstone_ttl{std::chrono::minutes(10)};
+  // How long a row's fence key (position and xid of its last change; a deleted row's tombstone)
+  // is kept. Changes redelivered within it are recognised as old; fills check it (see
+  // RedisCacheClient). Must exceed the longest time a reader takes from reading the database to
+  // filling the cache.
+  std::chrono::milliseconds fence_ttl{std::chrono::minutes(10)};
 
   // Key columns per table pattern, when the stream's identity is not the key you want: pgoutput
   // reports every column as identity for REPLICA IDENTITY FULL tables. First match wins.
@@ -80,13 +88,13 @@ struct RedisSinkOptions {
 // What the sink did, summed over every write().
 struct RedisSinkStats {
   uint64_t batches = 0;
-  uint64_t rows_written = 0;      // upsert/refresh wrote the row
-  uint64_t rows_deleted = 0;      // delete (or invalidate) removed the key and left a tombstone
-  uint64_t not_cached = 0;        // refresh: the key was not cached, nothing to refresh
-  uint64_t stale_skipped = 0;     // the stored position was newer or equal: change not applied
-  uint64_t stream_entries = 0;    // XADD accepted
-  uint64_t stream_duplicates = 0; // XADD refused an ID at or below the stream's last (redelivery)
-  uint64_t truncated_keys = 0;    // keys removed because their table was truncated
+  uint64_t rows_written = 0;       // upsert/refresh wrote the row
+  uint64_t rows_deleted = 0;       // delete (or invalidate, or a partial row) removed the key
+  uint64_t not_cached = 0;         // refresh: the key was not cached, nothing to refresh
+  uint64_t stale_skipped = 0;      // the stored position was newer or equal: change not applied
+  uint64_t stream_entries = 0;     // XADD accepted
+  uint64_t stream_duplicates = 0;  // XADD refused an ID at or below the stream's last (redelivery)
+  uint64_t truncated_keys = 0;     // keys removed because their table was truncated
 };
 
 class RedisSink : public Sink {
@@ -100,7 +108,7 @@ std::unique_ptr<RedisSink> make_redis_sink(const RedisSinkOptions& options);
 
 // Parsing helpers for command lines and configuration files. Each throws CdcError{Config} naming
 // the text and the accepted forms.
-RedisMode parse_redis_mode(std::string_view text);          // invalidate|upsert|refresh|stream
+RedisMode parse_redis_mode(std::string_view text);             // invalidate|upsert|refresh|stream
 RedisRowFormat parse_redis_row_format(std::string_view text);  // hash|json
 // "SECONDS" sets default_ttl; "PATTERN=SECONDS" appends to table_ttl.
 void add_redis_ttl_spec(RedisSinkOptions& options, std::string_view spec);
@@ -108,22 +116,28 @@ void add_redis_ttl_spec(RedisSinkOptions& options, std::string_view spec);
 void add_redis_key_columns_spec(RedisSinkOptions& options, std::string_view spec);
 
 // The key of a row: "<prefix>:<schema>.<table>:<v1>:<v2>...", values escaped as described above.
-std::string redis_row_key(std::string_view prefix, std::string_view schema,
-                          std::string_view table, const std::vector<std::string>& key_values);
+std::string redis_row_key(std::string_view prefix, std::string_view schema, std::string_view table,
+                          const std::vector<std::string>& key_values);
 
 // Cache-aside reads against a cache that a RedisSink in Refresh (or Upsert) mode, Hash format,
-// keeps current. A miss is filled under a lease: the client stores a random token at
-// "<prefix>:~lease:<schema>.<table>:<key>", reads the database, and stores the row only if the
-// token is still there. The sink removes the lease whenever it applies a change to that key, so a
-// row read before a change can never be cached after it (no stale fill). The filled row's "_lsn"
-// is the position the sink had applied when the lease was taken: every change at or before it is
-// part of what the reader saw.
+// keeps current. On a miss the row is read from the database together with its xmin (the id of
+// the transaction that wrote that row version: SELECT xmin, ... FROM t WHERE ...), and stored only
+// if that is the version of the last change the sink applied to the row (the fence key's xid), or
+// the sink applied none lately. So a reader whose snapshot missed a change the sink has already
+// applied, or that read while a change was being applied, never caches a stale row; it returns
+// what it read and leaves the key empty for the next reader. After a TRUNCATE, fills of that
+// table wait for fence_ttl. Rows written inside a savepoint carry a subtransaction's xmin: their
+// fills wait until the fence key expires.
 class RedisCacheClient {
  public:
   // column → text form; a NULL column is absent (as in the cached hash).
   using Row = std::map<std::string, std::string>;
+  struct LoadedRow {
+    Row row;
+    uint32_t xmin = 0;  // the row version's xmin
+  };
   // Reads the row from the database; nullopt if there is no such row.
-  using Loader = std::function<std::optional<Row>()>;
+  using Loader = std::function<std::optional<LoadedRow>()>;
 
   enum class Source { Cache, Database, Missing };
   struct Lookup {
@@ -141,17 +155,22 @@ class RedisCacheClient {
   // The cached row, or nullopt on a miss.
   std::optional<Row> get_cached(std::string_view schema, std::string_view table,
                                 const std::vector<std::string>& key_values);
-  // Cache hit, or load() and fill under a lease. Throws CdcError{Consumer} on Redis errors.
+  // Cache hit, or load() and fill as described above. Throws CdcError{Consumer} on Redis errors.
   Lookup get(std::string_view schema, std::string_view table,
              const std::vector<std::string>& key_values, const Loader& load);
 
-  // How long a fill lease lives (it bounds how long a crashed reader blocks fills of one key).
-  void set_lease_ttl(std::chrono::milliseconds ttl) { lease_ttl_ = ttl; }
+  // Every cached row of a table, with its key values and remaining TTL (-1 ms: none). Uses SCAN,
+  // so it is safe on a live server; rows changing meanwhile may or may not be seen. For audits.
+  struct CachedEntry {
+    std::vector<std::string> key_values;
+    Row row;
+    std::chrono::milliseconds ttl{-1};
+  };
+  std::vector<CachedEntry> scan(std::string_view schema, std::string_view table);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::chrono::milliseconds lease_ttl_{std::chrono::seconds(30)};
 };
 
 }  // namespace sabot

@@ -7,5 +7,8 @@
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/lsn.hpp"
+#include "sabot/redis_sink.hpp"
+#include "sabot/schema.hpp"
+#include "sabot/sink.hpp"
 #include "sabot/table_pattern.hpp"
 #include "sabot/value.hpp"

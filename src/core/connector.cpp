@@ -100,6 +100,15 @@ struct PostgresCdcConnector::Impl {
 
 void PostgresCdcConnector::Impl::check_slot_and_publication() {
   pg::check_server_settings(*conn);
+  auto slot = pg::find_slot(*conn, config.slot_name);
+  if (!slot && (!config.create_slot_if_missing || !first_session)) {
+    throw CdcError(ErrorKind::SlotMissing,
+                   fmt::format("replication slot \"{}\" does not exist{}. Create it with "
+                               "'sabot-cdc init --slot {}' or pass --create-slot",
+                               config.slot_name, first_session ? "" : " any more (dropped?)",
+                               config.slot_name));
+  }
+  // The publication before the slot: pgoutput reads it as of each change's time.
   if (config.plugin == Plugin::Pgoutput) {
     if (config.create_publication_if_missing) {
       pg::ensure_publication(*conn, config.publication_name, filter);
@@ -110,20 +119,8 @@ void PostgresCdcConnector::Impl::check_slot_and_publication() {
                                  config.publication_name, config.publication_name));
     }
   }
-  auto slot = pg::find_slot(*conn, config.slot_name);
-  if (!slot) {
-    if (!config.create_slot_if_missing || !first_session) {
-      throw CdcError(ErrorKind::SlotMissing,
-                     fmt::format("replication slot \"{}\" does not exist{}. Create it with "
-                                 "'sabot-cdc init --slot {}' or pass --create-slot",
-                                 config.slot_name, first_session ? "" : " any more (dropped?)",
-                                 config.slot_name));
-    }
-    pg::ensure_slot(*conn, config.slot_name, config.plugin, config.temporary_slot);
-    return;
-  }
-  pg::ensure_slot(*conn, config.slot_name, config.plugin, config.temporary_slot);  // checks fit
-  if (slot->active) {
+  pg::ensure_slot(*conn, config.slot_name, config.plugin, config.temporary_slot);  // or checks fit
+  if (slot && slot->active) {
     throw CdcError(ErrorKind::SlotInUse,
                    fmt::format("replication slot \"{}\" is already active for PID {}: another "
                                "consumer is streaming from it. Stop that process, or use another "

@@ -204,8 +204,8 @@ ChangeBatch TransactionAssembler::take_overflowed() {
   }
   ChangeBatch batch = std::move(entry.header);
   const auto first = loaded_events_.begin() + static_cast<std::ptrdiff_t>(loaded_next_);
-  batch.events.assign(std::make_move_iterator(first),
-                      std::make_move_iterator(first + static_cast<std::ptrdiff_t>(entry.event_count)));
+  const auto last = first + static_cast<std::ptrdiff_t>(entry.event_count);
+  batch.events.assign(std::make_move_iterator(first), std::make_move_iterator(last));
   loaded_next_ += entry.event_count;
   overflow_.pop_front();
   if (loaded_next_ == loaded_events_.size()) {

@@ -3,7 +3,8 @@
 // One object per event: op, schema, table, columns (name → value), old (object or null), xid,
 // lsn, commit_lsn, commit_time (ISO 8601 UTC, microseconds), seq; plus unchanged_toast (array of
 // column names, only when non-empty), and for messages prefix / content / transactional, for
-// truncates cascade / restart_identity, for schema changes ddl.
+// truncates cascade / restart_identity, for schema_change ddl, identity, dropped, and columns
+// as an array of {name,type,type_oid,nullable,key}.
 // Values: JSON numbers for int2/int4/int8/float4/float8 (NaN and ±Infinity as strings), booleans
 // for bool, null for NULL, PostgreSQL's text form as a string for everything else.
 #pragma once

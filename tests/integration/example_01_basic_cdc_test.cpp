@@ -12,8 +12,8 @@
 #include "json_events.hpp"
 #include "local_postgres.hpp"
 #include "pg_session.hpp"
+#include "product_workload.hpp"
 #include "transactions.hpp"
-#include "workload.hpp"
 
 using namespace sabot;
 using namespace sabot::examples;
@@ -57,8 +57,8 @@ TEST_P(Example01Basic, ReplayingThePrintedDiffsRebuildsTheTable) {
   PgSession db(dsn);
   basic::create_schema(db);
   const std::string slot = "ex01_slot_" + plugin;  // slot names are cluster-wide
-  auto init = test::run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication",
-                             "ex01_pub", "--plugin", plugin, "--tables", "public.products"});
+  auto init = test::run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", "ex01_pub",
+                             "--plugin", plugin, "--tables", "public.products"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   const basic::WorkloadSummary summary = basic::run_workload(db, {.transactions = 300, .seed = 7});
   ASSERT_GT(summary.updates, 100);
@@ -91,7 +91,8 @@ TEST_P(Example01Basic, ReplayingThePrintedDiffsRebuildsTheTable) {
         continue;
       }
       ASSERT_TRUE(e.old.has_value()) << "REPLICA IDENTITY FULL sends the old row";
-      EXPECT_EQ(row_of(*e.old), replayed[id]) << "old row of id " << id << " at " << e.lsn.to_string();
+      EXPECT_EQ(row_of(*e.old), replayed[id])
+          << "old row of id " << id << " at " << e.lsn.to_string();
       if (e.op == Op::Delete) {
         replayed.erase(id);
         continue;

@@ -11,8 +11,8 @@
 #include "local_postgres.hpp"
 #include "order_processor.hpp"
 #include "pg_session.hpp"
+#include "shop_workload.hpp"
 #include "transactions.hpp"
-#include "workload.hpp"
 
 using namespace sabot;
 using namespace sabot::examples;
@@ -24,7 +24,9 @@ Cents money(const std::optional<std::string>& numeric) {
   return numeric ? parse_cents(*numeric) : 0;
 }
 
-int64_t number(const std::optional<std::string>& text) { return text ? std::stoll(*text) : 0; }
+int64_t number(const std::optional<std::string>& text) {
+  return text ? std::stoll(*text) : 0;
+}
 
 class Example02Orders : public ::testing::TestWithParam<std::string> {};
 
@@ -82,8 +84,9 @@ TEST_P(Example02Orders, ProcessorMatchesSqlAfter2000RandomOrders) {
   EXPECT_EQ(m.refunds, number(refunded[1]));
   EXPECT_EQ(m.refunds, summary.refunds);
 
-  const auto inventory = db.query("SELECT product_id, on_hand, reserved, on_hand - reserved "
-                                  "FROM inventory ORDER BY product_id");
+  const auto inventory = db.query(
+      "SELECT product_id, on_hand, reserved, on_hand - reserved "
+      "FROM inventory ORDER BY product_id");
   ASSERT_EQ(processor.inventory().size(), inventory.size());
   for (const SqlRow& row : inventory) {
     const int64_t product = number(row[0]);

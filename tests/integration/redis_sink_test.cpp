@@ -1,12 +1,13 @@
 // The Redis sink against a real redis-server (scripts/redis-local) and, where a stream is needed,
-// a real PostgreSQL: modes, the LSN fence, tombstones, streams, truncate, the cache-aside lease,
+// a real PostgreSQL: modes, the LSN fence, tombstones, streams, truncate, cache-aside fills,
 // the CLI's --sink flags, and what happens when Redis is gone.
+#include "sabot/redis_sink.hpp"
+
 #include <gtest/gtest.h>
 
 #include "json_events.hpp"
 #include "local_postgres.hpp"
 #include "local_redis.hpp"
-#include "sabot/redis_sink.hpp"
 #include "sabot/sabot.hpp"
 #include "sinks/redis/redis_connection.hpp"
 
@@ -87,8 +88,8 @@ TEST(RedisSinkUrl, ParsesHostPortDatabaseAndCredentials) {
   url = parse_redis_url("redis://[::1]:7000/1");
   EXPECT_EQ(url.host, "::1");
   EXPECT_EQ(url.port, 7000);
-  for (const char* bad : {"http://x", "redis://", "redis://h:99999", "redis://h:1/x",
-                          "redis://user@h"}) {
+  for (const char* bad :
+       {"http://x", "redis://", "redis://h:99999", "redis://h:1/x", "redis://user@h"}) {
     EXPECT_THROW(parse_redis_url(bad), CdcError) << bad;
   }
 }
@@ -133,20 +134,21 @@ TEST(RedisSink, AnOlderChangeNeverOverwritesANewerOne) {
 TEST(RedisSink, ADeleteLeavesATombstoneThatFencesOlderChanges) {
   LocalRedis& redis = shared_redis();
   RedisSinkOptions options = options_for(redis, "tomb", RedisMode::Upsert);
-  options.tombstone_ttl = std::chrono::seconds(30);
+  options.fence_ttl = std::chrono::seconds(30);
   auto sink = make_redis_sink(options);
   sink->write(batch_of({item_change(Op::Insert, 7, "x", 100)}));
   sink->write(batch_of({item_change(Op::Delete, 7, std::nullopt, 200)}));
   EXPECT_TRUE(redis.hash(item_key("tomb", 7)).empty());
-  const std::string tombstone = "tomb:~tombstone:public.items:7";
-  EXPECT_EQ(redis.command({"GET", tombstone}).text, "00000000000000C800000000");
-  EXPECT_GT(redis.ttl_ms(tombstone), 0);
+  const std::string fence = "tomb:~fence:public.items:7";  // position and xid of the delete
+  EXPECT_EQ(redis.command({"GET", fence}).text, "00000000000000C800000000 200");
+  EXPECT_GT(redis.ttl_ms(fence), 25000);
+  EXPECT_LE(redis.ttl_ms(fence), 30000);
   sink->write(batch_of({item_change(Op::Update, 7, "resurrected?", 150)}));
   EXPECT_TRUE(redis.hash(item_key("tomb", 7)).empty());
-  // A newer insert of the same key is applied, and the tombstone is gone.
+  // A newer insert of the same key is applied.
   sink->write(batch_of({item_change(Op::Insert, 7, "again", 300)}));
   EXPECT_EQ(redis.hash(item_key("tomb", 7)).at("name"), "again");
-  EXPECT_TRUE(redis.command({"GET", tombstone}).is_nil);
+  EXPECT_EQ(redis.command({"GET", fence}).text, "000000000000012C00000000 300");
 }
 
 TEST(RedisSink, RefreshWritesOnlyKeysAlreadyCachedAndRenewsTheirTtl) {
@@ -181,16 +183,22 @@ TEST(RedisSink, UnchangedToastValuesAreMergedIntoACachedRowAndNeverGuessed) {
   ChangeEvent full = item_change(Op::Insert, 1, "n", 100);
   full.columns.push_back(text_column("doc", "a very long document"));
   sink->write(batch_of({full}));
-  ChangeEvent partial = item_change(Op::Update, 1, "renamed", 200);
+  // pgoutput: the unchanged value is flagged.
+  ChangeEvent flagged = item_change(Op::Update, 1, "renamed", 200);
   Column doc = text_column("doc", std::nullopt);
   doc.unchanged_toast = true;
-  partial.columns.push_back(doc);
-  sink->write(batch_of({partial}));
+  flagged.columns.push_back(doc);
+  sink->write(batch_of({flagged}));
   auto row = redis.hash(item_key("toast", 1));
   EXPECT_EQ(row.at("name"), "renamed");
   EXPECT_EQ(row.at("doc"), "a very long document");
+  // wal2json: the unchanged value is simply missing; the last insert had it.
+  sink->write(batch_of({item_change(Op::Update, 1, "again", 300)}));
+  row = redis.hash(item_key("toast", 1));
+  EXPECT_EQ(row.at("name"), "again");
+  EXPECT_EQ(row.at("doc"), "a very long document");
   // Not cached: a partial row cannot be written, so the key stays absent.
-  ChangeEvent other = partial;
+  ChangeEvent other = flagged;
   other.columns[0] = text_column("id", "2");
   sink->write(batch_of({other}));
   EXPECT_TRUE(redis.hash(item_key("toast", 2)).empty());
@@ -200,9 +208,9 @@ TEST(RedisSink, StreamModeAppendsEachChangeOnceEvenWhenRedelivered) {
   LocalRedis& redis = shared_redis();
   RedisSinkOptions options = options_for(redis, "str", RedisMode::Stream);
   auto sink = make_redis_sink(options);
-  const ChangeBatch batch = batch_of({item_change(Op::Insert, 1, "a", 100, 0),
-                                      item_change(Op::Update, 1, "b", 100, 1),
-                                      item_change(Op::Delete, 1, std::nullopt, 100, 2)});
+  const ChangeBatch batch =
+      batch_of({item_change(Op::Insert, 1, "a", 100, 0), item_change(Op::Update, 1, "b", 100, 1),
+                item_change(Op::Delete, 1, std::nullopt, 100, 2)});
   sink->write(batch);
   sink->write(batch);  // redelivery after a crash
   RedisValue entries = redis.command({"XRANGE", "str:public.items", "-", "+"});
@@ -244,54 +252,75 @@ TEST(RedisSink, JsonFormatStoresTheRowAsAJsonString) {
   EXPECT_EQ(sink->stats().stale_skipped, 1u);
 }
 
-TEST(RedisSink, CacheFillUnderALeaseIsRefusedWhenAChangeLandsMeanwhile) {
+TEST(RedisSink, CacheFillsOnlyTheRowVersionTheStreamAppliedLast) {
   LocalRedis& redis = shared_redis();
-  RedisSinkOptions options = options_for(redis, "lease", RedisMode::Refresh);
+  RedisSinkOptions options = options_for(redis, "fill", RedisMode::Refresh);
   options.default_ttl = std::chrono::seconds(60);
   auto sink = make_redis_sink(options);
   RedisCacheClient cache(options);
+  using Loaded = RedisCacheClient::LoadedRow;
+  const auto version = [](const std::string& name, uint32_t xmin) {
+    return std::optional<Loaded>(Loaded{{{"id", "1"}, {"name", name}}, xmin});
+  };
+
+  // Never changed while the sink ran: the fill lands, with an unknown position and the TTL.
+  auto first = cache.get("public", "items", {"5"}, [] {
+    return std::optional<Loaded>(Loaded{{{"id", "5"}, {"name", "quiet"}}, 42});
+  });
+  EXPECT_TRUE(first.filled);
+  EXPECT_EQ(redis.hash(item_key("fill", 5)).at("_lsn"), "");
+  EXPECT_GT(redis.ttl_ms(item_key("fill", 5)), 50000);
+
   sink->write(batch_of({item_change(Op::Insert, 1, "v1", 100)}));  // not cached: skipped
-
-  // The reader reads v1 from the database, but v2 is applied before it fills: no stale fill.
-  auto raced = cache.get("public", "items", {"1"}, [&]() -> std::optional<RedisCacheClient::Row> {
+  // A reader whose snapshot did not see that insert yet (an older version) must not fill.
+  auto behind = cache.get("public", "items", {"1"}, [&] { return version("v0", 99); });
+  EXPECT_EQ(behind.source, RedisCacheClient::Source::Database);
+  EXPECT_EQ(behind.row->at("name"), "v0");
+  EXPECT_FALSE(behind.filled);
+  // A change applied while the reader reads: what it read is no longer current.
+  auto raced = cache.get("public", "items", {"1"}, [&] {
     sink->write(batch_of({item_change(Op::Update, 1, "v2", 200)}));
-    return RedisCacheClient::Row{{"id", "1"}, {"name", "v1"}};
+    return version("v1", 100);
   });
-  EXPECT_EQ(raced.source, RedisCacheClient::Source::Database);
   EXPECT_FALSE(raced.filled);
-  EXPECT_TRUE(redis.hash(item_key("lease", 1)).empty());
+  EXPECT_TRUE(redis.hash(item_key("fill", 1)).empty());
 
-  // Without a race the fill lands, carries the applied position, and has the table's TTL.
-  auto filled = cache.get("public", "items", {"1"}, [] {
-    return std::optional<RedisCacheClient::Row>(RedisCacheClient::Row{{"id", "1"}, {"name", "v2"}});
-  });
-  EXPECT_TRUE(filled.filled);
-  auto row = redis.hash(item_key("lease", 1));
-  EXPECT_EQ(row.at("name"), "v2");
-  EXPECT_EQ(row.at("_lsn"), "00000000000000C800000000");
-  EXPECT_GT(redis.ttl_ms(item_key("lease", 1)), 50000);
-  auto hit = cache.get("public", "items", {"1"}, [] { return std::optional<RedisCacheClient::Row>(); });
+  // The version the stream applied last: filled, carrying that change's position.
+  auto current = cache.get("public", "items", {"1"}, [&] { return version("v2", 200); });
+  EXPECT_TRUE(current.filled);
+  EXPECT_EQ(redis.hash(item_key("fill", 1)).at("_lsn"), "00000000000000C800000000");
+  auto hit = cache.get("public", "items", {"1"}, [] { return std::optional<Loaded>(); });
   EXPECT_EQ(hit.source, RedisCacheClient::Source::Cache);
   EXPECT_EQ(hit.row->at("name"), "v2");
-  // A replayed older change is fenced by the fill's position.
+  // A replayed older change is fenced; a newer one refreshes the filled row.
   sink->write(batch_of({item_change(Op::Update, 1, "v1", 100)}));
-  EXPECT_EQ(redis.hash(item_key("lease", 1)).at("name"), "v2");
+  EXPECT_EQ(redis.hash(item_key("fill", 1)).at("name"), "v2");
+  sink->write(batch_of({item_change(Op::Update, 1, "v3", 300)}));
+  EXPECT_EQ(redis.hash(item_key("fill", 1)).at("name"), "v3");
+  // A deleted row is not resurrected by a reader that still saw it.
+  sink->write(batch_of({item_change(Op::Delete, 1, std::nullopt, 400)}));
+  EXPECT_FALSE(cache.get("public", "items", {"1"}, [&] { return version("v3", 300); }).filled);
+  EXPECT_TRUE(redis.hash(item_key("fill", 1)).empty());
 }
 
 TEST(RedisSink, UpsertFromARealStreamMatchesTheDatabaseWithTtlsPerTable) {
   LocalPostgres& pg = LocalPostgres::shared();
   LocalRedis& redis = shared_redis();
-  pg.sql("CREATE TABLE rs_users (id int PRIMARY KEY, name text, note text);"
-         "CREATE TABLE rs_pairs (a int, b text, v int, PRIMARY KEY (a, b));");
+  pg.sql(
+      "CREATE TABLE rs_users (id int PRIMARY KEY, name text, note text);"
+      "CREATE TABLE rs_pairs (a int, b text, v int, PRIMARY KEY (a, b));");
   // The publication must exist before the slot (pgoutput reads it as of each change).
-  pg.sql("DO $$ BEGIN CREATE PUBLICATION sabot_cdc FOR ALL TABLES; "
-         "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+  pg.sql(
+      "DO $$ BEGIN CREATE PUBLICATION sabot_cdc FOR ALL TABLES; "
+      "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
   pg.sql("SELECT pg_create_logical_replication_slot('rs_slot', 'pgoutput')");
-  pg.sql("INSERT INTO rs_users SELECT g, 'user ' || g, NULL FROM generate_series(1, 50) g;"
-         "INSERT INTO rs_pairs SELECT g, 'k:' || g, g FROM generate_series(1, 20) g;");
-  pg.sql("UPDATE rs_users SET note = 'vip' WHERE id % 5 = 0; DELETE FROM rs_users WHERE id > 45;"
-         "UPDATE rs_users SET id = 100 WHERE id = 1; UPDATE rs_pairs SET v = v * 10;"
-         "DELETE FROM rs_pairs WHERE a = 3;");
+  pg.sql(
+      "INSERT INTO rs_users SELECT g, 'user ' || g, NULL FROM generate_series(1, 50) g;"
+      "INSERT INTO rs_pairs SELECT g, 'k:' || g, g FROM generate_series(1, 20) g;");
+  pg.sql(
+      "UPDATE rs_users SET note = 'vip' WHERE id % 5 = 0; DELETE FROM rs_users WHERE id > 45;"
+      "UPDATE rs_users SET id = 100 WHERE id = 1; UPDATE rs_pairs SET v = v * 10;"
+      "DELETE FROM rs_pairs WHERE a = 3;");
 
   PostgresCdcConfig config;
   config.dsn = pg.dsn();
@@ -345,6 +374,15 @@ TEST(RedisSink, TruncateRemovesEveryKeyOfTheTable) {
   EXPECT_EQ(redis.keys("trunc:public.items:*"), std::vector<std::string>{item_key("trunc", 9)});
   EXPECT_EQ(redis.keys("trunc:public.kept:*").size(), 1u);
   EXPECT_EQ(sink->stats().truncated_keys, 2500u);
+  // For a while, fills of the table are refused: a reader may have read it before the truncate.
+  EXPECT_GT(redis.ttl_ms("trunc:~truncated:public.items"), 0);
+  RedisCacheClient cache(options_for(redis, "trunc", RedisMode::Upsert));
+  EXPECT_FALSE(cache
+                   .get("public", "items", {"5"},
+                        [] {
+                          return std::optional<RedisCacheClient::LoadedRow>({{{"id", "5"}}, 1});
+                        })
+                   .filled);
 }
 
 TEST(RedisSink, WriteFailsWithAConsumerErrorWhenRedisIsGone) {
@@ -372,20 +410,21 @@ TEST(RedisCli, SinkFlagWritesRowsAndOnlyConfirmedBatchesAreAcknowledged) {
   LocalRedis redis;
   pg.sql("CREATE TABLE cli_r (id int PRIMARY KEY, v text)");
   test::create_slot(pg, "cli_r_slot", {"--tables", "public.cli_r"});
-  pg.sql("INSERT INTO cli_r SELECT g, 'v' || g FROM generate_series(1, 30) g; "
-         "DELETE FROM cli_r WHERE id <= 10");
+  pg.sql(
+      "INSERT INTO cli_r SELECT g, 'v' || g FROM generate_series(1, 30) g; "
+      "DELETE FROM cli_r WHERE id <= 10");
   auto rejected = test::run_cli({"stream", "--dsn", pg.dsn(), "--slot", "cli_r_slot", "--sink",
                                  redis.url(), "--output", "/tmp/x.jsonl"});
   EXPECT_NE(rejected.exit_code, 0);
   const std::string end = pg.current_wal_insert_lsn().to_string();
-  const std::vector<std::string> stream = {"stream", "--dsn", pg.dsn(), "--slot", "cli_r_slot",
-                                           "--tables", "public.cli_r", "--end-lsn", end,
-                                           "--quiet", "--sink", redis.url(1), "--redis-prefix",
-                                           "cli", "--redis-ttl", "public.cli_*=120"};
+  const std::vector<std::string> stream = {
+      "stream",         "--dsn",     pg.dsn(),      "--slot",          "cli_r_slot", "--tables",
+      "public.cli_r",   "--end-lsn", end,           "--quiet",         "--sink",     redis.url(1),
+      "--redis-prefix", "cli",       "--redis-ttl", "public.cli_*=120"};
 
   // Redis down: the stream fails and the slot does not move.
-  const std::string before = pg.sql(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'cli_r_slot'");
+  const std::string before =
+      pg.sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'cli_r_slot'");
   redis.stop();
   auto failed = test::run_cli(stream);
   EXPECT_EQ(failed.exit_code, 1);
@@ -413,9 +452,8 @@ TEST(RedisCli, StreamModeWithOneStreamForAllTables) {
   pg.sql("INSERT INTO cli_s1 VALUES (1), (2); INSERT INTO cli_s2 VALUES (3); DELETE FROM cli_s1");
   auto r = test::run_cli({"stream", "--dsn", pg.dsn(), "--slot", "cli_s_slot", "--plugin",
                           "wal2json", "--tables", "public.cli_s*", "--end-lsn",
-                          pg.current_wal_insert_lsn().to_string(), "--quiet", "--sink",
-                          redis.url(), "--redis-mode", "stream", "--redis-stream-key",
-                          "cli:changes"});
+                          pg.current_wal_insert_lsn().to_string(), "--quiet", "--sink", redis.url(),
+                          "--redis-mode", "stream", "--redis-stream-key", "cli:changes"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   RedisValue entries = redis.command({"XRANGE", "cli:changes", "-", "+"});
   ASSERT_EQ(entries.elements.size(), 5u);

@@ -42,7 +42,8 @@ std::vector<JsonEvent> parse_jsonl(const std::string& text) {
     e.op = string_or_empty(doc, "op");
     e.schema = string_or_empty(doc, "schema");
     e.table = string_or_empty(doc, "table");
-    e.columns = object_to_map(doc["columns"]);
+    simdjson::dom::element columns = doc["columns"];
+    if (columns.is_object()) e.columns = object_to_map(columns);  // schema_change: an array
     simdjson::dom::element old = doc["old"];
     if (!old.is_null()) e.old = object_to_map(old);
     simdjson::dom::array toast;

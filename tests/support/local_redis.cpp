@@ -79,15 +79,18 @@ RedisValue LocalRedis::command(const std::vector<std::string>& args) {
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* reply = static_cast<redisReply*>(redisCommandArgv(
-      client_->ctx, static_cast<int>(args.size()), argv.data(), lengths.data()));
-  if (!reply) throw std::runtime_error(std::string("redis command failed: ") + client_->ctx->errstr);
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(client_->ctx, static_cast<int>(args.size()), argv.data(), lengths.data()));
+  if (!reply)
+    throw std::runtime_error(std::string("redis command failed: ") + client_->ctx->errstr);
   RedisValue value = flatten(reply);
   freeReplyObject(reply);
   return value;
 }
 
-void LocalRedis::select(int database) { command({"SELECT", std::to_string(database)}); }
+void LocalRedis::select(int database) {
+  command({"SELECT", std::to_string(database)});
+}
 
 std::vector<std::string> LocalRedis::keys(const std::string& pattern) {
   std::vector<std::string> out;
@@ -109,9 +112,13 @@ std::map<std::string, std::string> LocalRedis::hash(const std::string& key) {
   return out;
 }
 
-long long LocalRedis::ttl_ms(const std::string& key) { return command({"PTTL", key}).integer; }
+long long LocalRedis::ttl_ms(const std::string& key) {
+  return command({"PTTL", key}).integer;
+}
 
-void LocalRedis::flush_all() { command({"FLUSHALL"}); }
+void LocalRedis::flush_all() {
+  command({"FLUSHALL"});
+}
 
 void LocalRedis::stop() {
   client_.reset();

@@ -96,7 +96,14 @@ std::optional<std::string_view> plain_string(od::value& v) {
   // would open a new (structural) string, so ending in '"' with no backslash means exactly one
   // string without escapes.
   const std::string_view content = token.substr(1, token.size() - 2);
-  if (std::memchr(content.data(), '\\', content.size()) != nullptr) return std::nullopt;
+  // Most strings here are short (names, types, small values): a plain loop beats a memchr call.
+  if (content.size() < 32) {
+    for (const char c : content) {
+      if (c == '\\') return std::nullopt;
+    }
+  } else if (std::memchr(content.data(), '\\', content.size()) != nullptr) {
+    return std::nullopt;
+  }
   return content;
 }
 
@@ -551,8 +558,8 @@ void Wal2jsonDecoder::Impl::decode_v2(od::document& doc, DecodeHandler& out) {
   check(doc.get_object().get(object), "expected one complete JSON object");
   V2Doc fields;
   for (auto entry : object) {
-    od::field field;
-    check(std::move(entry).get(field), "malformed JSON object");
+    check(entry.error(), "malformed JSON object");
+    od::field& field = entry.value_unsafe();  // in place: copying it stalls
     read_v2_field(field, fields);
   }
   // Anything after the object (a second document, garbage) is an error, not something to skip.
@@ -620,8 +627,8 @@ void Wal2jsonDecoder::Impl::read_v2_columns(od::value& v, std::vector<Column>& o
     Column& column = out.emplace_back();
     KeySet seen = 0;
     for (auto entry : object) {
-      od::field field;
-      check(std::move(entry).get(field), "malformed {} element", what);
+      check(entry.error(), "malformed {} element", what);
+      od::field& field = entry.value_unsafe();  // in place: copying it stalls
       const od::raw_json_string key = field.key();
       od::value& fv = field.value();
       if (key == "name") {
@@ -655,8 +662,8 @@ void Wal2jsonDecoder::Impl::read_v2_pk(od::value& v, std::vector<std::string>& o
     check(element.get_object().get(object), "\"pk\" elements must be objects");
     bool has_name = false;
     for (auto entry : object) {
-      od::field field;
-      check(std::move(entry).get(field), "malformed \"pk\" element");
+      check(entry.error(), "malformed \"pk\" element");
+      od::field& field = entry.value_unsafe();  // in place: copying it stalls
       if (field.key() == "name") {
         if (has_name) fail("duplicate key \"name\" in \"pk\"");
         has_name = true;
@@ -800,8 +807,8 @@ void Wal2jsonDecoder::Impl::decode_v1(od::document& doc, DecodeHandler& out) {
   bool any_transactional_message = false, any_non_transactional_message = false;
   bool any_row_change = false;
   for (auto entry : object) {
-    od::field field;
-    check(std::move(entry).get(field), "malformed JSON object");
+    check(entry.error(), "malformed JSON object");
+    od::field& field = entry.value_unsafe();  // in place: copying it stalls
     const od::raw_json_string key = field.key();
     od::value& v = field.value();
     if (key == "xid") {
@@ -881,8 +888,8 @@ void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1C
   std::optional<size_t> types, oids;
   std::string_view kind;
   for (auto entry : object) {
-    od::field field;
-    check(std::move(entry).get(field), "malformed \"change\" element");
+    check(entry.error(), "malformed \"change\" element");
+    od::field& field = entry.value_unsafe();  // in place: copying it stalls
     const od::raw_json_string key = field.key();
     od::value& fv = field.value();
     if (key == "kind") {
@@ -997,8 +1004,8 @@ void Wal2jsonDecoder::Impl::read_v1_keys(od::value& v, ChangeEvent& event) {
   size_t names = 0, values = 0;
   std::optional<size_t> types, oids;
   for (auto entry : object) {
-    od::field field;
-    check(std::move(entry).get(field), "malformed \"oldkeys\"");
+    check(entry.error(), "malformed \"oldkeys\"");
+    od::field& field = entry.value_unsafe();  // in place: copying it stalls
     const od::raw_json_string key = field.key();
     od::value& fv = field.value();
     if (key == "keynames") {
@@ -1025,8 +1032,8 @@ void Wal2jsonDecoder::Impl::read_v1_pk(od::value& v, std::vector<std::string>& o
   check(v.get_object().get(object), "\"pk\" must be an object");
   bool has_names = false;
   for (auto entry : object) {
-    od::field field;
-    check(std::move(entry).get(field), "malformed \"pk\"");
+    check(entry.error(), "malformed \"pk\"");
+    od::field& field = entry.value_unsafe();  // in place: copying it stalls
     if (field.key() == "pknames") {
       if (has_names) fail("duplicate key \"pknames\"");
       has_names = true;

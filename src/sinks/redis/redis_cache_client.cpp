@@ -1,6 +1,5 @@
-// RedisCacheClient: cache-aside reads with leased fills (protocol in include/sabot/redis_sink.hpp
-// and src/sinks/redis/redis_scripts.hpp).
-#include <random>
+// RedisCacheClient: cache-aside reads with version-checked fills (protocol in
+// include/sabot/redis_sink.hpp and src/sinks/redis/redis_scripts.hpp).
 
 #include <fmt/format.h>
 
@@ -36,16 +35,11 @@ struct RedisCacheClient::Impl {
     return reply;
   }
 
-  // A random token, so a lease taken by another reader is never mistaken for ours.
-  std::string new_token() { return fmt::format("{:016x}{:016x}", random(), random()); }
-
   RedisSinkOptions options;
   sinks::redis::RedisUrl url;
   sinks::redis::TableSettings tables;
   std::unique_ptr<RedisConnection> conn;
-  std::string begin_sha;
-  std::string complete_sha;
-  std::mt19937_64 random{std::random_device{}()};
+  std::string fill_sha;
 };
 
 RedisCacheClient::RedisCacheClient(const RedisSinkOptions& options)
@@ -71,44 +65,69 @@ std::optional<RedisCacheClient::Row> RedisCacheClient::get_cached(
   return row;
 }
 
+std::vector<RedisCacheClient::CachedEntry> RedisCacheClient::scan(std::string_view schema,
+                                                                  std::string_view table) {
+  using namespace sinks::redis;
+  const std::string qualified = qualified_table(schema, table);
+  const std::string key_start = row_key(impl_->options.prefix, qualified, "");
+  std::vector<CachedEntry> entries;
+  std::string cursor = "0";
+  do {
+    const RedisReply page =
+        impl_->checked(impl_->connection().command(
+                           {"SCAN", cursor, "MATCH",
+                            row_key_pattern(impl_->options.prefix, qualified), "COUNT", "1000"}),
+                       "SCAN");
+    cursor = page.elements.at(0).text;
+    const std::vector<RedisReply>& keys = page.elements.at(1).elements;
+    for (const RedisReply& key : keys) {
+      impl_->connection().append({"HGETALL", key.text});
+      impl_->connection().append({"PTTL", key.text});
+    }
+    const std::vector<RedisReply> replies = impl_->connection().read_replies(2 * keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const RedisReply& fields = impl_->checked(replies[2 * i], "HGETALL");
+      if (fields.elements.empty()) continue;  // expired or deleted since SCAN saw it
+      CachedEntry entry;
+      entry.key_values = split_key_suffix(std::string_view(keys[i].text).substr(key_start.size()));
+      for (size_t f = 0; f + 1 < fields.elements.size(); f += 2) {
+        if (fields.elements[f].text != "_lsn") {
+          entry.row.emplace(fields.elements[f].text, fields.elements[f + 1].text);
+        }
+      }
+      entry.ttl = std::chrono::milliseconds(replies[2 * i + 1].integer);
+      entries.push_back(std::move(entry));
+    }
+  } while (cursor != "0");
+  return entries;
+}
+
 RedisCacheClient::Lookup RedisCacheClient::get(std::string_view schema, std::string_view table,
                                                const std::vector<std::string>& key_values,
                                                const Loader& load) {
-  if (auto row = get_cached(schema, table, key_values)) return {std::move(row), Source::Cache, false};
+  if (auto row = get_cached(schema, table, key_values))
+    return {std::move(row), Source::Cache, false};
+
+  Lookup lookup;
+  std::optional<LoadedRow> loaded = load();
+  if (!loaded) return lookup;  // Missing
+  lookup.row = loaded->row;
+  lookup.source = Source::Database;
 
   using namespace sinks::redis;
   const std::string qualified = qualified_table(schema, table);
   const std::string suffix = key_suffix(key_values);
-  const std::string row = row_key(impl_->options.prefix, qualified, suffix);
-  const std::string lease = lease_key(impl_->options.prefix, qualified, suffix);
-  const std::string token = impl_->new_token();
-  const RedisReply begin = impl_->checked(
-      impl_->connection().eval(kBeginFillScript, impl_->begin_sha,
-                               {"3", row, lease, applied_key(impl_->options.prefix), token,
-                                std::to_string(lease_ttl_.count())}),
-      "taking a fill lease");
-  const bool leased = begin.elements.size() == 2 && begin.elements[0].text == "lease";
-  if (!leased) {
-    // Filled by someone else a moment ago.
-    if (auto cached = get_cached(schema, table, key_values)) {
-      return {std::move(cached), Source::Cache, false};
-    }
-  }
-
-  Lookup lookup;
-  lookup.row = load();
-  lookup.source = lookup.row ? Source::Database : Source::Missing;
-  if (!leased) return lookup;
-  const std::string fence = begin.elements[1].text;
   const auto ttl = impl_->tables.ttl(std::string(schema), std::string(table));
-  std::vector<std::string> args = {"2", row, lease, token, fence, std::to_string(ttl.count())};
-  if (lookup.row) {
-    for (const auto& [name, value] : *lookup.row) args.insert(args.end(), {name, value});
-  }
-  const RedisReply done =
-      impl_->checked(impl_->connection().eval(kCompleteFillScript, impl_->complete_sha, args),
-                     "filling the cache");
-  lookup.filled = lookup.row && done.integer == 1;
+  std::vector<std::string> args = {"3",
+                                   row_key(impl_->options.prefix, qualified, suffix),
+                                   fence_key(impl_->options.prefix, qualified, suffix),
+                                   truncated_key(impl_->options.prefix, qualified),
+                                   std::to_string(loaded->xmin),
+                                   std::to_string(ttl.count())};
+  for (auto& [name, value] : loaded->row) args.insert(args.end(), {name, value});
+  const RedisReply filled = impl_->checked(
+      impl_->connection().eval(kFillScript, impl_->fill_sha, args), "filling the cache");
+  lookup.filled = filled.integer == 1;
   return lookup;
 }
 

@@ -1,10 +1,9 @@
 #include "sinks/redis/redis_connection.hpp"
 
+#include <fmt/format.h>
 #include <hiredis.h>
 
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "sabot/error.hpp"
 
@@ -39,16 +38,29 @@ struct timeval to_timeval(std::chrono::milliseconds timeout) {
 RedisReply copy_reply(const redisReply* reply) {
   RedisReply out;
   switch (reply->type) {
-    case REDIS_REPLY_STATUS: out.type = RedisReply::Type::Status; break;
-    case REDIS_REPLY_ERROR: out.type = RedisReply::Type::Error; break;
-    case REDIS_REPLY_INTEGER: out.type = RedisReply::Type::Integer; break;
-    case REDIS_REPLY_STRING: out.type = RedisReply::Type::String; break;
-    case REDIS_REPLY_ARRAY: out.type = RedisReply::Type::Array; break;
-    default: out.type = RedisReply::Type::Nil; break;
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::Status;
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = RedisReply::Type::Error;
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::Integer;
+      break;
+    case REDIS_REPLY_STRING:
+      out.type = RedisReply::Type::String;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = RedisReply::Type::Array;
+      break;
+    default:
+      out.type = RedisReply::Type::Nil;
+      break;
   }
   if (reply->str) out.text.assign(reply->str, reply->len);
   out.integer = reply->integer;
-  for (size_t i = 0; i < reply->elements; ++i) out.elements.push_back(copy_reply(reply->element[i]));
+  for (size_t i = 0; i < reply->elements; ++i)
+    out.elements.push_back(copy_reply(reply->element[i]));
   return out;
 }
 
@@ -175,8 +187,8 @@ RedisReply RedisConnection::command(const std::vector<std::string>& args) {
 std::string RedisConnection::load_script(const char* script) {
   RedisReply reply = command({"SCRIPT", "LOAD", script});
   if (reply.type != RedisReply::Type::String) {
-    throw CdcError(ErrorKind::Consumer, fmt::format("Redis at {} refused SCRIPT LOAD: {}", server_,
-                                                    reply.text));
+    throw CdcError(ErrorKind::Consumer,
+                   fmt::format("Redis at {} refused SCRIPT LOAD: {}", server_, reply.text));
   }
   return reply.text;
 }
@@ -197,6 +209,8 @@ RedisReply RedisConnection::eval(const char* script, std::string& sha,
   return command(command_args);
 }
 
-bool RedisConnection::is_broken() const { return context_->ctx->err != 0; }
+bool RedisConnection::is_broken() const {
+  return context_->ctx->err != 0;
+}
 
 }  // namespace sabot::sinks::redis

@@ -36,21 +36,32 @@ std::string key_suffix(const std::vector<std::string>& key_values) {
   return out;
 }
 
+std::vector<std::string> split_key_suffix(std::string_view suffix) {
+  std::vector<std::string> values(1);
+  for (size_t i = 0; i < suffix.size(); ++i) {
+    if (suffix[i] == '\\' && i + 1 < suffix.size()) {
+      values.back() += suffix[++i];
+    } else if (suffix[i] == ':') {
+      values.emplace_back();
+    } else {
+      values.back() += suffix[i];
+    }
+  }
+  return values;
+}
+
 std::string row_key(std::string_view prefix, std::string_view qualified, std::string_view suffix) {
   return fmt::format("{}:{}:{}", prefix, qualified, suffix);
 }
 
-std::string tombstone_key(std::string_view prefix, std::string_view qualified,
-                          std::string_view suffix) {
-  return fmt::format("{}:~tombstone:{}:{}", prefix, qualified, suffix);
-}
-
-std::string lease_key(std::string_view prefix, std::string_view qualified,
+std::string fence_key(std::string_view prefix, std::string_view qualified,
                       std::string_view suffix) {
-  return fmt::format("{}:~lease:{}:{}", prefix, qualified, suffix);
+  return fmt::format("{}:~fence:{}:{}", prefix, qualified, suffix);
 }
 
-std::string applied_key(std::string_view prefix) { return fmt::format("{}:~applied", prefix); }
+std::string truncated_key(std::string_view prefix, std::string_view qualified) {
+  return fmt::format("{}:~truncated:{}", prefix, qualified);
+}
 
 std::string table_stream_key(std::string_view prefix, std::string_view qualified) {
   return fmt::format("{}:{}", prefix, qualified);
@@ -58,10 +69,6 @@ std::string table_stream_key(std::string_view prefix, std::string_view qualified
 
 std::string row_key_pattern(std::string_view prefix, std::string_view qualified) {
   return fmt::format("{}:{}:*", glob_literal(prefix), glob_literal(qualified));
-}
-
-std::string lease_key_pattern(std::string_view prefix, std::string_view qualified) {
-  return fmt::format("{}:~lease:{}:*", glob_literal(prefix), glob_literal(qualified));
 }
 
 std::string fence_of(const EventPosition& position) {
@@ -76,8 +83,8 @@ std::string stream_id_of(const EventPosition& position) {
 
 namespace sabot {
 
-std::string redis_row_key(std::string_view prefix, std::string_view schema,
-                          std::string_view table, const std::vector<std::string>& key_values) {
+std::string redis_row_key(std::string_view prefix, std::string_view schema, std::string_view table,
+                          const std::vector<std::string>& key_values) {
   using namespace sinks::redis;
   return row_key(prefix, qualified_table(schema, table), key_suffix(key_values));
 }

@@ -16,20 +16,18 @@ namespace sabot::sinks::redis {
 std::string qualified_table(std::string_view schema, std::string_view table);
 // Key values joined by ':', each ':' and '\' inside a value escaped with '\'.
 std::string key_suffix(const std::vector<std::string>& key_values);
+// The inverse of key_suffix.
+std::vector<std::string> split_key_suffix(std::string_view suffix);
 
 std::string row_key(std::string_view prefix, std::string_view qualified, std::string_view suffix);
-std::string tombstone_key(std::string_view prefix, std::string_view qualified,
-                          std::string_view suffix);
-std::string lease_key(std::string_view prefix, std::string_view qualified,
-                      std::string_view suffix);
-// Position of the last event the sink applied (read by fills, see RedisCacheClient).
-std::string applied_key(std::string_view prefix);
+// "<fence> <xid>" of the last change applied to the row (see redis_scripts.hpp).
+std::string fence_key(std::string_view prefix, std::string_view qualified, std::string_view suffix);
+// Set for a while after the table was truncated: fills of the table wait until it expires.
+std::string truncated_key(std::string_view prefix, std::string_view qualified);
 // The stream of one table, in Stream mode without a single stream key.
 std::string table_stream_key(std::string_view prefix, std::string_view qualified);
-
-// A SCAN MATCH pattern for every row key (or lease key) of one table.
+// A SCAN MATCH pattern for every row key of one table.
 std::string row_key_pattern(std::string_view prefix, std::string_view qualified);
-std::string lease_key_pattern(std::string_view prefix, std::string_view qualified);
 
 // 16 hex digits of the commit LSN, then 8 of seq: string order = stream order.
 std::string fence_of(const EventPosition& position);

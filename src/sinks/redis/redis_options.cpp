@@ -1,8 +1,8 @@
 #include "sinks/redis/redis_options.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "sabot/error.hpp"
 #include "sinks/redis/redis_keys.hpp"
@@ -31,9 +31,9 @@ RedisMode parse_redis_mode(std::string_view text) {
   if (text == "upsert") return RedisMode::Upsert;
   if (text == "refresh") return RedisMode::Refresh;
   if (text == "stream") return RedisMode::Stream;
-  throw CdcError(ErrorKind::Config,
-                 fmt::format("unknown Redis mode '{}': use invalidate, upsert, refresh or stream",
-                             text));
+  throw CdcError(
+      ErrorKind::Config,
+      fmt::format("unknown Redis mode '{}': use invalidate, upsert, refresh or stream", text));
 }
 
 RedisRowFormat parse_redis_row_format(std::string_view text) {

@@ -25,8 +25,7 @@ const Column* find(const std::vector<Column>& columns, const std::string& name) 
       fmt::format("Redis sink: cannot key a {} of {}.{}: {}. Give the table a primary key (or "
                   "REPLICA IDENTITY USING INDEX), or name its key columns with "
                   "--redis-key-columns {}.{}=COLUMN[,COLUMN]",
-                  to_string(event.op), event.schema, event.table, why, event.schema,
-                  event.table));
+                  to_string(event.op), event.schema, event.table, why, event.schema, event.table));
 }
 
 // The key values read from `columns`; nullopt if a key column is absent from them (old images

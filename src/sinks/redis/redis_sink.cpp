@@ -1,8 +1,8 @@
 #include "sinks/redis/redis_sink.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "output/jsonl_writer.hpp"
 #include "sabot/error.hpp"
@@ -14,13 +14,18 @@ namespace sabot::sinks::redis {
 
 namespace {
 
-std::string millis(std::chrono::milliseconds ms) { return std::to_string(ms.count()); }
+std::string millis(std::chrono::milliseconds ms) {
+  return std::to_string(ms.count());
+}
 
 const char* action_for(RedisMode mode) {
   switch (mode) {
-    case RedisMode::Invalidate: return "delete";
-    case RedisMode::Refresh: return "refresh";
-    default: return "upsert";
+    case RedisMode::Invalidate:
+      return "delete";
+    case RedisMode::Refresh:
+      return "refresh";
+    default:
+      return "upsert";
   }
 }
 
@@ -33,8 +38,8 @@ void validate(const RedisSinkOptions& options) {
   if (options.prefix.empty()) {
     throw CdcError(ErrorKind::Config, "Redis key prefix must not be empty");
   }
-  if (options.tombstone_ttl.count() <= 0) {
-    throw CdcError(ErrorKind::Config, "Redis tombstone TTL must be positive");
+  if (options.fence_ttl.count() <= 0) {
+    throw CdcError(ErrorKind::Config, "Redis fence TTL must be positive");
   }
 }
 
@@ -58,9 +63,6 @@ RedisConnection& RedisSinkImpl::connection() {
 void RedisSinkImpl::write(const ChangeBatch& batch) {
   try {
     for (const ChangeEvent& event : batch.events) queue_change(event);
-    if (options_.mode != RedisMode::Stream && !batch.events.empty()) {
-      queue_applied_position(batch.events.back());
-    }
     flush();
   } catch (...) {
     queue_.clear();  // the batch is not acknowledged; it is written again when redelivered
@@ -106,30 +108,46 @@ void RedisSinkImpl::queue_apply(const char* action, const ChangeEvent& event,
   const std::string table = qualified_table(event.schema, event.table);
   const std::string fence = fence_of(position_of(event));
   const std::string row = row_key(options_.prefix, table, key_suffix);
-  std::vector<std::string> args = {
-      "EVALSHA", apply_sha_, "3", row,
-      tombstone_key(options_.prefix, table, key_suffix),
-      lease_key(options_.prefix, table, key_suffix),
-      action, fence, millis(tables_.ttl(event.schema, event.table)),
-      millis(options_.tombstone_ttl),
-      options_.format == RedisRowFormat::Json ? "json" : "hash"};
+  std::vector<std::string> args = {"EVALSHA",
+                                   apply_sha_,
+                                   "2",
+                                   row,
+                                   fence_key(options_.prefix, table, key_suffix),
+                                   action,
+                                   fence,
+                                   std::to_string(event.transaction_id),
+                                   millis(tables_.ttl(event.schema, event.table)),
+                                   millis(options_.fence_ttl),
+                                   options_.format == RedisRowFormat::Json ? "json" : "hash"};
   if (std::string_view(action) == "delete") {
     args.emplace_back("1");
-  } else if (options_.format == RedisRowFormat::Json) {
-    const RowFields fields = row_fields(event);
-    args.emplace_back(fields.complete ? "1" : "0");
-    args.push_back(row_json(event, fence));
   } else {
     RowFields fields = row_fields(event);
-    args.emplace_back(fields.complete ? "1" : "0");
-    args.push_back(std::to_string(fields.values.size()));
-    for (auto& [name, value] : fields.values) {
-      args.push_back(std::move(name));
-      args.push_back(std::move(value));
+    args.emplace_back(has_every_column(event, fields.complete) ? "1" : "0");
+    if (options_.format == RedisRowFormat::Json) {
+      args.push_back(row_json(event, fence));
+    } else {
+      args.push_back(std::to_string(fields.values.size()));
+      for (auto& [name, value] : fields.values) {
+        args.push_back(std::move(name));
+        args.push_back(std::move(value));
+      }
+      for (std::string& name : fields.null_columns) args.push_back(std::move(name));
     }
-    for (std::string& name : fields.null_columns) args.push_back(std::move(name));
   }
   queue_.push_back({Queued::Kind::Apply, std::move(args), row});
+}
+
+bool RedisSinkImpl::has_every_column(const ChangeEvent& event, bool none_flagged_unchanged) {
+  if (!none_flagged_unchanged) return false;
+  std::vector<std::string>& known = known_columns_[qualified_table(event.schema, event.table)];
+  if (event.op == Op::Insert) {  // an insert always carries the whole row
+    known.clear();
+    for (const Column& column : event.columns) known.push_back(column.name);
+    return true;
+  }
+  return std::all_of(known.begin(), known.end(),
+                     [&](const std::string& name) { return event.column(name) != nullptr; });
 }
 
 void RedisSinkImpl::queue_stream_entry(const ChangeEvent& event) {
@@ -154,18 +172,17 @@ void RedisSinkImpl::queue_stream_entry(const ChangeEvent& event) {
   queue_.push_back({Queued::Kind::StreamAdd, std::move(args), stream});
 }
 
-void RedisSinkImpl::queue_applied_position(const ChangeEvent& last) {
-  const std::string key = applied_key(options_.prefix);
-  queue_.push_back({Queued::Kind::Plain,
-                    {"SET", key, fence_of(position_of(last)), "PX", millis(options_.tombstone_ttl)},
-                    key});
-}
-
 void RedisSinkImpl::remove_table_keys(const ChangeEvent& truncate) {
   const std::string table = qualified_table(truncate.schema, truncate.table);
+  // First keep readers from filling rows they may have read before the truncate, then remove.
+  RedisReply marked =
+      connection().command({"SET", truncated_key(options_.prefix, table),
+                            fence_of(position_of(truncate)), "PX", millis(options_.fence_ttl)});
+  if (marked.is_error()) {
+    throw CdcError(ErrorKind::Consumer,
+                   fmt::format("Redis at {} refused SET: {}", url_.text, marked.text));
+  }
   stats_.truncated_keys += delete_matching(row_key_pattern(options_.prefix, table));
-  // In-flight fills read the table before the truncate: their leases go too.
-  delete_matching(lease_key_pattern(options_.prefix, table));
 }
 
 uint64_t RedisSinkImpl::delete_matching(const std::string& pattern) {
@@ -196,8 +213,8 @@ std::vector<RedisReply> RedisSinkImpl::send(const std::vector<Queued>& commands)
 void RedisSinkImpl::flush() {
   if (queue_.empty()) return;
   std::vector<RedisReply> replies = send(queue_);
-  const bool script_missing =
-      std::any_of(replies.begin(), replies.end(), [](const RedisReply& r) { return is_noscript(r); });
+  const bool script_missing = std::any_of(replies.begin(), replies.end(),
+                                          [](const RedisReply& r) { return is_noscript(r); });
   if (script_missing) {
     // Redis lost its script cache (restart, SCRIPT FLUSH). Every command is safe to run twice:
     // the fence skips what already happened, XADD refuses a repeated ID.
@@ -225,11 +242,20 @@ void RedisSinkImpl::account(const Queued& command, const RedisReply& reply) {
     ++stats_.stream_entries;
   } else if (command.kind == Queued::Kind::Apply) {
     switch (reply.integer) {
-      case kApplyStale: ++stats_.stale_skipped; break;
-      case kApplyWritten: ++stats_.rows_written; break;
-      case kApplyDeleted: ++stats_.rows_deleted; break;
-      case kApplyNotCached: ++stats_.not_cached; break;
-      default: break;
+      case kApplyStale:
+        ++stats_.stale_skipped;
+        break;
+      case kApplyWritten:
+        ++stats_.rows_written;
+        break;
+      case kApplyDeleted:
+        ++stats_.rows_deleted;
+        break;
+      case kApplyNotCached:
+        ++stats_.not_cached;
+        break;
+      default:
+        break;
     }
   }
 }

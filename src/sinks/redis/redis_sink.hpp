@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sabot/redis_sink.hpp"
@@ -38,7 +39,10 @@ class RedisSinkImpl final : public RedisSink {
   void queue_row_change(const ChangeEvent& event);
   void queue_apply(const char* action, const ChangeEvent& event, const std::string& key_suffix);
   void queue_stream_entry(const ChangeEvent& event);
-  void queue_applied_position(const ChangeEvent& last);
+  // Whether the event carries every column of its row: pgoutput flags the unchanged TOAST values
+  // it leaves out, wal2json leaves them out silently — so an update lacking a column the table's
+  // last insert had counts as partial too.
+  bool has_every_column(const ChangeEvent& event, bool none_flagged_unchanged);
   void remove_table_keys(const ChangeEvent& truncate);
   uint64_t delete_matching(const std::string& pattern);  // returns how many keys it deleted
   // Sends the queue and checks every reply; the queue is empty afterwards.
@@ -52,6 +56,7 @@ class RedisSinkImpl final : public RedisSink {
   std::unique_ptr<RedisConnection> connection_;
   std::string apply_sha_;
   std::vector<Queued> queue_;
+  std::unordered_map<std::string, std::vector<std::string>> known_columns_;  // by table
   RedisSinkStats stats_;
 };
 

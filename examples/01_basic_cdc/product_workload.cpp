@@ -1,12 +1,12 @@
-#include "workload.hpp"
+#include "product_workload.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "money.hpp"
 #include "transactions.hpp"
@@ -56,8 +56,8 @@ class ProductWorkload {
     live_ids_.push_back(id);
     ++summary_.inserts;
     return fmt::format(
-        "INSERT INTO products (id, name, category, price, stock) VALUES ({}, {}, {}, {}, {});",
-        id, sql_literal(pick_from(kNames)), sql_literal(pick_from(kCategories)),
+        "INSERT INTO products (id, name, category, price, stock) VALUES ({}, {}, {}, {}, {});", id,
+        sql_literal(pick_from(kNames)), sql_literal(pick_from(kCategories)),
         cents_to_numeric(pick(199, 99999)), pick(0, 50));
   }
 
@@ -70,13 +70,22 @@ class ProductWorkload {
     columns.resize(static_cast<size_t>(pick(1, 3)));
     for (int column : columns) {
       switch (column) {
-        case 0: sets.push_back(fmt::format("price = {}", cents_to_numeric(pick(199, 99999)))); break;
-        case 1: sets.push_back(fmt::format("stock = {}", pick(0, 50))); break;
-        case 2: sets.push_back("name = " + sql_literal(pick_from(kNames) + " Pro")); break;
-        case 3: sets.push_back(pick(0, 3) == 0 ? "category = NULL"
-                                               : "category = " + sql_literal(pick_from(kCategories)));
-                break;
-        default: sets.push_back("active = NOT active"); break;
+        case 0:
+          sets.push_back(fmt::format("price = {}", cents_to_numeric(pick(199, 99999))));
+          break;
+        case 1:
+          sets.push_back(fmt::format("stock = {}", pick(0, 50)));
+          break;
+        case 2:
+          sets.push_back("name = " + sql_literal(pick_from(kNames) + " Pro"));
+          break;
+        case 3:
+          sets.push_back(pick(0, 3) == 0 ? "category = NULL"
+                                         : "category = " + sql_literal(pick_from(kCategories)));
+          break;
+        default:
+          sets.push_back("active = NOT active");
+          break;
       }
     }
     std::string assignments;

@@ -21,7 +21,7 @@ struct WorkloadOptions {
   int products = 12;
   uint32_t seed = 1;
   int illegal_per_thousand_steps = 5;  // chance of an illegal status change after each step
-  std::chrono::milliseconds pause{0};   // between transactions
+  std::chrono::milliseconds pause{0};  // between transactions
 };
 
 struct WorkloadSummary {

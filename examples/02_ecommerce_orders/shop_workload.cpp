@@ -1,12 +1,12 @@
-#include "workload.hpp"
+#include "shop_workload.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "money.hpp"
 #include "transactions.hpp"
@@ -15,10 +15,21 @@ namespace sabot::examples::orders {
 
 namespace {
 
-const std::vector<std::string> kProductNames = {
-    "Espresso Machine", "Coffee Grinder", "Milk Frother", "Kettle",     "Tea Set",
-    "French Press",     "Mug",            "Scale",        "Tamper",     "Filter Papers",
-    "Cold Brew Jar",    "Travel Cup",     "Descaler",     "Knock Box",  "Pour-over Stand"};
+const std::vector<std::string> kProductNames = {"Espresso Machine",
+                                                "Coffee Grinder",
+                                                "Milk Frother",
+                                                "Kettle",
+                                                "Tea Set",
+                                                "French Press",
+                                                "Mug",
+                                                "Scale",
+                                                "Tamper",
+                                                "Filter Papers",
+                                                "Cold Brew Jar",
+                                                "Travel Cup",
+                                                "Descaler",
+                                                "Knock Box",
+                                                "Pour-over Stand"};
 
 struct SimProduct {
   int64_t id;
@@ -67,7 +78,9 @@ class Shop {
 
  private:
   int pick(int low, int high) { return std::uniform_int_distribution<int>(low, high)(random_); }
-  size_t pick_index(size_t size) { return static_cast<size_t>(pick(0, static_cast<int>(size) - 1)); }
+  size_t pick_index(size_t size) {
+    return static_cast<size_t>(pick(0, static_cast<int>(size) - 1));
+  }
   bool chance(int percent) { return pick(1, 100) <= percent; }
 
   void commit(const std::string& statements) {
@@ -188,8 +201,9 @@ class Shop {
                          line.quantity, products_[line.product].id);
     }
     if (order.status == "paid") {
-      sql += fmt::format("UPDATE payments SET status = 'refunded', updated_at = now() WHERE id = {};",
-                         order.payment_id);
+      sql +=
+          fmt::format("UPDATE payments SET status = 'refunded', updated_at = now() WHERE id = {};",
+                      order.payment_id);
       ++summary_.refunds;
     }
     order.status = "cancelled";
