@@ -61,6 +61,19 @@ std::string header(const ChangeEvent& e, std::string_view op) {
   return fmt::format("  {:<6} {}.{} lsn {}", op, e.schema, e.table, e.lsn.to_string());
 }
 
+// "ALTER TABLE: (id integer key not null, name text, ...)" — the table's columns after the DDL.
+std::string show_schema_change(const ChangeEvent& e) {
+  if (!e.table_schema || e.table_schema->dropped) {
+    return fmt::format("{}  {} (table dropped)\n", header(e, "SCHEMA"), e.ddl);
+  }
+  std::string columns;
+  for (const SchemaColumn& c : e.table_schema->columns) {
+    columns += fmt::format("{}{} {}{}{}", columns.empty() ? "" : ", ", c.name, c.type_name,
+                           c.key ? " key" : "", c.nullable == false ? " not null" : "");
+  }
+  return fmt::format("{}  {}: ({})\n", header(e, "SCHEMA"), e.ddl, columns);
+}
+
 }  // namespace
 
 std::vector<ColumnChange> diff_columns(const std::vector<Column>& old_row,
@@ -109,7 +122,7 @@ std::string describe_change(const ChangeEvent& e, const std::vector<std::string>
     case Op::Message:
       return fmt::format("  MESSAGE {}: {}\n", e.message_prefix, e.message_content);
     case Op::SchemaChange:
-      return fmt::format("{}  {}\n", header(e, "DDL"), e.ddl);
+      return show_schema_change(e);
   }
   return "";
 }
