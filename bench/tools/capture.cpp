@@ -15,6 +15,7 @@
 #include <string>
 
 #include "capture_file.hpp"
+#include "tool_flags.hpp"
 #include "decode/decoder_factory.hpp"
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 #include "pg/admin.hpp"
@@ -25,49 +26,21 @@
 
 namespace {
 
-struct Args {
-  std::string dsn, slot, plugin = "pgoutput", publication = "sabot_cdc", end_lsn, out;
-  int format_version = 2;
+struct Args : sabot_bench::SlotFlags {
+  std::string end_lsn, out;
   size_t max_bytes = size_t{32} << 20;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "sabot-bench-capture: %s\nusage: sabot-bench-capture --dsn DSN --slot NAME "
-               "--plugin pgoutput|wal2json [--format-version 1|2] [--publication NAME] "
-               "--end-lsn X/Y [--max-bytes N] --out FILE\n",
-               why);
-  std::exit(2);
-}
-
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) usage(("missing value for " + flag).c_str());
-    const std::string value = argv[++i];
-    if (flag == "--dsn")
-      a.dsn = value;
-    else if (flag == "--slot")
-      a.slot = value;
-    else if (flag == "--plugin")
-      a.plugin = value;
-    else if (flag == "--format-version")
-      a.format_version = std::atoi(value.c_str());
-    else if (flag == "--publication")
-      a.publication = value;
-    else if (flag == "--end-lsn")
-      a.end_lsn = value;
-    else if (flag == "--max-bytes")
-      a.max_bytes = std::strtoull(value.c_str(), nullptr, 10);
-    else if (flag == "--out")
-      a.out = value;
-    else
-      usage(("unknown flag " + flag).c_str());
-  }
-  if (a.dsn.empty() || a.slot.empty() || a.end_lsn.empty() || a.out.empty()) {
-    usage("--dsn, --slot, --end-lsn and --out are required");
-  }
+  CLI::App app{"sabot-bench-capture: records the XLogData payloads of a slot to a capture file"};
+  sabot_bench::add_slot_flags(app, a);
+  app.add_option("--end-lsn", a.end_lsn, "stop at the first message past this LSN (X/Y)")
+      ->required();
+  app.add_option("--max-bytes", a.max_bytes, "stop once this many payload bytes were written")
+      ->capture_default_str();
+  app.add_option("--out", a.out, "capture file to write")->required();
+  sabot_bench::parse_or_exit(app, argc, argv);
   return a;
 }
 

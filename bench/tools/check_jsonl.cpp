@@ -6,10 +6,9 @@
 // Prints "lines=N distinct_ids=N duplicates=N missing=N other_xid_lines=N seq_in_order=yes|no";
 // exits 0 only when everything matches. Uses plain string search: the writer's layout is fixed
 // ("columns":{"id":N, "xid":N, "seq":N).
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -31,12 +30,15 @@ long long number_after(std::string_view line, std::string_view key) {
 
 int main(int argc, char** argv) {
   long long expect = -1;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--expect") == 0) expect = std::atoll(argv[i + 1]);
-  }
-  if (expect < 0) {
-    std::fprintf(stderr, "usage: sabot-bench-check --expect N < stream.jsonl\n");
-    return 2;
+  CLI::App app{"sabot-bench-check: verifies a JSON Lines stream of one transaction (stdin)"};
+  app.add_option("--expect", expect, "number of inserted ids (1..N)")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
   }
   std::ios::sync_with_stdio(false);
   std::vector<uint8_t> seen(static_cast<size_t>(expect) + 1, 0);

@@ -20,52 +20,27 @@
 #include <string>
 #include <vector>
 
+#include "tool_flags.hpp"
+
 namespace {
 
 constexpr std::string_view kStopPrefix = "sabot_bench_stop";
 
-struct Args {
-  std::string dsn, slot, plugin = "pgoutput", publication = "sabot_cdc", ready_file, out;
-  int format_version = 2;
+struct Args : sabot_bench::SlotFlags {
+  std::string ready_file, out;
   int64_t warmup_ms = 1000;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "sabot-bench-latency: %s\nusage: sabot-bench-latency --dsn DSN --slot NAME "
-               "[--plugin pgoutput|wal2json] [--format-version 1|2] [--publication NAME] "
-               "[--ready-file PATH] [--warmup-ms N] --out PATH\n",
-               why);
-  std::exit(2);
-}
-
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) usage(("missing value for " + flag).c_str());
-    const std::string value = argv[++i];
-    if (flag == "--dsn")
-      a.dsn = value;
-    else if (flag == "--slot")
-      a.slot = value;
-    else if (flag == "--plugin")
-      a.plugin = value;
-    else if (flag == "--format-version")
-      a.format_version = std::atoi(value.c_str());
-    else if (flag == "--publication")
-      a.publication = value;
-    else if (flag == "--ready-file")
-      a.ready_file = value;
-    else if (flag == "--warmup-ms")
-      a.warmup_ms = std::atoll(value.c_str());
-    else if (flag == "--out")
-      a.out = value;
-    else
-      usage(("unknown flag " + flag).c_str());
-  }
-  if (a.dsn.empty() || a.slot.empty() || a.out.empty())
-    usage("--dsn, --slot and --out are required");
+  CLI::App app{"sabot-bench-latency: commit -> delivery latency of a live stream"};
+  sabot_bench::add_slot_flags(app, a);
+  app.add_option("--ready-file", a.ready_file, "file created once the stream is running");
+  app.add_option("--warmup-ms", a.warmup_ms,
+                 "leave out changes committed in the first N ms after the first one")
+      ->capture_default_str();
+  app.add_option("--out", a.out, "key=value report to write")->required();
+  sabot_bench::parse_or_exit(app, argc, argv);
   return a;
 }
 
