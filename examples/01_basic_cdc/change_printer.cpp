@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <span>
+
 namespace sabot::examples::basic {
 
 namespace {
 
-const Column* find(const std::vector<Column>& row, const std::string& name) {
+const Column* find(const std::vector<Column>& row, std::string_view name) {
   for (const Column& c : row) {
     if (c.name == name) return &c;
   }
@@ -30,9 +32,14 @@ bool is_bare(const Column& c) {
 }
 
 // NULL, a number as is, anything else in double quotes.
-std::string show(const Column& column, const std::optional<std::string>& value) {
+std::string show(const Column& column, std::optional<std::string_view> value) {
   if (!value) return "NULL";
-  return is_bare(column) ? *value : fmt::format("\"{}\"", *value);
+  return is_bare(column) ? std::string(*value) : fmt::format("\"{}\"", *value);
+}
+
+// An owned copy: a ColumnChange outlives the event it came from.
+std::optional<std::string> owned(std::optional<std::string_view> text) {
+  return text ? std::optional<std::string>(*text) : std::nullopt;
 }
 
 std::string show_row(const std::vector<Column>& row) {
@@ -48,7 +55,8 @@ std::string show_row(const std::vector<Column>& row) {
 // "id=3" from the key columns (whichever row image holds them).
 std::string show_key(const ChangeEvent& e, const std::vector<std::string>& key_columns) {
   std::string out;
-  for (const std::string& name : key_columns.empty() ? e.key_columns : key_columns) {
+  for (const std::string& name :
+       key_columns.empty() ? e.key_columns : NameList(key_columns)) {
     const Column* c = e.column(name) ? e.column(name) : e.old_column(name);
     if (!c) continue;
     if (!out.empty()) out += ' ';
@@ -82,10 +90,10 @@ std::vector<ColumnChange> diff_columns(const std::vector<Column>& old_row,
   for (const Column& now : new_row) {
     if (now.unchanged_toast) continue;
     const Column* before = find(old_row, now.name);
-    const std::optional<std::string> old_value =
+    const std::optional<std::string_view> old_value =
         before ? before->value.text_or_null() : std::nullopt;
     if (!before || old_value != now.value.text_or_null()) {
-      changes.push_back({now.name, old_value, now.value.text_or_null()});
+      changes.push_back({std::string(now.name), owned(old_value), owned(now.value.text_or_null())});
     }
   }
   return changes;

@@ -26,7 +26,7 @@ Cents cents_of(const ChangeEvent& e, std::string_view name) {
   return parse_cents(column(e, name).value.text());
 }
 
-const std::string& text_of(const ChangeEvent& e, std::string_view name) {
+std::string_view text_of(const ChangeEvent& e, std::string_view name) {
   return column(e, name).value.text();
 }
 
@@ -113,7 +113,7 @@ void OrderProcessor::on_inventory(const ChangeEvent& event, TxChanges& changes) 
     return;
   }
   stock_[product_id] =
-      Stock{text_of(event, "name"), int_of(event, "on_hand"), int_of(event, "reserved")};
+      Stock{std::string(text_of(event, "name")), int_of(event, "on_hand"), int_of(event, "reserved")};
   changes.touched_products.push_back(product_id);
 }
 

@@ -42,8 +42,9 @@ std::vector<ClosedWindow> AnalyticsProcessor::apply(const Transaction& tx) {
 }
 
 void AnalyticsProcessor::learn_product(const ChangeEvent& event) {
-  catalog_[value_of(event, "id").value.as_int64()] = {value_of(event, "name").value.text(),
-                                                      value_of(event, "category").value.text()};
+  catalog_[value_of(event, "id").value.as_int64()] = {
+      std::string(value_of(event, "name").value.text()),
+      std::string(value_of(event, "category").value.text())};
 }
 
 // Orders placed in this transaction, each with its lines (inserted in the same transaction).
@@ -52,7 +53,8 @@ std::vector<OrderFact> AnalyticsProcessor::order_facts(const Transaction& tx) co
   for (const ChangeEvent& e : tx.events) {
     if (e.table == "orders" && e.op == Op::Insert) {
       const int64_t id = value_of(e, "id").value.as_int64();
-      placed[id] = OrderFact{id, value_of(e, "region").value.text(), tx.commit_time, {}};
+      placed[id] =
+          OrderFact{id, std::string(value_of(e, "region").value.text()), tx.commit_time, {}};
     }
   }
   for (const ChangeEvent& e : tx.events) {

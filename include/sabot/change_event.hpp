@@ -1,10 +1,21 @@
-// ChangeEvent: one committed row change (or logical message / schema change), fully owned values.
+// ChangeEvent: one committed row change (or logical message / schema change).
+//
+// Ownership and lifetime: the names and values of an event are views (std::string_view, Value,
+// std::span) into storage the event shares ownership of (ChangeEvent::storage): the decoders
+// keep one immutable description per table shape for the names, and write the values of many
+// events into shared buffers, so decoding a row allocates almost nothing. Copies of an event
+// share the same storage and stay valid on their own. A Column, Value or name copied out of an
+// event borrows from it: keep the event (or a copy) alive while you use them, or copy the text
+// (std::string(column.name), column.value.owned()). Events you build yourself may point at string
+// literals or at storage you keep alive; set `storage` to anything that owns it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,26 +36,61 @@ enum class Op : uint8_t { Insert, Update, Delete, Truncate, Message, SchemaChang
 std::string_view to_string(Op op);  // "insert", "update", ..., "schema_change"
 
 struct Column {
-  std::string name;
+  std::string_view name;
   uint32_t type_oid = 0;      // 0 when the plugin did not report it
-  std::string type_name;      // e.g. "integer", "timestamp with time zone"; may be empty
+  std::string_view type_name; // e.g. "integer", "timestamp with time zone"; may be empty
   Value value;                // NULL is Value::null()
   // The server did not send this value because it is an unchanged TOASTed value (pgoutput 'u').
   // value is then NULL and means "unchanged", never "NULL".
   bool unchanged_toast = false;
 };
 
+// A read-only list of names (an event's key columns) that lives in the event's storage, like its
+// other names. Converts from a std::vector<std::string>, which it then views (keep it alive);
+// compares element-wise.
+class NameList {
+ public:
+  using value_type = std::string;
+  using iterator = std::span<const std::string>::iterator;
+  using const_iterator = iterator;
+
+  NameList() = default;
+  NameList(const std::vector<std::string>& names) : names_(names) {}  // NOLINT: implicit view
+  NameList(std::span<const std::string> names) : names_(names) {}    // NOLINT: implicit view
+
+  iterator begin() const { return names_.begin(); }
+  iterator end() const { return names_.end(); }
+  size_t size() const { return names_.size(); }
+  bool empty() const { return names_.empty(); }
+  const std::string& operator[](size_t i) const { return names_[i]; }
+  std::span<const std::string> span() const { return names_; }
+  std::vector<std::string> to_vector() const { return {names_.begin(), names_.end()}; }
+
+  friend bool operator==(const NameList& a, const NameList& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  std::span<const std::string> names_;
+};
+
+// What the views of an event point into. Opaque owners: copying the event shares them.
+struct EventStorage {
+  std::shared_ptr<const void> names;   // schema, table, column and type names, key_columns
+  std::shared_ptr<const void> values;  // column values
+};
+
 struct ChangeEvent {
   Op op = Op::Insert;
-  std::string schema;
-  std::string table;
+  std::string_view schema;
+  std::string_view table;
   // New row for insert/update; empty for delete/truncate/message.
   std::vector<Column> columns;
   // Old values: the replica identity key (default) or the whole old row (REPLICA IDENTITY FULL),
   // for update and delete. nullopt when the server sent none (update that kept the key).
   std::optional<std::vector<Column>> old;
   // Names of the table's primary-key (or replica identity) columns, when the plugin reports them.
-  std::vector<std::string> key_columns;
+  NameList key_columns;
 
   Lsn lsn;                      // LSN of this change's WAL record (wal2json v1: the commit's)
   uint32_t transaction_id = 0;  // xid; 0 for a non-transactional message
@@ -73,6 +119,9 @@ struct ChangeEvent {
   //                 identity, relation OID, dropped. Set for every SchemaChange, nullptr otherwise.
   std::string ddl;
   std::shared_ptr<const TableSchema> table_schema;
+
+  // Keeps the bytes the views above point into alive (see the top of this file).
+  EventStorage storage;
 
   // The column of `columns` named `name`, or nullptr.
   const Column* column(std::string_view name) const;

@@ -142,19 +142,31 @@ DdlDescription parse_ddl_description(std::string_view json) {
   return out;
 }
 
+namespace {
+// What a schema_change event's names point into: the schema and its key column names.
+struct SchemaChangeNames {
+  std::shared_ptr<const TableSchema> schema;
+  std::vector<std::string> key_columns;
+};
+}  // namespace
+
 void set_schema_change(ChangeEvent& event, std::shared_ptr<const TableSchema> schema) {
+  auto names = std::make_shared<SchemaChangeNames>();
+  names->schema = schema;
+  names->key_columns = schema->key_columns();
   event.op = Op::SchemaChange;
   event.schema = schema->schema;
   event.table = schema->table;
   event.ddl = schema->ddl;
   event.columns.clear();
-  event.key_columns.clear();
   event.old.reset();
   for (const SchemaColumn& c : schema->columns) {
     event.columns.push_back(Column{c.name, c.type_oid, c.type_name, Value::null()});
-    if (c.key) event.key_columns.push_back(c.name);
   }
+  event.key_columns = names->key_columns;
   event.table_schema = std::move(schema);
+  event.storage.names = std::move(names);
+  event.storage.values.reset();
 }
 
 bool SchemaChangeGate::admit(ChangeEvent& event) {

@@ -13,7 +13,7 @@ namespace sabot {
 
 namespace {
 
-[[noreturn]] void conversion_error(const std::optional<std::string>& text, const char* wanted) {
+[[noreturn]] void conversion_error(std::optional<std::string_view> text, const char* wanted) {
   if (!text) throw CdcError(ErrorKind::ValueConversion, fmt::format("NULL is not {}", wanted));
   throw CdcError(ErrorKind::ValueConversion, fmt::format("'{}' is not {}", *text, wanted));
 }
@@ -27,24 +27,31 @@ int hex_nibble(char c) {
 
 }  // namespace
 
-const std::string& Value::text() const {
-  if (!text_) conversion_error(text_, "a text value");
-  return *text_;
+Value Value::text(std::string text_form) {
+  auto owned = std::make_shared<const std::string>(std::move(text_form));
+  Value value{std::string_view(*owned)};
+  value.owned_ = std::move(owned);
+  return value;
+}
+
+std::string_view Value::text() const {
+  if (!has_text_) conversion_error(std::nullopt, "a text value");
+  return text_;
 }
 
 int64_t Value::as_int64() const {
-  if (!text_) conversion_error(text_, "an integer");
+  if (!has_text_) conversion_error(std::nullopt, "an integer");
   int64_t out = 0;
-  const char* first = text_->data();
-  const char* last = first + text_->size();
+  const char* first = text_.data();
+  const char* last = first + text_.size();
   auto [ptr, ec] = std::from_chars(first, last, out);
   if (ec != std::errc() || ptr != last) conversion_error(text_, "an integer");
   return out;
 }
 
 double Value::as_double() const {
-  if (!text_) conversion_error(text_, "a number");
-  const std::string& t = *text_;
+  if (!has_text_) conversion_error(std::nullopt, "a number");
+  const std::string_view t = text_;
   if (t == "NaN") return std::nan("");
   if (t == "Infinity") return HUGE_VAL;
   if (t == "-Infinity") return -HUGE_VAL;
@@ -55,16 +62,16 @@ double Value::as_double() const {
 }
 
 bool Value::as_bool() const {
-  if (!text_) conversion_error(text_, "a boolean");
-  const std::string& t = *text_;
+  if (!has_text_) conversion_error(std::nullopt, "a boolean");
+  const std::string_view t = text_;
   if (t == "t" || t == "true") return true;
   if (t == "f" || t == "false") return false;
   conversion_error(text_, "a boolean");
 }
 
 std::vector<uint8_t> Value::as_bytes() const {
-  if (!text_) conversion_error(text_, "bytea");
-  const std::string& t = *text_;
+  if (!has_text_) conversion_error(std::nullopt, "bytea");
+  const std::string_view t = text_;
   if (t.size() < 2 || t[0] != '\\' || t[1] != 'x' || t.size() % 2 != 0) {
     conversion_error(text_, "bytea in hex form (\\x...)");
   }

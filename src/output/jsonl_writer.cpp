@@ -140,7 +140,7 @@ void append_columns_object(std::string& out, const std::vector<Column>& columns)
 void append_schema_columns(std::string& out, const ChangeEvent& event) {
   out += '[';
   bool first = true;
-  auto append_one = [&out, &first](const std::string& name, const std::string& type,
+  auto append_one = [&out, &first](std::string_view name, std::string_view type,
                                    uint32_t type_oid, std::optional<bool> nullable, bool key) {
     if (!first) out += ',';
     first = false;

@@ -25,13 +25,16 @@ using Row = std::map<std::string, std::optional<std::string>>;
 
 Row row_of(const std::vector<Column>& columns) {
   Row row;
-  for (const Column& c : columns) row[c.name] = c.value.text_or_null();
+  for (const Column& c : columns) {
+    const auto text = c.value.text_or_null();
+    row[std::string(c.name)] = text ? std::optional<std::string>(*text) : std::nullopt;
+  }
   return row;
 }
 
 std::string id_of(const ChangeEvent& e) {
   const Column* id = e.op == Op::Delete ? e.old_column("id") : e.column("id");
-  return id ? id->value.text() : "?";
+  return id ? std::string(id->value.text()) : "?";
 }
 
 std::map<std::string, Row> table_in_database(PgSession& db) {

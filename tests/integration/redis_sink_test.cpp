@@ -31,7 +31,7 @@ RedisSinkOptions options_for(LocalRedis& redis, const std::string& prefix, Redis
   return options;
 }
 
-Column text_column(const std::string& name, std::optional<std::string> value) {
+Column text_column(std::string_view name, std::optional<std::string> value) {
   Column c;
   c.name = name;
   c.type_oid = type_oid::kText;
@@ -46,7 +46,8 @@ ChangeEvent item_change(Op op, int id, std::optional<std::string> name, uint64_t
   e.op = op;
   e.schema = "public";
   e.table = "items";
-  e.key_columns = {"id"};
+  static const std::vector<std::string> kKey = {"id"};
+  e.key_columns = kKey;
   e.commit_lsn = Lsn(commit_lsn);
   e.lsn = Lsn(commit_lsn);
   e.seq = seq;

@@ -326,7 +326,7 @@ TEST_P(SchemaChange, TheLibraryKeepsTheSchemaOfEveryCapturedTable) {
   std::vector<std::string> seen;
   for (const sabot::ChangeBatch& batch : connector.stream_batches()) {
     for (const sabot::ChangeEvent& e : batch) {
-      seen.push_back(std::string(e.type()) + " " + e.table);
+      seen.push_back(std::string(e.type()) + " " + std::string(e.table));
       if (e.op != sabot::Op::SchemaChange) continue;
       ASSERT_TRUE(e.table_schema);
       EXPECT_EQ(e.ddl, "ALTER TABLE");

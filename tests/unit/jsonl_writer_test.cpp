@@ -7,7 +7,7 @@ using namespace sabot;
 
 namespace {
 
-Column col(const std::string& name, uint32_t oid, std::optional<std::string> text) {
+Column col(std::string_view name, uint32_t oid, std::optional<std::string> text) {
   Column c;
   c.name = name;
   c.type_oid = oid;

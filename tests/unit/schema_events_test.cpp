@@ -308,7 +308,8 @@ TEST(SchemaEvents, RegistryFollowsCreatesRenamesAndDrops) {
   manual.table = "a";
   manual.ddl = "CREATE TABLE";
   manual.columns.push_back(Column{"k", 25, "text", Value::null()});
-  manual.key_columns = {"k"};
+  const std::vector<std::string> manual_keys = {"k"};
+  manual.key_columns = manual_keys;
   registry.apply(manual);
   const auto tables = registry.tables();
   ASSERT_EQ(tables.size(), 2u);

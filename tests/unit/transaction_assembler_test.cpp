@@ -11,7 +11,9 @@ using core::TransactionAssembler;
 
 namespace {
 
-ChangeEvent row(const std::string& table, int id) {
+const std::vector<std::string> kIdKey = {"id"};
+
+ChangeEvent row(std::string_view table, int id) {
   ChangeEvent e;
   e.op = Op::Insert;
   e.schema = "public";
@@ -171,7 +173,7 @@ TEST(TransactionAssembler, NonTransactionalMessageIsItsOwnBatch) {
 TEST(TransactionAssembler, UpdateThatKeptItsKeyGetsTheKeyAsOld) {
   ChangeEvent e = row("t", 5);
   e.op = Op::Update;
-  e.key_columns = {"id"};
+  e.key_columns = kIdKey;
   e.columns.push_back(Column{"name", type_oid::kText, "text", Value::text("x")});
   core::fill_unchanged_old_key(e);
   ASSERT_TRUE(e.old);
@@ -181,7 +183,7 @@ TEST(TransactionAssembler, UpdateThatKeptItsKeyGetsTheKeyAsOld) {
 
   ChangeEvent sent_old = row("t", 6);
   sent_old.op = Op::Update;
-  sent_old.key_columns = {"id"};
+  sent_old.key_columns = kIdKey;
   sent_old.old = std::vector<Column>{Column{"id", type_oid::kInt4, "integer", Value::text("1")}};
   core::fill_unchanged_old_key(sent_old);
   EXPECT_EQ((*sent_old.old)[0].value.text(), "1");  // what the server sent wins

@@ -90,6 +90,9 @@ sabot::Column decode_one_value(std::string_view type, int oid, std::string_view 
   feed(decoder, rec, {kB731, insert, kC731});
   EXPECT_EQ(rec.sequence(), "B I C");
   if (rec.changes.size() != 1 || rec.changes[0].columns.size() != 1) return {};
+  // The column views its event's storage: keep the event (a copy shares it) for the test's run.
+  static std::vector<sabot::ChangeEvent> kept_events;
+  kept_events.push_back(rec.changes[0]);
   return rec.changes[0].columns[0];
 }
 

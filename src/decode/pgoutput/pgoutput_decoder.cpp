@@ -72,7 +72,7 @@ std::vector<Column> make_columns(const CachedRelation& rel, const TupleData& tup
         column.unchanged_toast = true;
         break;
       case TupleKind::Text:
-        column.value = Value::text(std::string(value.value));
+        column.value = Value::view(value.value);  // the payload's copy in the decoder's arena
         break;
       case TupleKind::Binary:
         invalid(
@@ -160,6 +160,11 @@ void PgoutputDecoder::decode(std::string_view payload, Lsn wal_start, DecodeHand
   const uint8_t type = payload.empty() ? 0 : static_cast<uint8_t>(payload[0]);
   try {
     if (payload.empty()) invalid("empty message (no type byte)");
+    if (type == msg::kInsert || type == msg::kUpdate || type == msg::kDelete) {
+      // Row values become views into this copy, which the events share (storage.values).
+      arena_.begin_record(payload.size());
+      payload = arena_.copy(payload);
+    }
     ByteReader in(payload.substr(1));
     dispatch(type, in, wal_start, out);
   } catch (const CdcError& e) {
@@ -257,21 +262,25 @@ void PgoutputDecoder::require_protocol(int min_version, const char* what) const 
   }
 }
 
-const CachedRelation& PgoutputDecoder::relation(uint32_t relation_oid) const {
-  const CachedRelation* rel = relations_.find(relation_oid);
+const std::shared_ptr<const CachedRelation>& PgoutputDecoder::relation(
+    uint32_t relation_oid) const {
+  const std::shared_ptr<const CachedRelation>* rel = relations_.find_shared(relation_oid);
   if (rel == nullptr) {
     invalid(fmt::format("relation OID {} has had no Relation message", relation_oid));
   }
   return *rel;
 }
 
-ChangeEvent PgoutputDecoder::start_event(Op op, const CachedRelation& rel, Lsn lsn) const {
+ChangeEvent PgoutputDecoder::start_event(Op op, const std::shared_ptr<const CachedRelation>& rel,
+                                         Lsn lsn) const {
   ChangeEvent event;
   event.op = op;
-  event.schema = rel.schema;
-  event.table = rel.table;
-  event.key_columns = rel.key_columns;
+  event.schema = rel->schema;
+  event.table = rel->table;
+  event.key_columns = rel->key_columns;
   event.lsn = lsn;
+  event.storage.names = rel;
+  event.storage.values = arena_.owner();
   return event;
 }
 
@@ -350,7 +359,7 @@ void PgoutputDecoder::on_relation(ByteReader& in) {
   read_relation(in, read_context(), relation_msg_);
   const CachedRelation* cached = relations_.find(relation_msg_.relation_oid);
   const bool changed = cached != nullptr && relation_changed(*cached, relation_msg_);
-  const CachedRelation& rel = relations_.upsert(relation_msg_);
+  const CachedRelation& rel = *relations_.upsert(relation_msg_);
   if (!changed || !options_.report_relation_changes || block_ == Block::None) return;
   // Held until the change it precedes, whose LSN it takes (a Relation has none of its own).
   pending_relation_changes_.push_back({relation_msg_.xid, relation_schema(rel)});
@@ -365,8 +374,9 @@ void PgoutputDecoder::on_type(ByteReader& in) {
 void PgoutputDecoder::on_insert(ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   read_insert(in, read_context(), insert_msg_);
   require_block("Insert");
-  const CachedRelation& rel = relation(insert_msg_.relation_oid);
-  ChangeEvent event = start_event(Op::Insert, rel, wal_start);
+  const std::shared_ptr<const CachedRelation>& shared_rel = relation(insert_msg_.relation_oid);
+  const CachedRelation& rel = *shared_rel;
+  ChangeEvent event = start_event(Op::Insert, shared_rel, wal_start);
   event.columns = make_columns(rel, insert_msg_.new_tuple, false, "new");
   emit(insert_msg_.xid, std::move(event), out);
 }
@@ -374,8 +384,9 @@ void PgoutputDecoder::on_insert(ByteReader& in, Lsn wal_start, DecodeHandler& ou
 void PgoutputDecoder::on_update(ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   read_update(in, read_context(), update_msg_);
   require_block("Update");
-  const CachedRelation& rel = relation(update_msg_.relation_oid);
-  ChangeEvent event = start_event(Op::Update, rel, wal_start);
+  const std::shared_ptr<const CachedRelation>& shared_rel = relation(update_msg_.relation_oid);
+  const CachedRelation& rel = *shared_rel;
+  ChangeEvent event = start_event(Op::Update, shared_rel, wal_start);
   if (update_msg_.old_kind != 0) {
     check_old_key(rel, update_msg_.old_kind);
     event.old = make_columns(rel, update_msg_.old_tuple, update_msg_.old_kind == kOldKey, "old");
@@ -387,9 +398,10 @@ void PgoutputDecoder::on_update(ByteReader& in, Lsn wal_start, DecodeHandler& ou
 void PgoutputDecoder::on_delete(ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   read_delete(in, read_context(), delete_msg_);
   require_block("Delete");
-  const CachedRelation& rel = relation(delete_msg_.relation_oid);
+  const std::shared_ptr<const CachedRelation>& shared_rel = relation(delete_msg_.relation_oid);
+  const CachedRelation& rel = *shared_rel;
   check_old_key(rel, delete_msg_.old_kind);
-  ChangeEvent event = start_event(Op::Delete, rel, wal_start);
+  ChangeEvent event = start_event(Op::Delete, shared_rel, wal_start);
   event.old = make_columns(rel, delete_msg_.old_tuple, delete_msg_.old_kind == kOldKey, "old");
   emit(delete_msg_.xid, std::move(event), out);
 }

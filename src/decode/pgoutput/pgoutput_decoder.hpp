@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/byte_arena.hpp"
 #include "decode/byte_reader.hpp"
 #include "decode/decode_handler.hpp"
 #include "decode/pgoutput/pgoutput_messages.hpp"
@@ -141,14 +142,16 @@ class PgoutputDecoder : public Decoder {
   void require_block(const char* what) const;
   void require_no_block(const char* what) const;
   void require_protocol(int min_version, const char* what) const;
-  const pgoutput::CachedRelation& relation(uint32_t relation_oid) const;
-  ChangeEvent start_event(Op op, const pgoutput::CachedRelation& rel, Lsn lsn) const;
+  const std::shared_ptr<const pgoutput::CachedRelation>& relation(uint32_t relation_oid) const;
+  ChangeEvent start_event(Op op, const std::shared_ptr<const pgoutput::CachedRelation>& rel,
+                          Lsn lsn) const;
   pgoutput::ReadContext read_context() const {
     return {options_.protocol_version, block_ == Block::Stream};
   }
 
   Options options_;
   pgoutput::RelationCache relations_;
+  core::ByteArena arena_;  // copies of row messages; their events' values point into them
   pgoutput::StreamedTxStore store_;
 
   Block block_ = Block::None;

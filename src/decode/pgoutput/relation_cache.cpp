@@ -319,8 +319,10 @@ std::string RelationCache::type_name(uint32_t type_oid, int32_t type_modifier) c
   return it == user_types_.end() ? std::string() : it->second;
 }
 
-const CachedRelation& RelationCache::upsert(const RelationMessage& message) {
-  CachedRelation& rel = relations_[message.relation_oid];
+const std::shared_ptr<const CachedRelation>& RelationCache::upsert(
+    const RelationMessage& message) {
+  auto fresh = std::make_shared<CachedRelation>();
+  CachedRelation& rel = *fresh;
   rel.relation_oid = message.relation_oid;
   rel.schema = message.namespace_name.empty() ? std::string("pg_catalog")
                                               : std::string(message.namespace_name);
@@ -339,7 +341,9 @@ const CachedRelation& RelationCache::upsert(const RelationMessage& message) {
     if (column.is_key) rel.key_columns.push_back(column.name);
     rel.columns.push_back(std::move(column));
   }
-  return rel;
+  std::shared_ptr<const CachedRelation>& slot = relations_[message.relation_oid];
+  slot = std::move(fresh);
+  return slot;
 }
 
 void RelationCache::add_type(const TypeMessage& message) {
@@ -353,10 +357,15 @@ void RelationCache::add_type(const TypeMessage& message) {
   name += quote_identifier(message.type_name);
   user_types_[message.type_oid] = name;
   // A Type message normally precedes the Relation that uses it; refresh any that came first.
+  // Entries are shared with events already decoded: replace, never modify.
   for (auto& [oid, rel] : relations_) {
-    for (CachedColumn& column : rel.columns) {
-      if (column.type_oid == message.type_oid) column.type_name = name;
+    std::shared_ptr<CachedRelation> renamed;
+    for (size_t i = 0; i < rel->columns.size(); ++i) {
+      if (rel->columns[i].type_oid != message.type_oid) continue;
+      if (!renamed) renamed = std::make_shared<CachedRelation>(*rel);
+      renamed->columns[i].type_name = name;
     }
+    if (renamed) rel = std::move(renamed);
   }
 }
 

@@ -8,11 +8,14 @@
 // (pg_type.dat) and named here as PostgreSQL's format_type() prints them — the names wal2json
 // reports — e.g. "integer", "character varying(20)", "timestamp with time zone", "integer[]".
 //
-// Not thread-safe; owned by one decoder. Pointers returned by find() stay valid until the entry is
-// replaced by upsert() or the cache is cleared.
+// Not thread-safe; owned by one decoder. Entries are immutable and shared: events decoded from a
+// relation keep its entry alive (their names point into it), so replacing an entry never
+// invalidates them. A pointer returned by find() stays valid until the entry is replaced by
+// upsert() or add_type() or the cache is cleared; hold the shared_ptr to keep it longer.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -47,11 +50,17 @@ class RelationCache {
   explicit RelationCache(bool with_typmod = true) : with_typmod_(with_typmod) {}
 
   // Replaces (or adds) the entry for message.relation_oid and returns it.
-  const CachedRelation& upsert(const RelationMessage& message);
+  const std::shared_ptr<const CachedRelation>& upsert(const RelationMessage& message);
   // Remembers a user type's name; refreshes the type names of cached relations that use it.
   void add_type(const TypeMessage& message);
 
+  // The entry for relation_oid, or nullptr.
   const CachedRelation* find(uint32_t relation_oid) const {
+    const std::shared_ptr<const CachedRelation>* entry = find_shared(relation_oid);
+    return entry == nullptr ? nullptr : entry->get();
+  }
+  // The same, as the shared entry (what events keep), or nullptr.
+  const std::shared_ptr<const CachedRelation>* find_shared(uint32_t relation_oid) const {
     auto it = relations_.find(relation_oid);
     return it == relations_.end() ? nullptr : &it->second;
   }
@@ -64,7 +73,7 @@ class RelationCache {
 
  private:
   bool with_typmod_;
-  std::unordered_map<uint32_t, CachedRelation> relations_;
+  std::unordered_map<uint32_t, std::shared_ptr<const CachedRelation>> relations_;
   std::unordered_map<uint32_t, std::string> user_types_;  // OID -> (qualified) type name
 };
 

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/byte_arena.hpp"
 #include "decode/byte_reader.hpp"
 #include "sabot/error.hpp"
 
@@ -37,11 +38,12 @@ size_t string_bytes(const std::string& s) {
   return s.capacity() > 15 ? s.capacity() + 1 : 0;
 }
 
+// A held event owns a copy of everything it views (detach_event_storage), so views count whole.
 size_t columns_bytes(const std::vector<Column>& columns) {
   size_t bytes = columns.capacity() * sizeof(Column);
   for (const Column& c : columns) {
-    bytes += string_bytes(c.name) + string_bytes(c.type_name);
-    if (!c.value.is_null()) bytes += string_bytes(c.value.text());
+    bytes += c.name.size() + c.type_name.size();
+    if (!c.value.is_null()) bytes += c.value.text().size();
   }
   return bytes;
 }
@@ -105,7 +107,7 @@ void serialize(std::string& out, uint32_t subxid, const ChangeEvent& e) {
   put_u8(out, e.old ? 1 : 0);
   if (e.old) put_columns(out, *e.old);
   put_u32(out, static_cast<uint32_t>(e.key_columns.size()));
-  for (const std::string& k : e.key_columns) put_str(out, k);
+  for (std::string_view k : e.key_columns) put_str(out, k);
   put_u64(out, e.lsn.value());
   put_u32(out, e.transaction_id);
   put_u64(out, static_cast<uint64_t>(e.commit_time.time_since_epoch().count()));
@@ -125,9 +127,14 @@ void serialize(std::string& out, uint32_t subxid, const ChangeEvent& e) {
   std::memcpy(out.data(), len.data(), 4);
 }
 
-std::string get_str(ByteReader& in, const char* field) {
+// A view into the record: deserialize() detaches the event from it at the end.
+std::string_view get_view(ByteReader& in, const char* field) {
   const uint32_t len = in.read_u32(field);
-  return std::string(in.read_bytes(len, field));
+  return in.read_bytes(len, field);
+}
+
+std::string get_str(ByteReader& in, const char* field) {
+  return std::string(get_view(in, field));
 }
 
 std::vector<Column> get_columns(ByteReader& in) {
@@ -137,12 +144,12 @@ std::vector<Column> get_columns(ByteReader& in) {
   columns.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
     Column c;
-    c.name = get_str(in, "column name");
+    c.name = get_view(in, "column name");
     c.type_oid = in.read_u32("column type OID");
-    c.type_name = get_str(in, "column type name");
+    c.type_name = get_view(in, "column type name");
     const uint8_t flags = in.read_u8("column flags");
     c.unchanged_toast = (flags & 2) != 0;
-    if ((flags & 1) == 0) c.value = Value::text(get_str(in, "column value"));
+    if ((flags & 1) == 0) c.value = Value::view(get_view(in, "column value"));
     columns.push_back(std::move(c));
   }
   return columns;
@@ -181,14 +188,16 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
     throw CdcError(ErrorKind::Protocol, fmt::format("unknown op {}", op));
   }
   e.op = static_cast<Op>(op);
-  e.schema = get_str(in, "schema");
-  e.table = get_str(in, "table");
+  e.schema = get_view(in, "schema");
+  e.table = get_view(in, "table");
   e.columns = get_columns(in);
   if (in.read_u8("has old") != 0) e.old = get_columns(in);
   const uint32_t nkeys = in.read_u32("key count");
   if (nkeys > in.remaining()) throw CdcError(ErrorKind::Protocol, "key count exceeds record");
-  e.key_columns.reserve(nkeys);
-  for (uint32_t i = 0; i < nkeys; ++i) e.key_columns.push_back(get_str(in, "key column"));
+  std::vector<std::string> keys;
+  keys.reserve(nkeys);
+  for (uint32_t i = 0; i < nkeys; ++i) keys.push_back(get_str(in, "key column"));
+  e.key_columns = keys;
   e.lsn = Lsn(in.read_u64("lsn"));
   e.transaction_id = in.read_u32("transaction id");
   e.commit_time = Timestamp(std::chrono::microseconds(in.read_i64("commit time")));
@@ -203,6 +212,7 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
   e.ddl = get_str(in, "ddl");
   if (in.read_u8("has table schema") != 0) e.table_schema = get_table_schema(in);
   in.expect_end("spill record");
+  core::detach_event_storage(e);  // copies out of the record (and keys) into the event's own
   return e;
 }
 
@@ -216,11 +226,11 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
 }  // namespace
 
 size_t approximate_event_bytes(const ChangeEvent& e) {
-  size_t bytes = sizeof(ChangeEvent) + string_bytes(e.schema) + string_bytes(e.table) +
+  size_t bytes = sizeof(ChangeEvent) + e.schema.size() + e.table.size() +
                  columns_bytes(e.columns) + string_bytes(e.message_prefix) +
                  string_bytes(e.message_content) + string_bytes(e.ddl);
   if (e.old) bytes += columns_bytes(*e.old);
-  bytes += e.key_columns.capacity() * sizeof(std::string);
+  bytes += e.key_columns.size() * sizeof(std::string);
   for (const std::string& k : e.key_columns) bytes += string_bytes(k);
   if (e.table_schema) {
     bytes += sizeof(TableSchema) + e.table_schema->columns.size() * sizeof(SchemaColumn);
@@ -283,6 +293,8 @@ void StreamedTxStore::recycle(std::vector<Held>&& changes) {
 
 void StreamedTxStore::append(uint32_t xid, uint32_t subxid, ChangeEvent&& event) {
   Tx& tx = tx_for(xid);
+  // Held events may wait long: they must not pin the decoder's shared buffers (memory bound).
+  core::detach_event_storage(event);
   const size_t bytes = approximate_event_bytes(event);
   tx.in_memory.push_back(Held{subxid, std::move(event), bytes});
   tx.bytes_in_memory += bytes;

@@ -36,9 +36,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "core/byte_arena.hpp"
 #include "decode/pg_text.hpp"
 #include "sabot/error.hpp"
 
@@ -239,7 +241,27 @@ constexpr V1Shape kV1Shapes[] = {
     {"message", Op::Message, kKind | kV1Transactional | kV1Prefix | kV1Content, 0},
 };
 
-// Fields of one format-2 document, views into the parser's buffers (valid until the next parse).
+constexpr char kZeroPadding[simdjson::SIMDJSON_PADDING] = {};
+
+// Shared, immutable key-name lists: the events of a table all point at one (storage.names).
+class KeyNameCache {
+ public:
+  std::shared_ptr<const std::vector<std::string>> intern(const std::vector<std::string_view>& names) {
+    for (const auto& entry : entries_) {
+      if (std::equal(entry->begin(), entry->end(), names.begin(), names.end())) return entry;
+    }
+    auto fresh = std::make_shared<const std::vector<std::string>>(names.begin(), names.end());
+    if (entries_.size() == kMaxEntries) entries_.erase(entries_.begin());
+    entries_.push_back(fresh);
+    return fresh;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 64;
+  std::vector<std::shared_ptr<const std::vector<std::string>>> entries_;
+};
+
+// Fields of one format-2 document: views into the arena copy of the document (or next to it).
 struct V2Doc {
   KeySet seen = 0;
   char action = 0;
@@ -256,7 +278,6 @@ struct V2Doc {
   bool transactional = false;
   std::vector<Column> columns;
   std::vector<Column> identity;
-  std::vector<std::string> pk;
 };
 
 // One entry of a format-1 "change" array, decoded, before the transaction around it is known.
@@ -273,9 +294,13 @@ struct Wal2jsonDecoder::Impl {
 
   int format_version;
   od::parser parser;
-  // The payload is copied here: simdjson reads up to simdjson::SIMDJSON_PADDING bytes past the end.
-  std::unique_ptr<char[]> buffer;
-  size_t buffer_capacity = 0;
+  // The payload is copied into the arena (with simdjson's padding) and parsed in place: names and
+  // values without escapes are views into that copy, the rest are copied next to it. Events keep
+  // the chunk (storage.values).
+  core::ByteArena arena;
+  // Key column names, shared by the events of a table (storage.names).
+  KeyNameCache key_names;
+  std::vector<std::string_view> pk_scratch;
 
   // The call being decoded, for error messages.
   std::string_view payload;
@@ -316,13 +341,13 @@ struct Wal2jsonDecoder::Impl {
   Timestamp to_timestamp(std::string_view text, std::string_view what) const;
   // `index`: the element of the array `what` the value is in (for error messages only).
   Value read_value(od::value& v, std::string_view what, size_t index);
-  void finish_bytea(Column& column) const;
+  void finish_bytea(Column& column);
 
   // Format 2.
   void decode_v2(od::document& doc, DecodeHandler& out);
   void read_v2_field(od::field& field, V2Doc& doc);
   void read_v2_columns(od::value& v, std::vector<Column>& out, std::string_view what);
-  void read_v2_pk(od::value& v, std::vector<std::string>& out);
+  void read_v2_pk(od::value& v, std::vector<std::string_view>& out);
   void dispatch_v2(V2Doc& doc, DecodeHandler& out);
   ChangeEvent make_v2_event(V2Doc& doc, Op op);
 
@@ -333,7 +358,8 @@ struct Wal2jsonDecoder::Impl {
   size_t read_v1_parallel(od::value& v, std::vector<Column>& columns, Part part,
                           std::string_view what);
   void read_v1_keys(od::value& v, ChangeEvent& event);
-  void read_v1_pk(od::value& v, std::vector<std::string>& out);
+  void read_v1_pk(od::value& v, std::vector<std::string_view>& out);
+  void set_storage(ChangeEvent& event, const std::vector<std::string_view>& pk);
   void check_v1_counts(std::vector<Column>& columns, size_t names, size_t values,
                        std::optional<size_t> types, std::optional<size_t> oids,
                        std::string_view what);
@@ -398,17 +424,14 @@ void Wal2jsonDecoder::Impl::decode(std::string_view data, Lsn start, DecodeHandl
 
 od::document Wal2jsonDecoder::Impl::parse() {
   if (payload.empty()) fail("empty payload");
-  const size_t needed = payload.size() + simdjson::SIMDJSON_PADDING;
-  if (needed > buffer_capacity) {
-    const size_t capacity = std::max(needed, buffer_capacity * 2);
-    buffer = std::make_unique<char[]>(capacity);
-    buffer_capacity = capacity;
-  }
-  std::memcpy(buffer.get(), payload.data(), payload.size());
-  std::memset(buffer.get() + payload.size(), 0, simdjson::SIMDJSON_PADDING);
+  // Room for the document, its padding, and a little for unescaped strings and bytea "\x"
+  // prefixes (more chains a new chunk: see ByteArena).
+  arena.begin_record(payload.size() + simdjson::SIMDJSON_PADDING + 256);
+  const std::string_view padded =
+      arena.copy_concat(payload, std::string_view(kZeroPadding, simdjson::SIMDJSON_PADDING));
   od::document doc;
   const simdjson::error_code ec =
-      parser.iterate(simdjson::padded_string_view(buffer.get(), payload.size(), buffer_capacity))
+      parser.iterate(simdjson::padded_string_view(padded.data(), payload.size(), padded.size()))
           .get(doc);
   if (ec == simdjson::UTF8_ERROR) {
     fail(
@@ -423,11 +446,13 @@ od::document Wal2jsonDecoder::Impl::parse() {
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
+// A view that stays valid as long as the arena chunk: into the document, or a copy of the
+// unescaped string (simdjson unescapes into its own buffer, reused by the next document).
 std::string_view Wal2jsonDecoder::Impl::read_string(od::value& v, std::string_view what) {
   if (const std::optional<std::string_view> plain = plain_string(v)) return *plain;
   std::string_view s;
   check(v.get_string().get(s), "{} must be a string", what);
-  return s;
+  return arena.copy(s);
 }
 
 bool Wal2jsonDecoder::Impl::read_bool(od::value& v, std::string_view what) {
@@ -497,11 +522,11 @@ Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, siz
   switch (type) {
     case od::json_type::string: {
       if (const std::optional<std::string_view> plain = plain_string(v)) {
-        return Value::text(std::string(*plain));
+        return Value::view(*plain);
       }
       std::string_view s;
       check(v.get_string().get(s), "{} element {} is not a valid string", what, index);
-      return Value::text(std::string(s));
+      return Value::view(arena.copy(s));
     }
     case od::json_type::number: {
       // The token as wal2json wrote it: PostgreSQL's own output of int2/4/8, oid, float4/8 and
@@ -511,12 +536,12 @@ Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, siz
         fail(fmt::format("{} element {} \"{}\" is not a JSON number", what, index,
                          escaped_prefix(token)));
       }
-      return Value::text(std::string(token));
+      return Value::view(token);
     }
     case od::json_type::boolean: {
       bool b = false;
       check(v.get_bool().get(b), "{} element {} is not true or false", what, index);
-      return Value::text(b ? "t" : "f");
+      return Value::view(b ? "t" : "f");
     }
     case od::json_type::null: {
       // Also how wal2json writes float/numeric NaN and +-Infinity (JSON has no such numbers):
@@ -535,11 +560,11 @@ Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, siz
 
 // wal2json writes bytea (type OID 17 exactly; domains over bytea keep their full text) without
 // the "\x" of PostgreSQL's hex output. Put it back, so the value is PostgreSQL's text form.
-void Wal2jsonDecoder::Impl::finish_bytea(Column& column) const {
+void Wal2jsonDecoder::Impl::finish_bytea(Column& column) {
   const bool is_bytea =
       column.type_oid != 0 ? column.type_oid == type_oid::kBytea : column.type_name == "bytea";
   if (!is_bytea || column.value.is_null()) return;
-  const std::string& hex = column.value.text();
+  const std::string_view hex = column.value.text();
   if (hex.size() % 2 != 0 || !is_hex_digits(hex)) {
     fail(
         fmt::format("bytea column \"{}\" holds \"{}\", not hex digits: the walsender's "
@@ -547,7 +572,7 @@ void Wal2jsonDecoder::Impl::finish_bytea(Column& column) const {
                     "bytea output); set bytea_output = hex for the replication role",
                     column.name, escaped_prefix(hex)));
   }
-  column.value = Value::text("\\x" + hex);
+  column.value = Value::view(arena.copy_concat("\\x", hex));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,6 +582,7 @@ void Wal2jsonDecoder::Impl::decode_v2(od::document& doc, DecodeHandler& out) {
   od::object object;
   check(doc.get_object().get(object), "expected one complete JSON object");
   V2Doc fields;
+  pk_scratch.clear();
   for (auto entry : object) {
     check(entry.error(), "malformed JSON object");
     od::field& field = entry.value_unsafe();  // in place: copying it stalls
@@ -603,7 +629,7 @@ void Wal2jsonDecoder::Impl::read_v2_field(od::field& field, V2Doc& doc) {
     read_v2_columns(v, doc.identity, "\"identity\"");
   } else if (key == "pk") {
     mark(doc.seen, kPk, "pk");
-    read_v2_pk(v, doc.pk);
+    read_v2_pk(v, pk_scratch);
   } else if (key == "transactional") {
     mark(doc.seen, kTransactional, "transactional");
     doc.transactional = read_bool(v, "\"transactional\"");
@@ -654,7 +680,7 @@ void Wal2jsonDecoder::Impl::read_v2_columns(od::value& v, std::vector<Column>& o
   }
 }
 
-void Wal2jsonDecoder::Impl::read_v2_pk(od::value& v, std::vector<std::string>& out) {
+void Wal2jsonDecoder::Impl::read_v2_pk(od::value& v, std::vector<std::string_view>& out) {
   od::array array;
   check(v.get_array().get(array), "\"pk\" must be an array");
   for (auto element : array) {
@@ -675,16 +701,26 @@ void Wal2jsonDecoder::Impl::read_v2_pk(od::value& v, std::vector<std::string>& o
   }
 }
 
+void Wal2jsonDecoder::Impl::set_storage(ChangeEvent& event,
+                                        const std::vector<std::string_view>& pk) {
+  if (!pk.empty()) {
+    std::shared_ptr<const std::vector<std::string>> keys = key_names.intern(pk);
+    event.key_columns = *keys;
+    event.storage.names = std::move(keys);
+  }
+  event.storage.values = arena.owner();
+}
+
 ChangeEvent Wal2jsonDecoder::Impl::make_v2_event(V2Doc& doc, Op op) {
   ChangeEvent event;
   event.op = op;
-  event.schema.assign(doc.schema);
-  event.table.assign(doc.table);
+  event.schema = doc.schema;
+  event.table = doc.table;
   event.lsn = doc.lsn;
   if (!doc.columns.empty()) columns_hint = doc.columns.size();
   event.columns = std::move(doc.columns);
   if (doc.seen & kIdentity) event.old = std::move(doc.identity);
-  event.key_columns = std::move(doc.pk);
+  set_storage(event, (doc.seen & kPk) ? pk_scratch : std::vector<std::string_view>{});
   return event;
 }
 
@@ -887,6 +923,7 @@ void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1C
   size_t names = 0, values = 0;
   std::optional<size_t> types, oids;
   std::string_view kind;
+  pk_scratch.clear();
   for (auto entry : object) {
     check(entry.error(), "malformed \"change\" element");
     od::field& field = entry.value_unsafe();  // in place: copying it stalls
@@ -897,10 +934,10 @@ void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1C
       kind = read_string(fv, "\"kind\"");
     } else if (key == "schema") {
       mark(change.seen, kV1Schema, "schema");
-      event.schema.assign(read_string(fv, "\"schema\""));
+      event.schema = read_string(fv, "\"schema\"");
     } else if (key == "table") {
       mark(change.seen, kV1Table, "table");
-      event.table.assign(read_string(fv, "\"table\""));
+      event.table = read_string(fv, "\"table\"");
     } else if (key == "columnnames") {
       mark(change.seen, kColumnNames, "columnnames");
       names = read_v1_parallel(fv, event.columns, Part::Name, "\"columnnames\"");
@@ -915,7 +952,7 @@ void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1C
       values = read_v1_parallel(fv, event.columns, Part::Value, "\"columnvalues\"");
     } else if (key == "pk") {
       mark(change.seen, kV1Pk, "pk");
-      read_v1_pk(fv, event.key_columns);
+      read_v1_pk(fv, pk_scratch);
     } else if (key == "oldkeys") {
       mark(change.seen, kOldKeys, "oldkeys");
       read_v1_keys(fv, event);
@@ -944,6 +981,7 @@ void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1C
     fail(fmt::format("kind \"{}\" must not have {}", kind, key_list(unexpected, kV1KeyNames)));
   }
   event.op = change.shape->op;
+  set_storage(event, pk_scratch);
   if (event.op == Op::Message) {
     event.message_transactional = change.transactional;
     return;
@@ -965,10 +1003,10 @@ size_t Wal2jsonDecoder::Impl::read_v1_parallel(od::value& v, std::vector<Column>
     Column& column = columns[i];
     switch (part) {
       case Part::Name:
-        column.name.assign(read_string(ev, what));
+        column.name = read_string(ev, what);
         break;
       case Part::Type:
-        column.type_name.assign(read_string(ev, what));
+        column.type_name = read_string(ev, what);
         break;
       case Part::TypeOid:
         column.type_oid = read_uint32(ev, what);
@@ -1027,7 +1065,7 @@ void Wal2jsonDecoder::Impl::read_v1_keys(od::value& v, ChangeEvent& event) {
   check_v1_counts(old, names, values, types, oids, "\"oldkeys\"");
 }
 
-void Wal2jsonDecoder::Impl::read_v1_pk(od::value& v, std::vector<std::string>& out) {
+void Wal2jsonDecoder::Impl::read_v1_pk(od::value& v, std::vector<std::string_view>& out) {
   od::object object;
   check(v.get_object().get(object), "\"pk\" must be an object");
   bool has_names = false;

@@ -97,7 +97,7 @@ TableSettings::TableSettings(const RedisSinkOptions& options) : default_ttl_(opt
   }
 }
 
-std::chrono::milliseconds TableSettings::ttl(const std::string& schema, const std::string& table) {
+std::chrono::milliseconds TableSettings::ttl(std::string_view schema, std::string_view table) {
   const std::string name = qualified_table(schema, table);
   if (auto it = ttl_cache_.find(name); it != ttl_cache_.end()) return it->second;
   std::chrono::milliseconds ttl = default_ttl_;
@@ -111,8 +111,8 @@ std::chrono::milliseconds TableSettings::ttl(const std::string& schema, const st
   return ttl;
 }
 
-const std::vector<std::string>* TableSettings::key_columns(const std::string& schema,
-                                                           const std::string& table) {
+const std::vector<std::string>* TableSettings::key_columns(std::string_view schema,
+                                                           std::string_view table) {
   const std::string name = qualified_table(schema, table);
   if (auto it = key_cache_.find(name); it != key_cache_.end()) return it->second;
   const std::vector<std::string>* columns = nullptr;

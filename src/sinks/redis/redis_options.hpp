@@ -18,9 +18,9 @@ class TableSettings {
   // Parses every pattern now: a bad one is a CdcError{Config} before anything is written.
   explicit TableSettings(const RedisSinkOptions& options);
 
-  std::chrono::milliseconds ttl(const std::string& schema, const std::string& table);
+  std::chrono::milliseconds ttl(std::string_view schema, std::string_view table);
   // The configured key columns of the table, or nullptr when none are configured.
-  const std::vector<std::string>* key_columns(const std::string& schema, const std::string& table);
+  const std::vector<std::string>* key_columns(std::string_view schema, std::string_view table);
 
  private:
   std::chrono::milliseconds default_ttl_;

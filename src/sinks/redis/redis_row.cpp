@@ -32,13 +32,13 @@ const Column* find(const std::vector<Column>& columns, const std::string& name) 
 // hold only the identity columns) or was not sent (unchanged TOAST).
 std::optional<std::vector<std::string>> key_values(const ChangeEvent& event,
                                                    const std::vector<Column>& columns,
-                                                   const std::vector<std::string>& names) {
+                                                   std::span<const std::string> names) {
   std::vector<std::string> values;
   for (const std::string& name : names) {
     const Column* column = find(columns, name);
     if (!column || column->unchanged_toast) return std::nullopt;
     if (column->value.is_null()) no_key(event, fmt::format("key column \"{}\" is NULL", name));
-    values.push_back(column->value.text());
+    values.emplace_back(column->value.text());
   }
   return values;
 }
@@ -46,7 +46,8 @@ std::optional<std::vector<std::string>> key_values(const ChangeEvent& event,
 }  // namespace
 
 ChangeKeys change_keys(const ChangeEvent& event, const std::vector<std::string>* key_columns) {
-  const std::vector<std::string>& names = key_columns ? *key_columns : event.key_columns;
+  const std::span<const std::string> names =
+      key_columns ? std::span<const std::string>(*key_columns) : event.key_columns.span();
   if (names.empty()) no_key(event, "the stream names no key columns for it");
   ChangeKeys keys;
   if (event.op != Op::Delete) {
@@ -81,7 +82,7 @@ RowFields row_fields(const ChangeEvent& event) {
     if (column.unchanged_toast) {
       fields.complete = false;
     } else if (column.value.is_null()) {
-      fields.null_columns.push_back(column.name);
+      fields.null_columns.emplace_back(column.name);
     } else {
       fields.values.emplace_back(column.name, column.value.text());
     }

@@ -143,7 +143,7 @@ bool RedisSinkImpl::has_every_column(const ChangeEvent& event, bool none_flagged
   std::vector<std::string>& known = known_columns_[qualified_table(event.schema, event.table)];
   if (event.op == Op::Insert) {  // an insert always carries the whole row
     known.clear();
-    for (const Column& column : event.columns) known.push_back(column.name);
+    for (const Column& column : event.columns) known.emplace_back(column.name);
     return true;
   }
   return std::all_of(known.begin(), known.end(),

@@ -1,0 +1,62 @@
+// ByteArena: copies byte strings into shared chunks, so the values of many events share a few
+// allocations instead of one std::string each.
+//
+// Ownership: each chunk is reference-counted. owner() is the current chunk's owner: an event whose
+// values were copied since the last begin_record() keeps it (ChangeEvent::storage.values), and the
+// chunk is freed when the last such event and the arena let go of it. When the arena holds the
+// only reference to its current chunk (every event written into it is gone), begin_record()
+// reuses the chunk from its start: a consumer that keeps up decodes with no allocation at all.
+//
+// A chunk stays alive while any event in it does: code that holds a few events for long (the
+// streamed-transaction store) copies them out with detach_event_storage() instead.
+// Not thread-safe: one decoder owns one arena. The chunks themselves are immutable once written
+// and may be read from any thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace sabot {
+struct ChangeEvent;
+}
+
+namespace sabot::core {
+
+class ByteArena {
+ public:
+  static constexpr size_t kDefaultChunkBytes = size_t{256} * 1024;
+  explicit ByteArena(size_t chunk_bytes = kDefaultChunkBytes) : chunk_bytes_(chunk_bytes) {}
+
+  // Starts the bytes of one event (or one message): the next `bytes` copied land in a single
+  // chunk, so one owner() keeps them all.
+  void begin_record(size_t bytes);
+  // Copies bytes into the current chunk and returns a view of the copy. When they do not fit in
+  // what begin_record() reserved, a new chunk is started that keeps the previous one alive, so
+  // owner() still keeps every byte of the record.
+  std::string_view copy(std::string_view bytes);
+  // The same for the concatenation a + b, in one view.
+  std::string_view copy_concat(std::string_view a, std::string_view b);
+  // Owner of the current chunk.
+  const std::shared_ptr<const void>& owner() const { return owner_; }
+
+ private:
+  struct Chunk;
+  char* reserve_in_chunk(size_t bytes);
+  void new_chunk(size_t at_least);
+
+  size_t chunk_bytes_;
+  std::shared_ptr<Chunk> chunk_;
+  std::shared_ptr<const void> owner_;  // the same object as chunk_, as handed to events
+  char* data_ = nullptr;
+  size_t capacity_ = 0;
+  size_t used_ = 0;
+  size_t record_start_ = 0;  // where the current record began in the current chunk
+};
+
+// Rewrites `event` so that every view it holds (schema, table, names, type names, key columns,
+// values) points into one buffer of its own, and sets its storage to that buffer: the event then
+// pins nothing it shared with other events. One allocation.
+void detach_event_storage(ChangeEvent& event);
+
+}  // namespace sabot::core
