@@ -3,41 +3,30 @@
 //   workload [--orders N] [--duration-ms MS] [--products N] [--seed S]
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <exception>
 
 #include "analytics_workload.hpp"
-#include "pg_session.hpp"
+#include "workload_program.hpp"
 
 using namespace sabot::examples;
 
 int main(int argc, char** argv) {
   CLI::App app("Example 03 workload: a catalog, then orders spread over time");
-  std::string dsn;
-  bool setup = false;
   analytics::WorkloadOptions options;
   int duration_ms = static_cast<int>(options.duration.count());
-  app.add_option("--dsn", dsn, "libpq connection string")->envname("SABOT_DSN");
-  app.add_flag("--setup", setup, "only (re-)create the tables");
   app.add_option("--orders", options.orders)->capture_default_str();
   app.add_option("--duration-ms", duration_ms, "spread the orders over this long")
       ->capture_default_str();
   app.add_option("--products", options.products)->capture_default_str();
   app.add_option("--seed", options.seed)->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  options.duration = std::chrono::milliseconds(duration_ms);
-
-  try {
-    PgSession db(dsn);
-    if (setup) {
-      analytics::create_schema(db);
-      std::printf("workload: created products, orders, order_lines\n");
-      return 0;
-    }
+  WorkloadProgram program;
+  program.setup = [](PgSession& db) {
+    analytics::create_schema(db);
+    std::printf("workload: created products, orders, order_lines\n");
+  };
+  program.run = [&](PgSession& db) {
+    options.duration = std::chrono::milliseconds(duration_ms);
     const analytics::WorkloadSummary s = analytics::run_workload(db, options);
     std::fprintf(stderr, "workload: %d orders with %d lines\n", s.orders, s.lines);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "workload: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  };
+  return run_workload_program(app, argc, argv, program);
 }

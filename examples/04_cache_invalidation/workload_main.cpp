@@ -3,40 +3,29 @@
 //   workload [--transactions N] [--seed S] [--pause-ms MS]
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <exception>
 
 #include "cache_workload.hpp"
-#include "pg_session.hpp"
+#include "workload_program.hpp"
 
 using namespace sabot::examples;
 
 int main(int argc, char** argv) {
   CLI::App app("Example 04 workload: random changes to users and products");
-  std::string dsn;
-  bool setup = false;
   cache::WorkloadOptions options;
   int pause_ms = 0;
-  app.add_option("--dsn", dsn, "libpq connection string")->envname("SABOT_DSN");
-  app.add_flag("--setup", setup, "only (re-)create the tables");
   app.add_option("--transactions", options.transactions)->capture_default_str();
   app.add_option("--seed", options.seed)->capture_default_str();
   app.add_option("--pause-ms", pause_ms, "pause between transactions")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  options.pause = std::chrono::milliseconds(pause_ms);
-
-  try {
-    PgSession db(dsn);
-    if (setup) {
-      cache::create_schema(db);
-      std::printf("workload: created users and products\n");
-      return 0;
-    }
+  WorkloadProgram program;
+  program.setup = [](PgSession& db) {
+    cache::create_schema(db);
+    std::printf("workload: created users and products\n");
+  };
+  program.run = [&](PgSession& db) {
+    options.pause = std::chrono::milliseconds(pause_ms);
     const cache::WorkloadSummary s = cache::run_workload(db, options);
     std::fprintf(stderr, "workload: %d transactions: %d inserts, %d updates, %d deletes\n",
                  s.transactions, s.inserts, s.updates, s.deletes);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "workload: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  };
+  return run_workload_program(app, argc, argv, program);
 }

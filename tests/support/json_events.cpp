@@ -26,7 +26,34 @@ std::string string_or_empty(simdjson::dom::element doc, const char* key) {
   return std::string(std::string_view(field));
 }
 
+std::vector<JsonSchemaColumn> schema_columns(simdjson::dom::element array) {
+  std::vector<JsonSchemaColumn> out;
+  for (simdjson::dom::element c : simdjson::dom::array(array)) {
+    JsonSchemaColumn column;
+    column.name = std::string(std::string_view(c["name"]));
+    column.type = std::string(std::string_view(c["type"]));
+    column.type_oid = uint64_t(c["type_oid"]);
+    column.nullable = simdjson::minify(c["nullable"]);
+    column.key = bool(c["key"]);
+    out.push_back(std::move(column));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> JsonEvent::schema_column_names() const {
+  std::vector<std::string> names;
+  for (const JsonSchemaColumn& c : schema_columns) names.push_back(c.name);
+  return names;
+}
+
+const JsonSchemaColumn& JsonEvent::schema_column(const std::string& name) const {
+  for (const JsonSchemaColumn& c : schema_columns) {
+    if (c.name == name) return c;
+  }
+  throw std::runtime_error("no column " + name + " in " + raw);
+}
 
 std::vector<JsonEvent> parse_jsonl(const std::string& text) {
   std::vector<JsonEvent> events;
@@ -43,7 +70,12 @@ std::vector<JsonEvent> parse_jsonl(const std::string& text) {
     e.schema = string_or_empty(doc, "schema");
     e.table = string_or_empty(doc, "table");
     simdjson::dom::element columns = doc["columns"];
-    if (columns.is_object()) e.columns = object_to_map(columns);  // schema_change: an array
+    if (columns.is_object()) e.columns = object_to_map(columns);
+    if (columns.is_array()) e.schema_columns = schema_columns(columns);  // schema_change
+    e.ddl = string_or_empty(doc, "ddl");
+    e.identity = string_or_empty(doc, "identity");
+    bool dropped = false;
+    if (!doc["dropped"].get_bool().get(dropped)) e.dropped = dropped;
     simdjson::dom::element old = doc["old"];
     if (!old.is_null()) e.old = object_to_map(old);
     simdjson::dom::array toast;

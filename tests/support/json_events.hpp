@@ -11,6 +11,14 @@
 
 namespace sabot::test {
 
+// One entry of a schema_change line's "columns" array.
+struct JsonSchemaColumn {
+  std::string name, type;
+  uint64_t type_oid = 0;
+  std::string nullable;  // "true", "false" or "null"
+  bool key = false;
+};
+
 struct JsonEvent {
   std::string op, schema, table;
   std::map<std::string, std::string> columns;
@@ -20,7 +28,15 @@ struct JsonEvent {
   std::string lsn, commit_lsn, commit_time;
   uint64_t seq = 0;
   std::string prefix, content;  // messages
-  std::string raw;              // the whole line
+  // schema_change lines: "ddl", "identity" (replica identity), "dropped", and the "columns" array.
+  std::string ddl, identity;
+  bool dropped = false;
+  std::vector<JsonSchemaColumn> schema_columns;
+  std::string raw;  // the whole line
+
+  std::vector<std::string> schema_column_names() const;
+  // The schema column named `name`; throws std::runtime_error naming the line if there is none.
+  const JsonSchemaColumn& schema_column(const std::string& name) const;
 };
 
 // Throws std::runtime_error naming the line when it is not valid JSON of the documented shape.

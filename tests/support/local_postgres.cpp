@@ -148,7 +148,16 @@ std::string LocalPostgres::tcp_dsn(const std::string& user, const std::string& p
 
 std::vector<std::vector<std::optional<std::string>>> LocalPostgres::query(
     const std::string& statement) const {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(dsn().c_str()), &PQfinish);
+  return query_on(dsn(), statement);
+}
+
+std::string LocalPostgres::sql(const std::string& statements) const {
+  return sql_on(dsn(), statements);
+}
+
+std::vector<std::vector<std::optional<std::string>>> query_on(const std::string& dsn,
+                                                              const std::string& statement) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(dsn.c_str()), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     throw std::runtime_error(std::string("test connection failed: ") + PQerrorMessage(conn.get()));
   }
@@ -172,8 +181,8 @@ std::vector<std::vector<std::optional<std::string>>> LocalPostgres::query(
   return rows;
 }
 
-std::string LocalPostgres::sql(const std::string& statements) const {
-  auto rows = query(statements);
+std::string sql_on(const std::string& dsn, const std::string& statements) {
+  auto rows = query_on(dsn, statements);
   if (rows.empty() || rows[0].empty() || !rows[0][0]) return "";
   return *rows[0][0];
 }

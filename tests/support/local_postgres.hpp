@@ -45,6 +45,11 @@ class LocalPostgres {
   std::string socket_dir_;
 };
 
+// The same as LocalPostgres::query() / sql(), on any database (e.g. one of fresh_database()).
+std::vector<std::vector<std::optional<std::string>>> query_on(const std::string& dsn,
+                                                              const std::string& statement);
+std::string sql_on(const std::string& dsn, const std::string& statements);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;

@@ -230,6 +230,29 @@ TEST(Wal2jsonV2, InsertTransaction) {
   EXPECT_FALSE(e.columns[0].unchanged_toast);
 }
 
+TEST(Wal2jsonV2, EscapedAndPlainStringsInterleaved) {
+  // Plain strings are read in place and escaped ones unescaped: which is which must be right for
+  // every string, wherever the document's backslashes are (before, inside, after each one).
+  Wal2jsonDecoder decoder(2);
+  RecordingHandler rec;
+  const std::string insert = insert_v2(
+      col("a", "text", 25, R"("x\"y")") + "," + col("b", "text", 25, R"("plain")") + "," +
+      col("c", "text", 25, R"("back\\slash")") + "," + col("d", "text", 25, R"("end")") + "," +
+      col("e\\u0041", "text", 25, R"("\u00e9t\u00e9")"));
+  feed(decoder, rec, {kB731, insert, kC731});
+  ASSERT_EQ(rec.changes.size(), 1u);
+  const std::vector<sabot::Column>& c = rec.changes[0].columns;
+  ASSERT_EQ(c.size(), 5u);
+  EXPECT_EQ(c[0].value.text(), "x\"y");
+  EXPECT_EQ(c[1].value.text(), "plain");
+  EXPECT_EQ(c[2].value.text(), "back\\slash");
+  EXPECT_EQ(c[3].value.text(), "end");
+  EXPECT_EQ(c[4].name, "eA");
+  EXPECT_EQ(c[4].value.text(), "\u00e9t\u00e9");
+  EXPECT_EQ(c[1].name, "b");
+  EXPECT_EQ(rec.changes[0].table, "t");
+}
+
 TEST(Wal2jsonV2, UpdateWithIdentityAndWithout) {
   Wal2jsonDecoder decoder(2);
   RecordingHandler rec;

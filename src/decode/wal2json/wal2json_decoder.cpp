@@ -86,26 +86,44 @@ std::string_view trim_json_whitespace(std::string_view token) {
   return token;
 }
 
+// Where the backslashes of a document are, found lazily: whether a range holds one costs a
+// comparison, and each backslash is searched for (memchr) about once, as long as ranges are asked
+// for in document order (the order simdjson's on-demand reader visits values). A range asked for
+// out of order just searches again from its start.
+class BackslashCursor {
+ public:
+  void reset(std::string_view document) {
+    end_ = document.data() + document.size();
+    next_ = find(document.data());
+  }
+  // Precondition: [begin, end) lies within the document.
+  bool any_in(const char* begin, const char* end) {
+    if (next_ < begin) next_ = find(begin);
+    return next_ < end;
+  }
+
+ private:
+  const char* find(const char* from) const {
+    const void* hit = std::memchr(from, '\\', static_cast<size_t>(end_ - from));
+    return hit != nullptr ? static_cast<const char*>(hit) : end_;
+  }
+  const char* end_ = nullptr;
+  const char* next_ = nullptr;
+};
+
 // Fast path for the common string without escapes: its content is the raw bytes between the
 // quotes, so it need not be unescaped into simdjson's string buffer first (a copy saved per
 // string). Stage 1 has already checked the document's UTF-8 and that every string is closed and
 // holds no unescaped control character; anything else (escapes, not a string) returns nullopt
 // and takes the checked get_string() path.
-std::optional<std::string_view> plain_string(od::value& v) {
+std::optional<std::string_view> plain_string(od::value& v, BackslashCursor& backslashes) {
   const std::string_view token = trim_json_whitespace(v.raw_json_token());
   if (token.size() < 2 || token.front() != '"' || token.back() != '"') return std::nullopt;
   // The token runs from the opening quote to the next structural character, and any further '"'
   // would open a new (structural) string, so ending in '"' with no backslash means exactly one
   // string without escapes.
   const std::string_view content = token.substr(1, token.size() - 2);
-  // Most strings here are short (names, types, small values): a plain loop beats a memchr call.
-  if (content.size() < 32) {
-    for (const char c : content) {
-      if (c == '\\') return std::nullopt;
-    }
-  } else if (std::memchr(content.data(), '\\', content.size()) != nullptr) {
-    return std::nullopt;
-  }
+  if (backslashes.any_in(content.data(), content.data() + content.size())) return std::nullopt;
   return content;
 }
 
@@ -300,6 +318,7 @@ struct Wal2jsonDecoder::Impl {
   core::ByteArena arena;
   // Key column names, shared by the events of a table (storage.names).
   KeyNameCache key_names;
+  BackslashCursor backslashes;  // over the document being decoded
   std::vector<std::string_view> pk_scratch;
 
   // The call being decoded, for error messages.
@@ -429,6 +448,7 @@ od::document Wal2jsonDecoder::Impl::parse() {
   arena.begin_record(payload.size() + simdjson::SIMDJSON_PADDING + 256);
   const std::string_view padded =
       arena.copy_concat(payload, std::string_view(kZeroPadding, simdjson::SIMDJSON_PADDING));
+  backslashes.reset(padded.substr(0, payload.size()));
   od::document doc;
   const simdjson::error_code ec =
       parser.iterate(simdjson::padded_string_view(padded.data(), payload.size(), padded.size()))
@@ -449,7 +469,7 @@ od::document Wal2jsonDecoder::Impl::parse() {
 // A view that stays valid as long as the arena chunk: into the document, or a copy of the
 // unescaped string (simdjson unescapes into its own buffer, reused by the next document).
 std::string_view Wal2jsonDecoder::Impl::read_string(od::value& v, std::string_view what) {
-  if (const std::optional<std::string_view> plain = plain_string(v)) return *plain;
+  if (const std::optional<std::string_view> plain = plain_string(v, backslashes)) return *plain;
   std::string_view s;
   check(v.get_string().get(s), "{} must be a string", what);
   return arena.copy(s);
@@ -521,7 +541,7 @@ Value Wal2jsonDecoder::Impl::read_value(od::value& v, std::string_view what, siz
   check(v.type().get(type), "{} element {} is not a JSON value", what, index);
   switch (type) {
     case od::json_type::string: {
-      if (const std::optional<std::string_view> plain = plain_string(v)) {
+      if (const std::optional<std::string_view> plain = plain_string(v, backslashes)) {
         return Value::view(*plain);
       }
       std::string_view s;
