@@ -43,17 +43,45 @@ class Value {
  public:
   Value() = default;  // NULL
   static Value null() { return Value(); }
-  // Owns a copy of text_form.
+  // Owns a copy of text_form (reference-counted: copies share it).
   static Value text(std::string text_form);
   // Borrows text_form: the caller keeps its bytes alive as long as the Value (and its copies).
   static Value view(std::string_view text_form) { return Value(text_form); }
 
-  bool is_null() const { return !has_text_; }
+  Value(const Value& other) noexcept : text_(other.text_), owned_(other.owned_) {
+    if (owned_ != nullptr) retain(owned_);
+  }
+  Value(Value&& other) noexcept : text_(other.text_), owned_(other.owned_) {
+    other.text_ = {};
+    other.owned_ = nullptr;
+  }
+  Value& operator=(const Value& other) noexcept {
+    if (other.owned_ != nullptr) retain(other.owned_);
+    if (owned_ != nullptr) release(owned_);
+    text_ = other.text_;
+    owned_ = other.owned_;
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      if (owned_ != nullptr) release(owned_);
+      text_ = other.text_;
+      owned_ = other.owned_;
+      other.text_ = {};
+      other.owned_ = nullptr;
+    }
+    return *this;
+  }
+  ~Value() {
+    if (owned_ != nullptr) release(owned_);
+  }
+
+  bool is_null() const { return text_.data() == nullptr; }
   // PostgreSQL's text output form. Precondition: !is_null() (throws CdcError otherwise).
   std::string_view text() const;
   // Text form, or nullopt for NULL.
   std::optional<std::string_view> text_or_null() const {
-    return has_text_ ? std::optional<std::string_view>(text_) : std::nullopt;
+    return is_null() ? std::nullopt : std::optional<std::string_view>(text_);
   }
   // The same value owning its text: valid on its own, whatever it was borrowed from.
   Value owned() const { return is_null() ? Value() : Value::text(std::string(text_)); }
@@ -68,15 +96,22 @@ class Value {
 
   // Equal when both are NULL or both have the same text (owned or borrowed alike).
   bool operator==(const Value& other) const {
-    return has_text_ == other.has_text_ && text_ == other.text_;
+    return is_null() == other.is_null() && text_ == other.text_;
   }
 
  private:
-  explicit Value(std::string_view text_form) : text_(text_form), has_text_(true) {}
+  struct OwnedText;  // a reference-counted string (value.cpp)
+  static constexpr char kEmptyText[1] = {'\0'};
 
-  std::string_view text_;
-  bool has_text_ = false;
-  std::shared_ptr<const std::string> owned_;  // set by Value::text(); text_ points into it
+  // text_form.data() may be nullptr (an empty std::string_view): still the empty text, not NULL.
+  explicit Value(std::string_view text_form)
+      : text_(text_form.data() != nullptr ? text_form : std::string_view(kEmptyText, 0)) {}
+  static void retain(OwnedText* owned) noexcept;
+  static void release(OwnedText* owned) noexcept;
+
+  // 24 bytes: decoders make one per column of every row.
+  std::string_view text_;        // data() == nullptr means NULL
+  OwnedText* owned_ = nullptr;  // set by Value::text(); text_ points into it
 };
 
 }  // namespace sabot

@@ -1,5 +1,6 @@
 #include "sabot/value.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -27,20 +28,34 @@ int hex_nibble(char c) {
 
 }  // namespace
 
+struct Value::OwnedText {
+  std::atomic<uint32_t> references{1};
+  std::string text;
+};
+
+void Value::retain(OwnedText* owned) noexcept {
+  owned->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Value::release(OwnedText* owned) noexcept {
+  if (owned->references.fetch_sub(1, std::memory_order_acq_rel) == 1) delete owned;
+}
+
 Value Value::text(std::string text_form) {
-  auto owned = std::make_shared<const std::string>(std::move(text_form));
-  Value value{std::string_view(*owned)};
-  value.owned_ = std::move(owned);
+  auto* owned = new OwnedText{};
+  owned->text = std::move(text_form);
+  Value value{std::string_view(owned->text)};
+  value.owned_ = owned;
   return value;
 }
 
 std::string_view Value::text() const {
-  if (!has_text_) conversion_error(std::nullopt, "a text value");
+  if (is_null()) conversion_error(std::nullopt, "a text value");
   return text_;
 }
 
 int64_t Value::as_int64() const {
-  if (!has_text_) conversion_error(std::nullopt, "an integer");
+  if (is_null()) conversion_error(std::nullopt, "an integer");
   int64_t out = 0;
   const char* first = text_.data();
   const char* last = first + text_.size();
@@ -50,7 +65,7 @@ int64_t Value::as_int64() const {
 }
 
 double Value::as_double() const {
-  if (!has_text_) conversion_error(std::nullopt, "a number");
+  if (is_null()) conversion_error(std::nullopt, "a number");
   const std::string_view t = text_;
   if (t == "NaN") return std::nan("");
   if (t == "Infinity") return HUGE_VAL;
@@ -62,7 +77,7 @@ double Value::as_double() const {
 }
 
 bool Value::as_bool() const {
-  if (!has_text_) conversion_error(std::nullopt, "a boolean");
+  if (is_null()) conversion_error(std::nullopt, "a boolean");
   const std::string_view t = text_;
   if (t == "t" || t == "true") return true;
   if (t == "f" || t == "false") return false;
@@ -70,7 +85,7 @@ bool Value::as_bool() const {
 }
 
 std::vector<uint8_t> Value::as_bytes() const {
-  if (!has_text_) conversion_error(std::nullopt, "bytea");
+  if (is_null()) conversion_error(std::nullopt, "bytea");
   const std::string_view t = text_;
   if (t.size() < 2 || t[0] != '\\' || t[1] != 'x' || t.size() % 2 != 0) {
     conversion_error(text_, "bytea in hex form (\\x...)");

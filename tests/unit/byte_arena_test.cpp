@@ -117,5 +117,28 @@ TEST(ValueOwnership, OwnedValuesAreIndependentOfWhatTheyCameFrom) {
   EXPECT_NE(Value::text(""), Value::null());
 }
 
+TEST(ValueOwnership, CopiesShareOwnedTextAndMovesLeaveNull) {
+  Value copy;
+  {
+    const Value original = Value::text(std::string(100, 'x'));
+    copy = original;
+    Value second(original);
+    EXPECT_EQ(second.text().data(), original.text().data());  // shared, not copied
+  }
+  EXPECT_EQ(copy.text(), std::string(100, 'x'));  // the last owner keeps it alive
+
+  Value moved = std::move(copy);
+  EXPECT_TRUE(copy.is_null());  // NOLINT(bugprone-use-after-move): documented state
+  EXPECT_EQ(moved.text().size(), 100u);
+  moved = moved;  // NOLINT: self-assignment keeps the text
+  EXPECT_EQ(moved.text().size(), 100u);
+  moved = Value::text("short");
+  EXPECT_EQ(moved.text(), "short");
+  moved = Value::null();
+  EXPECT_TRUE(moved.is_null());
+  EXPECT_FALSE(Value::view(std::string_view()).is_null());  // an empty view is "", not NULL
+  EXPECT_EQ(Value::view(std::string_view()).text(), "");
+}
+
 }  // namespace
 }  // namespace sabot::core
