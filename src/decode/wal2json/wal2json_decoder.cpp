@@ -328,7 +328,7 @@ struct Wal2jsonDecoder::Impl {
   // Format 2: the open transaction.
   bool in_tx = false;
   TxBegin begin;
-  // Column count of the previous row, to size the next one's vectors in one allocation.
+  // Column count of the widest row seen, to size each row's vectors in one allocation.
   size_t columns_hint = 8;
   // Format 1: the events of the transaction being decoded (reused across calls).
   std::vector<ChangeEvent> v1_events;
@@ -357,7 +357,10 @@ struct Wal2jsonDecoder::Impl {
   bool read_nullable_uint32(od::value& v, std::string_view what, uint32_t& out);
   bool read_nullable_string(od::value& v, std::string_view what, std::string_view& out);
   Lsn read_lsn(od::value& v, std::string_view what);
-  Timestamp to_timestamp(std::string_view text, std::string_view what) const;
+  Timestamp to_timestamp(std::string_view text, std::string_view what);
+  // The last timestamp parsed: a transaction's BEGIN and COMMIT carry the same one.
+  std::string last_timestamp_text;
+  Timestamp last_timestamp{};
   // `index`: the element of the array `what` the value is in (for error messages only).
   Value read_value(od::value& v, std::string_view what, size_t index);
   void finish_bytea(Column& column);
@@ -528,11 +531,14 @@ Lsn Wal2jsonDecoder::Impl::read_lsn(od::value& v, std::string_view what) {
   return *lsn;
 }
 
-Timestamp Wal2jsonDecoder::Impl::to_timestamp(std::string_view text, std::string_view what) const {
+Timestamp Wal2jsonDecoder::Impl::to_timestamp(std::string_view text, std::string_view what) {
+  if (!last_timestamp_text.empty() && text == last_timestamp_text) return last_timestamp;
   const std::optional<Timestamp> ts = parse_pg_timestamptz(text);
   if (!ts) {
     fail(fmt::format("{} \"{}\" is not a timestamptz in ISO format", what, escaped_prefix(text)));
   }
+  last_timestamp_text.assign(text);
+  last_timestamp = *ts;
   return *ts;
 }
 
@@ -737,7 +743,7 @@ ChangeEvent Wal2jsonDecoder::Impl::make_v2_event(V2Doc& doc, Op op) {
   event.schema = doc.schema;
   event.table = doc.table;
   event.lsn = doc.lsn;
-  if (!doc.columns.empty()) columns_hint = doc.columns.size();
+  columns_hint = std::max(columns_hint, doc.columns.size());  // the widest table seen
   event.columns = std::move(doc.columns);
   if (doc.seen & kIdentity) event.old = std::move(doc.identity);
   set_storage(event, (doc.seen & kPk) ? pk_scratch : std::vector<std::string_view>{});
