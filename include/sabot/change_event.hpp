@@ -1,7 +1,7 @@
 // ChangeEvent: one committed row change (or logical message / schema change).
 //
 // Ownership and lifetime: the names and values of an event are views (std::string_view, Value,
-// std::span) into storage the event shares ownership of (ChangeEvent::storage): the decoders
+// NameList) into storage the event shares ownership of (ChangeEvent::storage): the decoders
 // keep one immutable description per table shape for the names, and write the values of many
 // events into shared buffers, so decoding a row allocates almost nothing. Copies of an event
 // share the same storage and stay valid on their own. A Column, Value or name copied out of an
@@ -74,10 +74,15 @@ class NameList {
   std::span<const std::string> names_;
 };
 
-// What the views of an event point into. Opaque owners: copying the event shares them.
+// What the views of an event point into. Opaque owners: copying the event shares them. Which
+// owner holds which bytes is the decoder's business (wal2json keeps the names next to the
+// values); together they keep every view of the event valid. Thread-safety: the owned bytes are
+// immutable, so events may be read from several threads and handed between threads.
 struct EventStorage {
-  std::shared_ptr<const void> names;   // schema, table, column and type names, key_columns
-  std::shared_ptr<const void> values;  // column values
+  // Owns key_columns (always, for events the decoders make) and typically the table's names: a
+  // small description shared by every event of the table.
+  std::shared_ptr<const void> names;
+  std::shared_ptr<const void> values;  // typically a buffer shared with neighbouring events
 };
 
 struct ChangeEvent {

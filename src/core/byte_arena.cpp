@@ -62,12 +62,6 @@ std::string_view ByteArena::copy_concat(std::string_view a, std::string_view b) 
 
 namespace {
 
-// Everything an event's views point at, laid out in one buffer.
-struct DetachedEvent {
-  std::string bytes;
-  std::vector<std::string> key_columns;
-};
-
 size_t view_bytes(const std::vector<Column>& columns) {
   size_t n = 0;
   for (const Column& c : columns) {
@@ -77,18 +71,24 @@ size_t view_bytes(const std::vector<Column>& columns) {
   return n;
 }
 
+// Key column names an event does not own through storage.names: copied into a list of its own.
+struct OwnedKeys {
+  std::shared_ptr<const void> bytes;
+  std::vector<std::string> names;
+};
+
 }  // namespace
 
 void detach_event_storage(ChangeEvent& event) {
-  auto detached = std::make_shared<DetachedEvent>();
-  std::string& bytes = detached->bytes;
-  bytes.reserve(event.schema.size() + event.table.size() + view_bytes(event.columns) +
-                (event.old ? view_bytes(*event.old) : 0));
-  // Appending never reallocates (reserved above), so views taken along the way stay valid.
-  auto keep = [&bytes](std::string_view s) -> std::string_view {
-    const size_t at = bytes.size();
-    bytes.append(s);
-    return std::string_view(bytes).substr(at, s.size());
+  const size_t size = event.schema.size() + event.table.size() + view_bytes(event.columns) +
+                      (event.old ? view_bytes(*event.old) : 0);
+  std::shared_ptr<char[]> buffer = std::make_shared_for_overwrite<char[]>(size + 1);
+  size_t used = 0;
+  auto keep = [&buffer, &used](std::string_view s) -> std::string_view {
+    if (s.empty()) return std::string_view(buffer.get(), 0);
+    std::memcpy(buffer.get() + used, s.data(), s.size());
+    used += s.size();
+    return {buffer.get() + used - s.size(), s.size()};
   };
   auto keep_columns = [&keep](std::vector<Column>& columns) {
     for (Column& c : columns) {
@@ -101,10 +101,19 @@ void detach_event_storage(ChangeEvent& event) {
   event.table = keep(event.table);
   keep_columns(event.columns);
   if (event.old) keep_columns(*event.old);
-  detached->key_columns.assign(event.key_columns.begin(), event.key_columns.end());
-  event.key_columns = detached->key_columns;
-  event.storage.names = detached;
-  event.storage.values = detached;
+  std::shared_ptr<const void> bytes(buffer, buffer.get());
+  if (event.storage.names || event.key_columns.empty()) {
+    // Decoders keep key_columns in storage.names, a small description shared by every event of
+    // the table: holding on to it pins nothing big.
+    event.storage.values = std::move(bytes);
+    return;
+  }
+  auto keys = std::make_shared<OwnedKeys>();
+  keys->bytes = std::move(bytes);
+  keys->names.assign(event.key_columns.begin(), event.key_columns.end());
+  event.key_columns = keys->names;
+  event.storage.names = keys;
+  event.storage.values = keys->bytes;
 }
 
 }  // namespace sabot::core

@@ -54,9 +54,10 @@ class ByteArena {
   size_t record_start_ = 0;  // where the current record began in the current chunk
 };
 
-// Rewrites `event` so that every view it holds (schema, table, names, type names, key columns,
-// values) points into one buffer of its own, and sets its storage to that buffer: the event then
-// pins nothing it shared with other events. One allocation.
+// Rewrites `event` so that its schema, table, column names, type names and values point into one
+// buffer of its own (storage.values): the event then pins no buffer it shared with other events.
+// key_columns stay with storage.names (the table's small shared description) when that is set,
+// and are copied otherwise. One allocation (two for keys without storage.names).
 void detach_event_storage(ChangeEvent& event);
 
 }  // namespace sabot::core

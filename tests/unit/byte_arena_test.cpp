@@ -65,28 +65,28 @@ TEST(ByteArena, ARecordThatOutgrowsItsReservationKeepsItsEarlierBytes) {
   EXPECT_EQ(late, std::string(40, 'x'));
 }
 
-TEST(DetachEventStorage, TheEventOwnsEverythingItViews) {
+// What a decoder's storage.names holds: the table's names and its key column names.
+struct TableNames {
+  std::vector<std::string> names{"public", "orders", "id", "integer", "note", "text"};
+  std::vector<std::string> keys{"id"};
+};
+
+ChangeEvent event_viewing(const std::shared_ptr<TableNames>& table,
+                          const std::shared_ptr<std::string>& values) {
   ChangeEvent event;
-  {
-    auto names = std::make_shared<std::vector<std::string>>(
-        std::vector<std::string>{"public", "orders", "id", "integer", "note", "text"});
-    auto keys = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"id"});
-    auto values = std::make_shared<std::string>("42hello");
-    event.schema = (*names)[0];
-    event.table = (*names)[1];
-    event.columns.push_back(
-        Column{(*names)[2], 23, (*names)[3], Value::view(std::string_view(*values).substr(0, 2))});
-    event.columns.push_back(Column{(*names)[4], 25, (*names)[5], Value::null()});
-    event.old = std::vector<Column>{event.columns[0]};
-    event.key_columns = *keys;
-    event.storage.names = names;
-    event.storage.values = values;
-    detach_event_storage(event);
-    // Overwrite what the event pointed at before: a detached event must not see it.
-    for (std::string& s : *names) s.assign(s.size(), '#');
-    (*keys)[0] = "##";
-    values->assign(values->size(), '#');
-  }
+  event.schema = table->names[0];
+  event.table = table->names[1];
+  event.columns.push_back(Column{table->names[2], 23, table->names[3],
+                                 Value::view(std::string_view(*values).substr(0, 2))});
+  event.columns.push_back(Column{table->names[4], 25, table->names[5], Value::null()});
+  event.old = std::vector<Column>{event.columns[0]};
+  event.key_columns = table->keys;
+  event.storage.names = table;
+  event.storage.values = values;
+  return event;
+}
+
+void expect_intact(const ChangeEvent& event) {
   EXPECT_EQ(event.schema, "public");
   EXPECT_EQ(event.table, "orders");
   ASSERT_EQ(event.columns.size(), 2u);
@@ -96,11 +96,38 @@ TEST(DetachEventStorage, TheEventOwnsEverythingItViews) {
   EXPECT_TRUE(event.columns[1].value.is_null());
   EXPECT_EQ((*event.old)[0].value.text(), "42");
   EXPECT_EQ(event.key_columns, std::vector<std::string>{"id"});
+}
+
+TEST(DetachEventStorage, TheEventNoLongerPinsTheSharedValueBuffer) {
+  auto table = std::make_shared<TableNames>();
+  auto values = std::make_shared<std::string>("42hello");
+  ChangeEvent event = event_viewing(table, values);
+  detach_event_storage(event);
+  EXPECT_EQ(values.use_count(), 1);  // the event let go of the shared buffer
+  values->assign(values->size(), '#');
+  for (std::string& name : table->names) name.assign(name.size(), '#');  // names were copied too
+  EXPECT_EQ(event.storage.names, table);  // the small shared description is kept, with its keys
+  expect_intact(event);
 
   ChangeEvent copy = event;
   event = ChangeEvent{};  // the copy shares the storage and stays valid alone
   EXPECT_EQ(copy.columns[0].value.as_int64(), 42);
   EXPECT_EQ(copy.table, "orders");
+}
+
+TEST(DetachEventStorage, KeysWithoutANamesOwnerAreCopied) {
+  ChangeEvent event;
+  {
+    auto table = std::make_shared<TableNames>();
+    auto values = std::make_shared<std::string>("42hello");
+    event = event_viewing(table, values);
+    event.storage = EventStorage{};  // a hand-made event: nothing owns its views but the caller
+    detach_event_storage(event);
+    table->keys[0] = "##";
+    for (std::string& name : table->names) name.assign(name.size(), '#');
+    values->assign(values->size(), '#');
+  }
+  expect_intact(event);
 }
 
 TEST(ValueOwnership, OwnedValuesAreIndependentOfWhatTheyCameFrom) {

@@ -226,12 +226,17 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
 }  // namespace
 
 size_t approximate_event_bytes(const ChangeEvent& e) {
-  size_t bytes = sizeof(ChangeEvent) + e.schema.size() + e.table.size() +
-                 columns_bytes(e.columns) + string_bytes(e.message_prefix) +
+  // Every heap block also costs its allocator header and, for the detached buffer, the
+  // shared_ptr control block.
+  constexpr size_t kBlockOverhead = 32;
+  size_t bytes = sizeof(ChangeEvent) + e.schema.size() + e.table.size() + kBlockOverhead +
+                 columns_bytes(e.columns) + kBlockOverhead + string_bytes(e.message_prefix) +
                  string_bytes(e.message_content) + string_bytes(e.ddl);
-  if (e.old) bytes += columns_bytes(*e.old);
-  bytes += e.key_columns.size() * sizeof(std::string);
-  for (const std::string& k : e.key_columns) bytes += string_bytes(k);
+  if (e.old) bytes += columns_bytes(*e.old) + kBlockOverhead;
+  if (!e.storage.names) {  // key names of its own (else shared with the table's other events)
+    bytes += e.key_columns.size() * sizeof(std::string) + kBlockOverhead;
+    for (const std::string& k : e.key_columns) bytes += string_bytes(k);
+  }
   if (e.table_schema) {
     bytes += sizeof(TableSchema) + e.table_schema->columns.size() * sizeof(SchemaColumn);
   }
