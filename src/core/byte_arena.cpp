@@ -1,5 +1,6 @@
 #include "core/byte_arena.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ void ByteArena::new_chunk(size_t at_least) {
 void ByteArena::begin_record(size_t bytes) {
   // Reuse: only chunk_ and owner_ hold the chunk, so no event points into it any more.
   if (owner_ && owner_.use_count() == 2) {
+    // use_count() is a relaxed read: order the last reader's accesses (in whatever thread it
+    // dropped its event) before the writes that reuse the chunk.
+    std::atomic_thread_fence(std::memory_order_acquire);
     used_ = 0;
     chunk_->previous.reset();
   }
