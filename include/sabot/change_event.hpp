@@ -56,6 +56,7 @@ class NameList {
 
   NameList() = default;
   NameList(const std::vector<std::string>& names) : names_(names) {}  // NOLINT: implicit view
+  NameList(std::vector<std::string>&&) = delete;  // would view a temporary
   NameList(std::span<const std::string> names) : names_(names) {}    // NOLINT: implicit view
 
   iterator begin() const { return names_.begin(); }

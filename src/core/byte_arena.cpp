@@ -77,7 +77,6 @@ size_t view_bytes(const std::vector<Column>& columns) {
 
 // Key column names an event does not own through storage.names: copied into a list of its own.
 struct OwnedKeys {
-  std::shared_ptr<const void> bytes;
   std::vector<std::string> names;
 };
 
@@ -112,12 +111,13 @@ void detach_event_storage(ChangeEvent& event) {
     event.storage.values = std::move(bytes);
     return;
   }
+  // Owners stay separate: detaching the event again replaces storage.values and frees this
+  // buffer, while the copied key names stay with storage.names.
   auto keys = std::make_shared<OwnedKeys>();
-  keys->bytes = std::move(bytes);
   keys->names.assign(event.key_columns.begin(), event.key_columns.end());
   event.key_columns = keys->names;
-  event.storage.names = keys;
-  event.storage.values = keys->bytes;
+  event.storage.names = std::move(keys);
+  event.storage.values = std::move(bytes);
 }
 
 }  // namespace sabot::core

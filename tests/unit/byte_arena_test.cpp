@@ -130,6 +130,19 @@ TEST(DetachEventStorage, KeysWithoutANamesOwnerAreCopied) {
   expect_intact(event);
 }
 
+TEST(DetachEventStorage, DetachingAgainFreesTheFirstCopy) {
+  auto table = std::make_shared<TableNames>();
+  auto values = std::make_shared<std::string>("42hello");
+  ChangeEvent event = event_viewing(table, values);
+  event.storage = EventStorage{};
+  detach_event_storage(event);
+  std::weak_ptr<const void> first_copy = event.storage.values;
+  detach_event_storage(event);  // e.g. read back from a spill file, then held again
+  EXPECT_TRUE(first_copy.expired());
+  table->keys[0] = "##";
+  expect_intact(event);
+}
+
 TEST(ValueOwnership, OwnedValuesAreIndependentOfWhatTheyCameFrom) {
   Value owned;
   {

@@ -877,6 +877,27 @@ TEST(Wal2jsonV1, ValuesAndFullIdentityWithoutNulls) {
   EXPECT_EQ(del.old_column("payload"), nullptr);
 }
 
+TEST(Wal2jsonV1, AValueWrittenPastItsDocumentsChunkStaysWithItsEvent) {
+  // A bytea value gets its "\x" back in a copy next to the document; a big one does not fit in
+  // the room reserved for the document and starts a new buffer. The event must keep that buffer
+  // too, whatever the decoder does next (a later document reuses or replaces its buffers).
+  const std::string hex(200000, 'a');
+  const auto document = [](const std::string& value) {
+    return R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[)"
+           R"({"kind":"insert","schema":"public","table":"v","columnnames":["x"],)"
+           R"("columntypes":["bytea"],"columntypeoids":[17],"columnvalues":[")" +
+           value + R"("]}]})";
+  };
+  Wal2jsonDecoder decoder(1);
+  RecordingHandler rec;
+  decoder.decode(document(hex), Lsn{0x10}, rec);
+  decoder.decode(document(std::string(300000, 'b')), Lsn{0x20}, rec);
+  decoder.decode(document(std::string(300000, 'c')), Lsn{0x30}, rec);
+  ASSERT_EQ(rec.changes.size(), 3u);
+  EXPECT_EQ(rec.changes[0].columns[0].value.text(), "\\x" + hex);
+  EXPECT_EQ(rec.changes[1].columns[0].value.text(), "\\x" + std::string(300000, 'b'));
+}
+
 TEST(Wal2jsonV1, ArraysInAnyOrder) {
   Wal2jsonDecoder decoder(1);
   RecordingHandler rec;

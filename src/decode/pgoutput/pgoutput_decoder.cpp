@@ -280,7 +280,8 @@ ChangeEvent PgoutputDecoder::start_event(Op op, const std::shared_ptr<const Cach
   event.key_columns = rel->key_columns;
   event.lsn = lsn;
   event.storage.names = rel;
-  event.storage.values = arena_.owner();
+  // Row messages were copied into the arena just before (decode()); a Truncate has no values.
+  if (op != Op::Truncate) event.storage.values = arena_.owner();
   return event;
 }
 

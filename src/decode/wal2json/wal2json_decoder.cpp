@@ -94,20 +94,23 @@ class BackslashCursor {
  public:
   void reset(std::string_view document) {
     end_ = document.data() + document.size();
-    next_ = find(document.data());
+    search(document.data());
   }
   // Precondition: [begin, end) lies within the document.
   bool any_in(const char* begin, const char* end) {
-    if (next_ < begin) next_ = find(begin);
+    // next_ is the first backslash at or after from_: valid for any begin in [from_, next_].
+    if (begin < from_ || next_ < begin) search(begin);
     return next_ < end;
   }
 
  private:
-  const char* find(const char* from) const {
+  void search(const char* from) {
+    from_ = from;
     const void* hit = std::memchr(from, '\\', static_cast<size_t>(end_ - from));
-    return hit != nullptr ? static_cast<const char*>(hit) : end_;
+    next_ = hit != nullptr ? static_cast<const char*>(hit) : end_;
   }
   const char* end_ = nullptr;
+  const char* from_ = nullptr;
   const char* next_ = nullptr;
 };
 
@@ -746,6 +749,7 @@ ChangeEvent Wal2jsonDecoder::Impl::make_v2_event(V2Doc& doc, Op op) {
   columns_hint = std::max(columns_hint, doc.columns.size());  // the widest table seen
   event.columns = std::move(doc.columns);
   if (doc.seen & kIdentity) event.old = std::move(doc.identity);
+  // Last: every arena copy for this event (unescaped strings, bytea) is made by now.
   set_storage(event, (doc.seen & kPk) ? pk_scratch : std::vector<std::string_view>{});
   return event;
 }
@@ -1007,14 +1011,12 @@ void Wal2jsonDecoder::Impl::read_v1_change(od::value& v, ChangeEvent& event, V1C
     fail(fmt::format("kind \"{}\" must not have {}", kind, key_list(unexpected, kV1KeyNames)));
   }
   event.op = change.shape->op;
-  set_storage(event, pk_scratch);
   if (event.op == Op::Message) {
     event.message_transactional = change.transactional;
-    return;
+  } else if (change.seen & kColumnNames) {
+    check_v1_counts(event.columns, names, values, types, oids, "column");  // may copy (bytea)
   }
-  if (change.seen & kColumnNames) {
-    check_v1_counts(event.columns, names, values, types, oids, "column");
-  }
+  set_storage(event, pk_scratch);  // last: after every arena copy made for this event
 }
 
 size_t Wal2jsonDecoder::Impl::read_v1_parallel(od::value& v, std::vector<Column>& columns,
