@@ -15,9 +15,25 @@ struct ByteArena::Chunk {
   std::shared_ptr<const Chunk> previous;
 };
 
+namespace {
+// Deletes a chunk; being of this type is also what marks a shared_ptr as owning a chunk.
+struct ChunkDeleter {
+  size_t capacity;
+  template <typename T>
+  void operator()(T* chunk) const noexcept {
+    delete chunk;
+  }
+};
+}  // namespace
+
+size_t ByteArena::chunk_bytes(const std::shared_ptr<const void>& owner) {
+  const ChunkDeleter* deleter = std::get_deleter<ChunkDeleter>(owner);
+  return deleter != nullptr ? deleter->capacity : 0;
+}
+
 void ByteArena::new_chunk(size_t at_least) {
   const size_t size = at_least > chunk_bytes_ ? at_least : chunk_bytes_;
-  auto chunk = std::make_shared<Chunk>();
+  std::shared_ptr<Chunk> chunk(new Chunk{}, ChunkDeleter{size});
   chunk->bytes.reset(new char[size]);
   if (chunk_ && used_ > record_start_) chunk->previous = chunk_;  // the record's earlier bytes
   chunk_ = std::move(chunk);

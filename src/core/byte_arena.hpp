@@ -40,6 +40,10 @@ class ByteArena {
   // Owner of the current chunk.
   const std::shared_ptr<const void>& owner() const { return owner_; }
 
+  // The size of the arena chunk `owner` keeps alive (what an event holding it pins), or 0 when
+  // `owner` is not a chunk of any ByteArena (a detached event's own buffer, nullptr, ...).
+  static size_t chunk_bytes(const std::shared_ptr<const void>& owner);
+
  private:
   struct Chunk;
   char* reserve_in_chunk(size_t bytes);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/byte_arena.hpp"
 #include "sabot/config.hpp"
 #include "sabot/error.hpp"
 
@@ -152,10 +153,51 @@ void TransactionAssembler::emit(std::vector<ChangeEvent>&& events, bool last, Ls
   enqueue(std::move(batch), tx.pending_bytes);
 }
 
+std::vector<const void*> TransactionAssembler::chunks_of(const ChangeBatch& batch,
+                                                       size_t& unpinned_bytes) const {
+  std::vector<const void*> chunks;
+  const void* previous = nullptr;
+  for (const ChangeEvent& event : batch.events) {
+    const void* owner = event.storage.values.get();
+    if (owner == nullptr || owner == previous) continue;  // events come in buffer order
+    previous = owner;
+    const size_t size = ByteArena::chunk_bytes(event.storage.values);
+    if (size == 0) continue;
+    chunks.push_back(owner);
+    if (pinned_.count(owner) == 0) unpinned_bytes += size;
+  }
+  return chunks;
+}
+
+void TransactionAssembler::pin(const std::vector<const void*>& chunks, const ChangeBatch& batch) {
+  size_t next_event = 0;
+  for (const void* owner : chunks) {
+    PinnedChunk& pinned = pinned_[owner];
+    if (pinned.batches++ == 0) {
+      while (batch.events[next_event].storage.values.get() != owner) ++next_event;
+      pinned.bytes = ByteArena::chunk_bytes(batch.events[next_event].storage.values);
+      ready_bytes_ += pinned.bytes;
+    }
+  }
+}
+
+void TransactionAssembler::unpin(const std::vector<const void*>& chunks) {
+  for (const void* owner : chunks) {
+    auto it = pinned_.find(owner);
+    if (it == pinned_.end() || --it->second.batches > 0) continue;
+    ready_bytes_ -= it->second.bytes;
+    pinned_.erase(it);
+  }
+}
+
 void TransactionAssembler::enqueue(ChangeBatch&& batch, size_t bytes) {
-  if (overflow_.empty() && (ready_.empty() || ready_bytes_ + bytes <= limits_.max_ready_bytes)) {
+  size_t unpinned_bytes = 0;
+  std::vector<const void*> chunks = chunks_of(batch, unpinned_bytes);
+  if (overflow_.empty() &&
+      (ready_.empty() || ready_bytes_ + bytes + unpinned_bytes <= limits_.max_ready_bytes)) {
     ready_bytes_ += bytes;
-    ready_.push_back(ReadyBatch{std::move(batch), bytes});
+    pin(chunks, batch);
+    ready_.push_back(ReadyBatch{std::move(batch), bytes, std::move(chunks)});
     return;
   }
   // Contract 3 (bounded memory): the consumer is behind by more than max_ready_bytes, which one
@@ -183,6 +225,7 @@ ChangeBatch TransactionAssembler::take_ready() {
   if (ready_.empty()) return take_overflowed();
   ChangeBatch batch = std::move(ready_.front().batch);
   ready_bytes_ -= ready_.front().bytes;
+  unpin(ready_.front().chunks);
   ready_.pop_front();
   return batch;
 }
@@ -252,6 +295,7 @@ void TransactionAssembler::reset() {
   open_.reset();
   ready_.clear();
   ready_bytes_ = 0;
+  pinned_.clear();
   close_overflow();
   schema_gate_.clear();
 }

@@ -16,6 +16,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/ack_tracker.hpp"
 #include "core/schema_events.hpp"
@@ -89,7 +91,18 @@ class TransactionAssembler : public decode::DecodeHandler {
   struct ReadyBatch {
     ChangeBatch batch;
     size_t bytes;  // approximate_bytes() of its events
+    std::vector<const void*> chunks;  // decoder buffers its events hold (see pinned_)
   };
+  // The decoders' shared buffers (ByteArena chunks) that ready batches keep alive: each counts
+  // once in ready_bytes_ while any ready batch holds it, so a few kept events spread over many
+  // buffers (the rest filtered out) cannot pin unbounded memory.
+  struct PinnedChunk {
+    size_t bytes = 0;
+    size_t batches = 0;
+  };
+  std::vector<const void*> chunks_of(const ChangeBatch& batch, size_t& unpinned_bytes) const;
+  void pin(const std::vector<const void*>& chunks, const ChangeBatch& batch);
+  void unpin(const std::vector<const void*>& chunks);
   // A batch waiting in the overflow store: its events are in chunk `chunk` of the store.
   struct OverflowedBatch {
     ChangeBatch header;  // without events
@@ -103,7 +116,8 @@ class TransactionAssembler : public decode::DecodeHandler {
   AckTracker& acks_;
   std::optional<OpenTx> open_;
   std::deque<ReadyBatch> ready_;
-  size_t ready_bytes_ = 0;
+  size_t ready_bytes_ = 0;  // events' approximate bytes + pinned chunks
+  std::unordered_map<const void*, PinnedChunk> pinned_;
   // Overflow: FIFO after ready_ (once a batch overflowed, later ones follow it there until it is
   // empty). Events are stored in chunks of about kOverflowChunkBytes, one chunk loaded at a time.
   std::string overflow_dir_;

@@ -1,12 +1,18 @@
 #include "core/transaction_assembler.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <memory>
+
+#include "core/byte_arena.hpp"
 #include "sabot/error.hpp"
 
 using namespace sabot;
 using core::AckTracker;
 using core::BatchLimits;
+using core::ByteArena;
 using core::TransactionAssembler;
 
 namespace {
@@ -192,4 +198,42 @@ TEST(TransactionAssembler, UpdateThatKeptItsKeyGetsTheKeyAsOld) {
   no_key.op = Op::Update;
   core::fill_unchanged_old_key(no_key);
   EXPECT_FALSE(no_key.old);  // REPLICA IDENTITY NOTHING / no key: nothing to say
+}
+
+TEST(TransactionAssembler, ReadyBatchesCountTheDecoderBuffersTheyPin) {
+  // Kept events far apart in the stream (the rest filtered out) each hold a different decoder
+  // buffer. Ready batches must count those buffers, so the overflow store takes over (detaching
+  // the events) before a slow consumer's queue pins more than max_ready_bytes.
+  constexpr size_t kChunk = 64 * 1024;
+  constexpr int kEvents = 100;
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("sabot-pin-test-" + std::to_string(getpid())))
+          .string();
+  AckTracker acks;
+  TransactionAssembler a(BatchLimits{1, 1 << 20, 16 * kChunk}, TableFilter(), acks);
+  a.set_overflow_directory(dir);
+  ByteArena arena(kChunk);
+  std::vector<std::weak_ptr<const void>> buffers;
+  for (int i = 0; i < kEvents; ++i) {
+    arena.begin_record(kChunk);  // the previous buffer is held: each event gets a new one
+    ChangeEvent e = row("t", i);
+    e.columns[0].value = Value::view(arena.copy(std::to_string(i)));
+    e.storage.values = arena.owner();
+    buffers.push_back(arena.owner());
+    const uint64_t lsn = 1000 + static_cast<uint64_t>(i) * 10;
+    a.on_begin(begin(static_cast<uint32_t>(i + 1), lsn));
+    a.on_change(std::move(e));
+    a.on_commit(commit(static_cast<uint32_t>(i + 1), lsn, lsn + 5));
+  }
+  arena = ByteArena(kChunk);  // the arena lets go of its last buffer
+  size_t pinned = 0;
+  for (const auto& b : buffers) pinned += b.expired() ? 0 : 1;
+  EXPECT_LE(pinned, 17u);  // 16 * kChunk of ready bytes, plus the one that overflowed it
+
+  auto batches = drain(a);
+  ASSERT_EQ(batches.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) {
+    EXPECT_EQ(batches[i].events[0].columns[0].value.text(), std::to_string(i));
+  }
+  std::filesystem::remove_all(dir);
 }
