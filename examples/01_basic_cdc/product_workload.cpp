@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "money.hpp"
-#include "transactions.hpp"
+#include "workload_program.hpp"
 
 namespace sabot::examples::basic {
 
@@ -25,15 +24,9 @@ class ProductWorkload {
       : db_(db), options_(options), random_(options.seed) {}
 
   WorkloadSummary run() {
-    for (int t = 0; t < options_.transactions; ++t) {
-      std::string sql = "BEGIN;";
-      const int changes = pick(1, 3);
-      for (int c = 0; c < changes; ++c) sql += next_change();
-      db_.exec(sql + "COMMIT;");
-      ++summary_.transactions;
-      if (options_.pause.count() > 0) std::this_thread::sleep_for(options_.pause);
-    }
-    db_.exec(kDoneMessageSql);
+    run_random_changes(db_, options_.transactions, options_.pause, random_,
+                       [this] { return next_change(); });
+    summary_.transactions = options_.transactions;
     return summary_;
   }
 

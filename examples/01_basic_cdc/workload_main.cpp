@@ -13,9 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app("Example 01 workload: random changes to public.products");
   basic::WorkloadOptions options;
   int pause_ms = 0;
-  app.add_option("--transactions", options.transactions)->capture_default_str();
-  app.add_option("--seed", options.seed)->capture_default_str();
-  app.add_option("--pause-ms", pause_ms, "pause between transactions")->capture_default_str();
+  add_random_change_flags(app, options.transactions, options.seed, pause_ms);
   WorkloadProgram program;
   program.setup = [](PgSession& db) {
     basic::create_schema(db);

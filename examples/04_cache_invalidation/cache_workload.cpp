@@ -5,12 +5,11 @@
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cache_setup.hpp"
 #include "money.hpp"
-#include "transactions.hpp"
+#include "workload_program.hpp"
 
 namespace sabot::examples::cache {
 
@@ -26,14 +25,9 @@ class ChangeMaker {
 
   WorkloadSummary run() {
     populate();
-    for (int t = 0; t < options_.transactions; ++t) {
-      std::string sql = "BEGIN;";
-      for (int c = pick(1, 3); c > 0; --c) sql += change();
-      db_.exec(sql + "COMMIT;");
-      ++summary_.transactions;
-      if (options_.pause.count() > 0) std::this_thread::sleep_for(options_.pause);
-    }
-    db_.exec(kDoneMessageSql);
+    run_random_changes(db_, options_.transactions, options_.pause, random_,
+                       [this] { return change(); });
+    summary_.transactions = options_.transactions;
     return summary_;
   }
 

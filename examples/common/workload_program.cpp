@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <thread>
+
+#include "transactions.hpp"
 
 namespace sabot::examples {
 
@@ -24,6 +27,24 @@ int run_workload_program(CLI::App& app, int argc, char** argv, const WorkloadPro
     return 1;
   }
   return 0;
+}
+
+void add_random_change_flags(CLI::App& app, int& transactions, uint32_t& seed, int& pause_ms) {
+  app.add_option("--transactions", transactions)->capture_default_str();
+  app.add_option("--seed", seed)->capture_default_str();
+  app.add_option("--pause-ms", pause_ms, "pause between transactions")->capture_default_str();
+}
+
+void run_random_changes(PgSession& db, int transactions, std::chrono::milliseconds pause,
+                        std::mt19937& random, const std::function<std::string()>& next_change) {
+  for (int t = 0; t < transactions; ++t) {
+    std::string sql = "BEGIN;";
+    const int changes = std::uniform_int_distribution<int>(1, 3)(random);
+    for (int c = 0; c < changes; ++c) sql += next_change();
+    db.exec(sql + "COMMIT;");
+    if (pause.count() > 0) std::this_thread::sleep_for(pause);
+  }
+  db.exec(kDoneMessageSql);
 }
 
 }  // namespace sabot::examples

@@ -4,7 +4,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <random>
+#include <string>
 
 #include "pg_session.hpp"
 
@@ -20,5 +24,15 @@ struct WorkloadProgram {
 // Adds --dsn and --setup to `app`, parses argv, connects and runs program.setup or program.run.
 // Returns the process exit status.
 int run_workload_program(CLI::App& app, int argc, char** argv, const WorkloadProgram& program);
+
+// Adds --transactions, --seed and --pause-ms (examples 01 and 04); `pause_ms` holds --pause-ms
+// until the program turns it into its options' pause after parsing.
+void add_random_change_flags(CLI::App& app, int& transactions, uint32_t& seed, int& pause_ms);
+
+// Runs `transactions` transactions of 1 to 3 changes each (`next_change` returns each change's SQL
+// statements), pausing `pause` between them, then writes the done message
+// (common/transactions.hpp). `random` picks the number of changes.
+void run_random_changes(PgSession& db, int transactions, std::chrono::milliseconds pause,
+                        std::mt19937& random, const std::function<std::string()>& next_change);
 
 }  // namespace sabot::examples
