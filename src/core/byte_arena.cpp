@@ -136,4 +136,42 @@ void detach_event_storage(ChangeEvent& event) {
   event.storage.values = std::move(bytes);
 }
 
+namespace {
+
+size_t string_bytes(const std::string& s) {
+  // Short strings live inside the std::string object (small-string optimisation).
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
+
+// Views count whole: a held event owns a copy of everything it views (detach_event_storage), and
+// an event in a batch shares buffers whose pinned size the assembler counts separately.
+size_t columns_bytes(const std::vector<Column>& columns) {
+  size_t bytes = columns.capacity() * sizeof(Column);
+  for (const Column& c : columns) {
+    bytes += c.name.size() + c.type_name.size();
+    if (!c.value.is_null()) bytes += c.value.text().size();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+size_t approximate_event_bytes(const ChangeEvent& e) {
+  // Every heap block also costs its allocator header and, for the detached buffer, the
+  // shared_ptr control block.
+  constexpr size_t kBlockOverhead = 32;
+  size_t bytes = sizeof(ChangeEvent) + e.schema.size() + e.table.size() + kBlockOverhead +
+                 columns_bytes(e.columns) + kBlockOverhead + string_bytes(e.message_prefix) +
+                 string_bytes(e.message_content) + string_bytes(e.ddl);
+  if (e.old) bytes += columns_bytes(*e.old) + kBlockOverhead;
+  if (!e.storage.names) {  // key names of its own (else shared with the table's other events)
+    bytes += e.key_columns.size() * sizeof(std::string) + kBlockOverhead;
+    for (const std::string& k : e.key_columns) bytes += string_bytes(k);
+  }
+  if (e.table_schema) {
+    bytes += sizeof(TableSchema) + e.table_schema->columns.size() * sizeof(SchemaColumn);
+  }
+  return bytes;
+}
+
 }  // namespace sabot::core

@@ -64,4 +64,8 @@ class ByteArena {
 // and are copied otherwise. One allocation (two for keys without storage.names).
 void detach_event_storage(ChangeEvent& event);
 
+// Approximate heap footprint of an event (its vectors, strings, the bytes it views and the
+// allocations holding them), for the byte limits of batches, ready queues and held transactions.
+size_t approximate_event_bytes(const ChangeEvent& event);
+
 }  // namespace sabot::core

@@ -20,20 +20,6 @@ constexpr size_t kOverflowChunkBytes = 32 * 1024 * 1024;
 constexpr size_t kOverflowMemoryBytes = 256 * 1024;
 }  // namespace
 
-size_t approximate_bytes(const ChangeEvent& event) {
-  size_t bytes = sizeof(ChangeEvent) + event.schema.size() + event.table.size() +
-                 event.message_content.size() + event.message_prefix.size();
-  auto add_columns = [&bytes](const std::vector<Column>& columns) {
-    for (const Column& c : columns) {
-      bytes += sizeof(Column) + c.name.size() + c.type_name.size();
-      if (const auto& text = c.value.text_or_null()) bytes += text->size();
-    }
-  };
-  add_columns(event.columns);
-  if (event.old) add_columns(*event.old);
-  return bytes;
-}
-
 // An UPDATE that kept its key carries no old key from the server (pgoutput sends one only when the
 // key changed; wal2json always does). Filling it from the new row makes `old` mean the same with
 // both plugins: every update and delete names the row it changed.
@@ -97,7 +83,7 @@ void TransactionAssembler::on_change(ChangeEvent&& event) {
     tx.pending.reserve(std::min<size_t>(limits_.max_events, reserve_hint_));
     tx.pending_since = Clock::now();
   }
-  tx.pending_bytes += approximate_bytes(event);
+  tx.pending_bytes += approximate_event_bytes(event);
   tx.pending.push_back(std::move(event));
 }
 
@@ -285,7 +271,7 @@ bool TransactionAssembler::flush_if_older_than(std::chrono::milliseconds max_lat
   tx.pending.pop_back();
   emit(std::move(tx.pending), /*last=*/false, Lsn());
   tx.pending.clear();
-  tx.pending_bytes = approximate_bytes(newest);
+  tx.pending_bytes = approximate_event_bytes(newest);
   tx.pending.push_back(std::move(newest));
   tx.pending_since = now;
   return true;

@@ -90,7 +90,7 @@ class TransactionAssembler : public decode::DecodeHandler {
 
   struct ReadyBatch {
     ChangeBatch batch;
-    size_t bytes;  // approximate_bytes() of its events
+    size_t bytes;  // approximate_event_bytes() of its events
     std::vector<const void*> chunks;  // decoder buffers its events hold (see pinned_)
   };
   // The decoders' shared buffers (ByteArena chunks) that ready batches keep alive: each counts
@@ -135,8 +135,5 @@ class TransactionAssembler : public decode::DecodeHandler {
 // For an UPDATE without old values whose key columns are known: old = the key columns of the new
 // row (the key did not change, or the server would have sent the old one).
 void fill_unchanged_old_key(ChangeEvent& event);
-
-// Rough heap footprint of an event, for the byte limit of batches.
-size_t approximate_bytes(const ChangeEvent& event);
 
 }  // namespace sabot::core

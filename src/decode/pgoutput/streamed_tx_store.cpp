@@ -33,21 +33,6 @@ namespace {
 constexpr std::string_view kSpillPrefix = "sabot-pgoutput-";
 constexpr std::string_view kSpillSuffix = ".spill";
 
-size_t string_bytes(const std::string& s) {
-  // Short strings live inside the std::string object (small-string optimisation).
-  return s.capacity() > 15 ? s.capacity() + 1 : 0;
-}
-
-// A held event owns a copy of everything it views (detach_event_storage), so views count whole.
-size_t columns_bytes(const std::vector<Column>& columns) {
-  size_t bytes = columns.capacity() * sizeof(Column);
-  for (const Column& c : columns) {
-    bytes += c.name.size() + c.type_name.size();
-    if (!c.value.is_null()) bytes += c.value.text().size();
-  }
-  return bytes;
-}
-
 // ---- serialization ----
 
 void put_u8(std::string& out, uint8_t v) {
@@ -225,24 +210,6 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
 
 }  // namespace
 
-size_t approximate_event_bytes(const ChangeEvent& e) {
-  // Every heap block also costs its allocator header and, for the detached buffer, the
-  // shared_ptr control block.
-  constexpr size_t kBlockOverhead = 32;
-  size_t bytes = sizeof(ChangeEvent) + e.schema.size() + e.table.size() + kBlockOverhead +
-                 columns_bytes(e.columns) + kBlockOverhead + string_bytes(e.message_prefix) +
-                 string_bytes(e.message_content) + string_bytes(e.ddl);
-  if (e.old) bytes += columns_bytes(*e.old) + kBlockOverhead;
-  if (!e.storage.names) {  // key names of its own (else shared with the table's other events)
-    bytes += e.key_columns.size() * sizeof(std::string) + kBlockOverhead;
-    for (const std::string& k : e.key_columns) bytes += string_bytes(k);
-  }
-  if (e.table_schema) {
-    bytes += sizeof(TableSchema) + e.table_schema->columns.size() * sizeof(SchemaColumn);
-  }
-  return bytes;
-}
-
 StreamedTxStore::StreamedTxStore(std::string spill_dir, size_t memory_limit_bytes)
     : spill_dir_(std::move(spill_dir)), memory_limit_(memory_limit_bytes) {
   if (!spill_dir_.empty()) remove_stale_spill_files();
@@ -300,7 +267,7 @@ void StreamedTxStore::append(uint32_t xid, uint32_t subxid, ChangeEvent&& event)
   Tx& tx = tx_for(xid);
   // Held events may wait long: they must not pin the decoder's shared buffers (memory bound).
   core::detach_event_storage(event);
-  const size_t bytes = approximate_event_bytes(event);
+  const size_t bytes = core::approximate_event_bytes(event);
   tx.in_memory.push_back(Held{subxid, std::move(event), bytes});
   tx.bytes_in_memory += bytes;
   bytes_in_memory_ += bytes;

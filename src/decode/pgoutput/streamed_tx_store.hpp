@@ -104,7 +104,4 @@ class StreamedTxStore {
   static constexpr size_t kMaxSpareBytes = size_t{16} * 1024 * 1024;
 };
 
-// Approximate heap footprint of an event (its strings and vectors), for memory accounting.
-size_t approximate_event_bytes(const ChangeEvent& event);
-
 }  // namespace sabot::decode::pgoutput
