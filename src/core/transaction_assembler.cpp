@@ -139,50 +139,44 @@ void TransactionAssembler::emit(std::vector<ChangeEvent>&& events, bool last, Ls
   enqueue(std::move(batch), tx.pending_bytes);
 }
 
-std::vector<const void*> TransactionAssembler::chunks_of(const ChangeBatch& batch,
-                                                       size_t& unpinned_bytes) const {
-  std::vector<const void*> chunks;
+std::vector<TransactionAssembler::BufferUse> TransactionAssembler::chunks_of(
+    const ChangeBatch& batch, size_t& unpinned_bytes) const {
+  std::vector<BufferUse> chunks;
   const void* previous = nullptr;
   for (const ChangeEvent& event : batch.events) {
     const void* owner = event.storage.values.get();
     if (owner == nullptr || owner == previous) continue;  // events come in buffer order
     previous = owner;
-    const size_t size = ByteArena::chunk_bytes(event.storage.values);
-    if (size == 0) continue;
-    chunks.push_back(owner);
-    if (pinned_.count(owner) == 0) unpinned_bytes += size;
+    const size_t bytes = ByteArena::chunk_bytes(event.storage.values);
+    if (bytes == 0) continue;
+    chunks.push_back(BufferUse{owner, bytes});
+    if (pinned_.count(owner) == 0) unpinned_bytes += bytes;
   }
   return chunks;
 }
 
-void TransactionAssembler::pin(const std::vector<const void*>& chunks, const ChangeBatch& batch) {
-  size_t next_event = 0;
-  for (const void* owner : chunks) {
-    PinnedChunk& pinned = pinned_[owner];
-    if (pinned.batches++ == 0) {
-      while (batch.events[next_event].storage.values.get() != owner) ++next_event;
-      pinned.bytes = ByteArena::chunk_bytes(batch.events[next_event].storage.values);
-      ready_bytes_ += pinned.bytes;
-    }
+void TransactionAssembler::pin(const std::vector<BufferUse>& chunks) {
+  for (const BufferUse& chunk : chunks) {
+    if (pinned_[chunk.owner]++ == 0) ready_bytes_ += chunk.bytes;
   }
 }
 
-void TransactionAssembler::unpin(const std::vector<const void*>& chunks) {
-  for (const void* owner : chunks) {
-    auto it = pinned_.find(owner);
-    if (it == pinned_.end() || --it->second.batches > 0) continue;
-    ready_bytes_ -= it->second.bytes;
+void TransactionAssembler::unpin(const std::vector<BufferUse>& chunks) {
+  for (const BufferUse& chunk : chunks) {
+    auto it = pinned_.find(chunk.owner);
+    if (it == pinned_.end() || --it->second > 0) continue;
+    ready_bytes_ -= chunk.bytes;
     pinned_.erase(it);
   }
 }
 
 void TransactionAssembler::enqueue(ChangeBatch&& batch, size_t bytes) {
   size_t unpinned_bytes = 0;
-  std::vector<const void*> chunks = chunks_of(batch, unpinned_bytes);
+  std::vector<BufferUse> chunks = chunks_of(batch, unpinned_bytes);
   if (overflow_.empty() &&
       (ready_.empty() || ready_bytes_ + bytes + unpinned_bytes <= limits_.max_ready_bytes)) {
     ready_bytes_ += bytes;
-    pin(chunks, batch);
+    pin(chunks);
     ready_.push_back(ReadyBatch{std::move(batch), bytes, std::move(chunks)});
     return;
   }

@@ -88,21 +88,19 @@ class TransactionAssembler : public decode::DecodeHandler {
   void close_overflow();  // forgets the overflow, removes its files and directory
   [[noreturn]] void protocol_error(const std::string& what) const;
 
+  struct BufferUse {
+    const void* owner;  // ChangeEvent::storage.values of the events that hold it
+    size_t bytes;       // ByteArena::chunk_bytes()
+  };
   struct ReadyBatch {
     ChangeBatch batch;
     size_t bytes;  // approximate_event_bytes() of its events
-    std::vector<const void*> chunks;  // decoder buffers its events hold (see pinned_)
+    std::vector<BufferUse> chunks;  // decoder buffers its events hold (see pinned_)
   };
-  // The decoders' shared buffers (ByteArena chunks) that ready batches keep alive: each counts
-  // once in ready_bytes_ while any ready batch holds it, so a few kept events spread over many
-  // buffers (the rest filtered out) cannot pin unbounded memory.
-  struct PinnedChunk {
-    size_t bytes = 0;
-    size_t batches = 0;
-  };
-  std::vector<const void*> chunks_of(const ChangeBatch& batch, size_t& unpinned_bytes) const;
-  void pin(const std::vector<const void*>& chunks, const ChangeBatch& batch);
-  void unpin(const std::vector<const void*>& chunks);
+  // The buffers `batch` holds; adds to unpinned_bytes the size of those not pinned yet.
+  std::vector<BufferUse> chunks_of(const ChangeBatch& batch, size_t& unpinned_bytes) const;
+  void pin(const std::vector<BufferUse>& chunks);
+  void unpin(const std::vector<BufferUse>& chunks);
   // A batch waiting in the overflow store: its events are in chunk `chunk` of the store.
   struct OverflowedBatch {
     ChangeBatch header;  // without events
@@ -117,7 +115,10 @@ class TransactionAssembler : public decode::DecodeHandler {
   std::optional<OpenTx> open_;
   std::deque<ReadyBatch> ready_;
   size_t ready_bytes_ = 0;  // events' approximate bytes + pinned chunks
-  std::unordered_map<const void*, PinnedChunk> pinned_;
+  // The decoders' shared buffers (ByteArena chunks) ready batches keep alive -> how many ready
+  // batches hold each. A buffer counts once in ready_bytes_ while any ready batch holds it, so a
+  // few kept events spread over many buffers (the rest filtered out) cannot pin unbounded memory.
+  std::unordered_map<const void*, size_t> pinned_;
   // Overflow: FIFO after ready_ (once a batch overflowed, later ones follow it there until it is
   // empty). Events are stored in chunks of about kOverflowChunkBytes, one chunk loaded at a time.
   std::string overflow_dir_;
