@@ -1,14 +1,12 @@
 // sabot-cdc init: checks the server settings, then creates the publication, installs DDL capture
-// (event triggers, see pg/ddl_capture.hpp) and creates the slot, idempotently. Safe to run again
+// (event triggers, see sabot/admin.hpp) and creates the slot, idempotently. Safe to run again
 // and again. --uninstall-ddl-capture only removes DDL capture.
 #include <fmt/format.h>
 
 #include <cstdio>
 
 #include "commands.hpp"
-#include "pg/admin.hpp"
-#include "pg/ddl_capture.hpp"
-#include "pg/pg_connection.hpp"
+#include "sabot/admin.hpp"
 #include "sabot/error.hpp"
 #include "sabot/table_pattern.hpp"
 
@@ -27,75 +25,61 @@ struct InitFlags {
   bool uninstall_ddl_capture = false;
 };
 
-const char* describe(pg::PublicationAction action) {
-  switch (action) {
-    case pg::PublicationAction::Exists:
-      return "exists";
-    case pg::PublicationAction::Created:
-      return "created";
-    case pg::PublicationAction::Altered:
-      return "updated with newly matching tables";
-  }
-  return "";
-}
-
-// Before the slot exists, so that every DDL the slot will decode is captured.
-void set_up_ddl_capture(pg::PgConnection& conn) {
-  const pg::DdlCaptureResult result = pg::install_ddl_capture(conn);
+void print_ddl_capture(const DdlCaptureResult& result) {
   switch (result.outcome) {
-    case pg::DdlCaptureOutcome::Installed:
+    case DdlCaptureOutcome::Installed:
       std::printf("ddl capture: installed (event triggers %s, %s)\n",
-                  std::string(pg::kDdlCommandEndTrigger).c_str(),
-                  std::string(pg::kSqlDropTrigger).c_str());
+                  std::string(kDdlCommandEndTrigger).c_str(), std::string(kSqlDropTrigger).c_str());
       break;
-    case pg::DdlCaptureOutcome::Updated:
+    case DdlCaptureOutcome::Updated:
       std::printf("ddl capture: updated\n");
       break;
-    case pg::DdlCaptureOutcome::AlreadyInstalled:
+    case DdlCaptureOutcome::AlreadyInstalled:
       std::printf("ddl capture: installed\n");
       break;
-    case pg::DdlCaptureOutcome::NoPrivilege:
+    case DdlCaptureOutcome::NoPrivilege:
       std::printf("ddl capture: not installed (insufficient privilege)\n");
       std::fprintf(stderr, "sabot-cdc: warning: DDL capture not installed: %s\n",
                    result.message.c_str());
+      break;
+    case DdlCaptureOutcome::Skipped:
+      std::printf("ddl capture: skipped (--no-ddl-capture)\n");
       break;
   }
 }
 
 int run_uninstall_ddl_capture(const InitFlags& flags) {
-  pg::PgConnection conn(flags.connection.to_config(), pg::ConnectionKind::Regular);
-  const bool removed = pg::uninstall_ddl_capture(conn);
+  PostgresAdmin admin(flags.connection.to_config());
+  const bool removed = admin.uninstall_ddl_capture();
   std::printf("ddl capture: %s\n", removed ? "removed" : "was not installed");
   return 0;
 }
 
 int run_init(const InitFlags& flags) {
   if (flags.uninstall_ddl_capture) return run_uninstall_ddl_capture(flags);
-  PostgresCdcConfig config = flags.connection.to_config();
-  std::vector<std::string> patterns;
+  InitOptions options;
+  options.slot = flags.slot;
+  options.publication = flags.publication;
+  options.plugin = parse_plugin(flags.plugin);
   for (const std::string& t : flags.tables) {
-    for (std::string& p : split_patterns(t)) patterns.push_back(std::move(p));
+    for (std::string& p : split_patterns(t)) options.tables.push_back(std::move(p));
   }
-  const TableFilter filter(patterns);  // validates patterns before touching the server
-  const Plugin plugin = pg::parse_plugin(flags.plugin);
-  if (!flags.no_slot) pg::validate_slot_name(flags.slot);
+  options.create_slot = !flags.no_slot;
+  options.install_ddl_capture = !flags.no_ddl_capture;
+  // Patterns and slot name are checked before connecting: a typo changes nothing.
+  const TableFilter filter(options.tables);
+  if (options.create_slot) validate_slot_name(options.slot);
 
-  pg::PgConnection conn(config, pg::ConnectionKind::Regular);
-  pg::check_server_settings(conn);
+  PostgresAdmin admin(flags.connection.to_config());
+  const InitReport report = admin.init(options);
   std::printf(
       "server settings ok: wal_level=logical, replication slots and WAL senders available\n");
-
-  const auto action = pg::ensure_publication(conn, flags.publication, filter);
-  std::printf("publication \"%s\": %s\n", flags.publication.c_str(), describe(action));
-  if (flags.no_ddl_capture) {
-    std::printf("ddl capture: skipped (--no-ddl-capture)\n");
-  } else {
-    set_up_ddl_capture(conn);
-  }
-  if (!flags.no_slot) {
-    const bool created = pg::ensure_slot(conn, flags.slot, plugin, /*temporary=*/false);
-    std::printf("slot \"%s\" (%s): %s\n", flags.slot.c_str(), pg::plugin_name(plugin),
-                created ? "created" : "exists");
+  std::printf("publication \"%s\": %s\n", options.publication.c_str(),
+              to_string(report.publication));
+  print_ddl_capture(report.ddl_capture);
+  if (options.create_slot) {
+    std::printf("slot \"%s\" (%s): %s\n", options.slot.c_str(), to_string(options.plugin),
+                report.slot_created ? "created" : "exists");
   }
   return 0;
 }

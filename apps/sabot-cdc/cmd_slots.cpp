@@ -5,10 +5,9 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "output/jsonl_writer.hpp"
-#include "pg/admin.hpp"
-#include "pg/pg_connection.hpp"
+#include "sabot/admin.hpp"
 #include "sabot/error.hpp"
+#include "sabot/jsonl.hpp"
 
 namespace sabot::cli {
 
@@ -30,7 +29,7 @@ std::string lsn_text(const std::optional<Lsn>& lsn) {
   return lsn ? lsn->to_string() : "-";
 }
 
-void print_table(const std::vector<pg::SlotInfo>& slots) {
+void print_table(const std::vector<SlotInfo>& slots) {
   std::printf("%-24s %-9s %-8s %-7s %-14s %-14s %-12s %s\n", "slot", "plugin", "type", "active",
               "confirmed", "restart", "retained", "wal_status");
   for (const auto& s : slots) {
@@ -43,19 +42,19 @@ void print_table(const std::vector<pg::SlotInfo>& slots) {
   if (slots.empty()) std::printf("(no replication slots)\n");
 }
 
-void print_json(const std::vector<pg::SlotInfo>& slots) {
+void print_json(const std::vector<SlotInfo>& slots) {
   std::string out = "[";
   for (size_t i = 0; i < slots.size(); ++i) {
     const auto& s = slots[i];
     if (i) out += ',';
     out += "{\"slot\":";
-    output::append_json_string(out, s.name);
+    append_json_string(out, s.name);
     out += ",\"plugin\":";
-    output::append_json_string(out, s.plugin);
+    append_json_string(out, s.plugin);
     out += ",\"type\":";
-    output::append_json_string(out, s.slot_type);
+    append_json_string(out, s.slot_type);
     out += ",\"database\":";
-    output::append_json_string(out, s.database);
+    append_json_string(out, s.database);
     out += fmt::format(",\"active\":{},\"active_pid\":{}", s.active ? "true" : "false",
                        s.active_pid ? std::to_string(*s.active_pid) : "null");
     auto lsn_json = [](const std::optional<Lsn>& l) {
@@ -69,7 +68,7 @@ void print_json(const std::vector<pg::SlotInfo>& slots) {
         "\"lag_bytes\":{},\"wal_status\":",
         lsn_json(s.confirmed_flush_lsn), lsn_json(s.restart_lsn), int_json(s.retained_wal_bytes),
         int_json(s.lag_bytes));
-    output::append_json_string(out, s.wal_status);
+    append_json_string(out, s.wal_status);
     out += '}';
   }
   out += "]\n";
@@ -93,14 +92,14 @@ void register_slots(CLI::App& app, int& exit_code) {
 
   cmd->callback([flags, drop, &exit_code] {
     exit_code = run_reporting_errors([&] {
-      pg::PgConnection conn(flags->connection.to_config(), pg::ConnectionKind::Regular);
+      PostgresAdmin admin(flags->connection.to_config());
       if (drop->parsed()) {
-        pg::drop_slot(conn, flags->drop_name);
+        admin.drop_slot(flags->drop_name);
         std::printf("slot \"%s\" dropped\n", flags->drop_name.c_str());
       } else if (flags->json) {
-        print_json(pg::list_slots(conn));
+        print_json(admin.list_slots());
       } else {
-        print_table(pg::list_slots(conn));
+        print_table(admin.list_slots());
       }
       return 0;
     });

@@ -7,11 +7,10 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "output/jsonl_writer.hpp"
-#include "pg/admin.hpp"
-#include "pg/pg_connection.hpp"
+#include "sabot/admin.hpp"
 #include "sabot/error.hpp"
-#include "status_file.hpp"
+#include "sabot/jsonl.hpp"
+#include "sabot/status_file.hpp"
 
 namespace sabot::cli {
 
@@ -25,22 +24,11 @@ struct StatusFlags {
   std::string status_file;
 };
 
-struct SlotStatus {
-  pg::SlotInfo slot;
-  std::optional<double> flush_lag_seconds;  // from pg_stat_replication, active slots only
-  std::optional<StreamStatus> stream;       // from the stream's status file
+struct SlotRow {
+  SlotStatus status;                   // from the server
+  std::optional<StreamStatus> stream;  // from the stream's status file
   bool retained_warning = false;
 };
-
-std::optional<double> flush_lag(pg::PgConnection& conn, int pid) {
-  pg::PgResult r = conn.exec(
-      fmt::format("SELECT coalesce(extract(epoch FROM flush_lag), 0) FROM pg_stat_replication "
-                  "WHERE pid = {}",
-                  pid),
-      "reading pg_stat_replication");
-  if (r.rows() == 0) return std::nullopt;
-  return std::stod(std::string(r.get(0, 0)));
-}
 
 std::string opt_lsn(const std::optional<Lsn>& lsn) {
   return lsn ? lsn->to_string() : "-";
@@ -49,9 +37,9 @@ std::string opt_int(const std::optional<int64_t>& v) {
   return v ? std::to_string(*v) : "-";
 }
 
-void print_text(const std::vector<SlotStatus>& rows) {
+void print_text(const std::vector<SlotRow>& rows) {
   for (const auto& row : rows) {
-    const auto& s = row.slot;
+    const auto& s = row.status.slot;
     std::printf("slot %s (%s)\n", s.name.c_str(), s.plugin.c_str());
     std::printf(
         "  active:              %s\n",
@@ -62,8 +50,8 @@ void print_text(const std::vector<SlotStatus>& rows) {
     std::printf("  lag:                 %s bytes behind the current WAL position\n",
                 opt_int(s.lag_bytes).c_str());
     std::printf("  wal_status:          %s\n", s.wal_status.c_str());
-    if (row.flush_lag_seconds) {
-      std::printf("  seconds behind:      %.3f (server's flush lag)\n", *row.flush_lag_seconds);
+    if (row.status.flush_lag_seconds) {
+      std::printf("  seconds behind:      %.3f (server's flush lag)\n", *row.status.flush_lag_seconds);
     }
     if (row.stream && row.stream->running) {
       std::printf(
@@ -75,15 +63,15 @@ void print_text(const std::vector<SlotStatus>& rows) {
   if (rows.empty()) std::printf("(no replication slots)\n");
 }
 
-void print_json(const std::vector<SlotStatus>& rows) {
+void print_json(const std::vector<SlotRow>& rows) {
   std::string out = "[";
   for (size_t i = 0; i < rows.size(); ++i) {
-    const auto& s = rows[i].slot;
+    const auto& s = rows[i].status.slot;
     if (i) out += ',';
     out += "{\"slot\":";
-    output::append_json_string(out, s.name);
+    append_json_string(out, s.name);
     out += ",\"plugin\":";
-    output::append_json_string(out, s.plugin);
+    append_json_string(out, s.plugin);
     auto lsn = [](const std::optional<Lsn>& l) {
       return l ? "\"" + l->to_string() + "\"" : std::string("null");
     };
@@ -97,7 +85,7 @@ void print_json(const std::vector<SlotStatus>& rows) {
         s.active ? "true" : "false", s.active_pid ? std::to_string(*s.active_pid) : "null",
         lsn(s.confirmed_flush_lsn), lsn(s.restart_lsn), num(s.retained_wal_bytes), num(s.lag_bytes),
         s.wal_status,
-        rows[i].flush_lag_seconds ? fmt::format("{:.3f}", *rows[i].flush_lag_seconds) : "null",
+        rows[i].status.flush_lag_seconds ? fmt::format("{:.3f}", *rows[i].status.flush_lag_seconds) : "null",
         rows[i].retained_warning ? "true" : "false");
     const auto& stream = rows[i].stream;
     if (stream && stream->running) {
@@ -116,13 +104,11 @@ void print_json(const std::vector<SlotStatus>& rows) {
 }
 
 int run_status(const StatusFlags& flags) {
-  pg::PgConnection conn(flags.connection.to_config(), pg::ConnectionKind::Regular);
-  std::vector<SlotStatus> rows;
-  for (pg::SlotInfo& slot : pg::list_slots(conn)) {
-    if (!flags.slot.empty() && slot.name != flags.slot) continue;
-    if (slot.slot_type != "logical") continue;
-    SlotStatus row;
-    if (slot.active && slot.active_pid) row.flush_lag_seconds = flush_lag(conn, *slot.active_pid);
+  PostgresAdmin admin(flags.connection.to_config());
+  std::vector<SlotRow> rows;
+  for (SlotStatus& status : admin.slot_status(flags.slot)) {
+    const SlotInfo& slot = status.slot;
+    SlotRow row;
     row.stream = read_status_file(flags.status_file.empty() ? default_status_file(slot.name)
                                                             : flags.status_file);
     row.retained_warning =
@@ -134,12 +120,8 @@ int run_status(const StatusFlags& flags) {
                    slot.name.c_str(), static_cast<long long>(*slot.retained_wal_bytes),
                    static_cast<long long>(flags.warn_retained_bytes), slot.name.c_str());
     }
-    row.slot = std::move(slot);
+    row.status = std::move(status);
     rows.push_back(std::move(row));
-  }
-  if (!flags.slot.empty() && rows.empty()) {
-    throw CdcError(ErrorKind::SlotMissing,
-                   fmt::format("no logical replication slot named \"{}\"", flags.slot));
   }
   flags.json ? print_json(rows) : print_text(rows);
   return 0;

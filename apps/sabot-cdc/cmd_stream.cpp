@@ -2,6 +2,7 @@
 // the server only after it was written and flushed.
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -10,15 +11,13 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "pg/admin.hpp"
 #include "progress.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
+#include "sabot/jsonl.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/sink.hpp"
-#include "sinks/file/jsonl_file_sink.hpp"
-#include "sinks/stdout/stdout_sink.hpp"
-#include "status_file.hpp"
+#include "sabot/status_file.hpp"
 
 namespace sabot::cli {
 
@@ -56,11 +55,38 @@ struct StreamFlags {
   size_t memory_limit_mb = 64;
 };
 
-PostgresCdcConnector* g_connector = nullptr;
+// The connector SIGINT / SIGTERM stop; null outside ScopedStopSignals' lifetime.
+std::atomic<PostgresCdcConnector*> g_connector{nullptr};
 
 extern "C" void on_stop_signal(int) {
-  if (g_connector) g_connector->request_stop();
+  if (PostgresCdcConnector* connector = g_connector.load()) connector->request_stop();
 }
+
+// Routes SIGINT and SIGTERM to request_stop() of `connector` while it lives. Declared after the
+// connector, so it is destroyed first: the handlers are restored before the pointer is cleared,
+// and the handler can never reach a destroyed connector.
+class ScopedStopSignals {
+ public:
+  explicit ScopedStopSignals(PostgresCdcConnector& connector) {
+    g_connector.store(&connector);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &previous_int_);
+    sigaction(SIGTERM, &sa, &previous_term_);
+  }
+  ~ScopedStopSignals() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+    g_connector.store(nullptr);
+  }
+  ScopedStopSignals(const ScopedStopSignals&) = delete;
+  ScopedStopSignals& operator=(const ScopedStopSignals&) = delete;
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
 
 Lsn parse_lsn_flag(const std::string& text, const char* flag) {
   auto lsn = Lsn::parse(text);
@@ -75,7 +101,7 @@ Lsn parse_lsn_flag(const std::string& text, const char* flag) {
 PostgresCdcConfig make_config(const StreamFlags& flags) {
   PostgresCdcConfig config = flags.connection.to_config();
   config.slot_name = flags.slot;
-  config.plugin = pg::parse_plugin(flags.plugin);
+  config.plugin = parse_plugin(flags.plugin);
   config.wal2json_format_version = flags.format_version;
   config.publication_name = flags.publication;
   for (const std::string& t : flags.tables) {
@@ -147,19 +173,14 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
     }
     return make_redis_sink(redis_options(flags));
   }
-  if (!flags.output_file.empty()) return std::make_unique<sinks::JsonlFileSink>(flags.output_file);
-  return std::make_unique<sinks::StdoutSink>();
+  if (!flags.output_file.empty()) return make_jsonl_file_sink(flags.output_file);
+  return make_stdout_sink();
 }
 
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConnector connector(make_config(flags));
   std::unique_ptr<Sink> sink = make_sink(flags);
-  g_connector = &connector;
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
 
   Progress progress(!flags.quiet && isatty(STDERR_FILENO));
@@ -171,7 +192,6 @@ int run_stream(const StreamFlags& flags) {
   connector.close();
   status.update(connector.stats());
   progress.finish(connector.stats());
-  g_connector = nullptr;
   return 0;
 }
 

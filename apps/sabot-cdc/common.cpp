@@ -24,6 +24,13 @@ int run_reporting_errors(const std::function<int()>& body) {
   } catch (const CdcError& e) {
     std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
     return 1;
+  } catch (const std::exception& e) {
+    // The library only throws CdcError; anything else is a bug, still reported, never terminate.
+    std::fprintf(stderr, "sabot-cdc: error: internal error: %s\n", e.what());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "sabot-cdc: error: internal error: an unknown exception\n");
+    return 1;
   }
 }
 

@@ -16,7 +16,7 @@
 
 #include "capture_file.hpp"
 #include "tool_flags.hpp"
-#include "decode/decoder_factory.hpp"
+#include "engine/plugin_setup.hpp"
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 #include "pg/admin.hpp"
 #include "pg/pg_connection.hpp"
@@ -52,15 +52,15 @@ int run(const Args& args) {
   PostgresCdcConfig config;
   config.dsn = args.dsn;
   config.slot_name = args.slot;
-  config.plugin = pg::parse_plugin(args.plugin);
+  config.plugin = parse_plugin(args.plugin);
   config.wal2json_format_version = args.format_version;
   config.publication_name = args.publication;
 
   pg::PgConnection conn(config, pg::ConnectionKind::Replication);
   pg::ReplicationStream stream(conn);
   stream.identify_system();
-  const decode::PluginSetup setup =
-      decode::make_plugin_setup(config, TableFilter{}, conn.server_version(), /*spill_dir=*/"");
+  const engine::PluginSetup setup =
+      engine::make_plugin_setup(config, TableFilter{}, conn.server_version(), /*spill_dir=*/"");
 
   bench::CaptureHeader header;
   header.plugin = args.plugin;

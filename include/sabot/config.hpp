@@ -20,6 +20,12 @@
 namespace sabot {
 
 enum class Plugin { Pgoutput, Wal2json };
+const char* to_string(Plugin plugin);        // "pgoutput", "wal2json"
+Plugin parse_plugin(std::string_view name);  // throws CdcError{Config} naming the choices
+
+// Slot names: lower-case letters, digits, underscore, at most 63 (PostgreSQL's rule). Throws
+// CdcError{Config} saying so.
+void validate_slot_name(std::string_view name);
 
 // What the connector does when the connection breaks or the server restarts: reconnect after
 // initial_delay, doubling up to max_delay, each wait randomised by ±25 % (jitter), and resume from

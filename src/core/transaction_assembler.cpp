@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "core/byte_arena.hpp"
+#include "base/byte_arena.hpp"
 #include "sabot/config.hpp"
 #include "sabot/error.hpp"
 
@@ -83,7 +83,7 @@ void TransactionAssembler::on_change(ChangeEvent&& event) {
     tx.pending.reserve(std::min<size_t>(limits_.max_events, reserve_hint_));
     tx.pending_since = Clock::now();
   }
-  tx.pending_bytes += approximate_event_bytes(event);
+  tx.pending_bytes += base::approximate_event_bytes(event);
   tx.pending.push_back(std::move(event));
 }
 
@@ -147,7 +147,7 @@ std::vector<TransactionAssembler::BufferUse> TransactionAssembler::chunks_of(
     const void* owner = event.storage.values.get();
     if (owner == nullptr || owner == previous) continue;  // events come in buffer order
     previous = owner;
-    const size_t bytes = ByteArena::chunk_bytes(event.storage.values);
+    const size_t bytes = base::ByteArena::chunk_bytes(event.storage.values);
     if (bytes == 0) continue;
     chunks.push_back(BufferUse{owner, bytes});
     if (pinned_.count(owner) == 0) unpinned_bytes += bytes;
@@ -184,7 +184,7 @@ void TransactionAssembler::enqueue(ChangeBatch&& batch, size_t bytes) {
   // decode() call can cause (a streamed transaction delivered whole at its commit).
   if (!overflow_store_) {
     overflow_store_ =
-        std::make_unique<decode::pgoutput::StreamedTxStore>(overflow_dir_, kOverflowMemoryBytes);
+        std::make_unique<spill::HeldEventStore>(overflow_dir_, kOverflowMemoryBytes);
   }
   if (filling_chunk_bytes_ >= kOverflowChunkBytes) {
     ++filling_chunk_;
@@ -265,7 +265,7 @@ bool TransactionAssembler::flush_if_older_than(std::chrono::milliseconds max_lat
   tx.pending.pop_back();
   emit(std::move(tx.pending), /*last=*/false, Lsn());
   tx.pending.clear();
-  tx.pending_bytes = approximate_event_bytes(newest);
+  tx.pending_bytes = base::approximate_event_bytes(newest);
   tx.pending.push_back(std::move(newest));
   tx.pending_since = now;
   return true;

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "core/ack_tracker.hpp"
-#include "core/schema_events.hpp"
+#include "decode/schema_events.hpp"
 #include "decode/decode_handler.hpp"
-#include "decode/pgoutput/streamed_tx_store.hpp"
+#include "spill/held_event_store.hpp"
 #include "sabot/change_batch.hpp"
 #include "sabot/table_pattern.hpp"
 
@@ -110,7 +110,7 @@ class TransactionAssembler : public decode::DecodeHandler {
 
   BatchLimits limits_;
   TableFilter filter_;
-  SchemaChangeGate schema_gate_;  // DDL messages -> schema_change; drops repeated relation_changed
+  decode::SchemaChangeGate schema_gate_;  // DDL messages -> schema_change; drops repeated relation_changed
   AckTracker& acks_;
   std::optional<OpenTx> open_;
   std::deque<ReadyBatch> ready_;
@@ -122,7 +122,7 @@ class TransactionAssembler : public decode::DecodeHandler {
   // Overflow: FIFO after ready_ (once a batch overflowed, later ones follow it there until it is
   // empty). Events are stored in chunks of about kOverflowChunkBytes, one chunk loaded at a time.
   std::string overflow_dir_;
-  std::unique_ptr<decode::pgoutput::StreamedTxStore> overflow_store_;
+  std::unique_ptr<spill::HeldEventStore> overflow_store_;
   std::deque<OverflowedBatch> overflow_;
   uint32_t filling_chunk_ = 1;
   size_t filling_chunk_bytes_ = 0;

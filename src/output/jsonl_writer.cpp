@@ -314,3 +314,15 @@ void append_event_jsonl(std::string& out, const ChangeEvent& event) {
 }
 
 }  // namespace sabot::output
+
+namespace sabot {
+
+void append_json_line(std::string& out, const ChangeEvent& event) {
+  output::append_event_jsonl(out, event);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  output::append_json_string(out, text);
+}
+
+}  // namespace sabot

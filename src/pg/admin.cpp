@@ -5,48 +5,34 @@
 
 #include <fmt/format.h>
 
+#include "pg/reply_values.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::pg {
 
-const char* plugin_name(Plugin plugin) {
-  return plugin == Plugin::Pgoutput ? "pgoutput" : "wal2json";
-}
-
-Plugin parse_plugin(std::string_view name) {
-  if (name == "pgoutput") return Plugin::Pgoutput;
-  if (name == "wal2json") return Plugin::Wal2json;
-  throw CdcError(ErrorKind::Config,
-                 fmt::format("unknown plugin '{}': use pgoutput or wal2json", name));
-}
-
-void validate_slot_name(std::string_view name) {
-  const bool valid_chars = std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-  if (name.empty() || name.size() > 63 || !valid_chars) {
-    throw CdcError(ErrorKind::Config,
-                   fmt::format("invalid slot name '{}': PostgreSQL slot names use only lower-case "
-                               "letters, digits and underscores, at most 63 characters",
-                               name));
-  }
-}
-
 namespace {
 
-int setting_int(PgConnection& conn, const char* name) {
-  PgResult r = conn.exec(fmt::format("SELECT current_setting('{}')", name), "reading settings");
-  return std::atoi(std::string(r.get(0, 0)).c_str());
+int64_t setting_int(PgConnection& conn, const char* name) {
+  const std::string query = fmt::format("SELECT current_setting('{}')", name);
+  PgResult r = conn.exec(query, "reading settings");
+  return reply_int(r.get(0, 0), query);
 }
 
 std::optional<Lsn> lsn_or_null(const PgResult& r, int row, int col) {
   if (r.is_null(row, col)) return std::nullopt;
-  return Lsn::parse(r.get(row, col));
+  auto lsn = Lsn::parse(r.get(row, col));
+  if (!lsn) {
+    throw CdcError(ErrorKind::Server,
+                   fmt::format("reading pg_replication_slots: the server answered '{}' where an "
+                               "LSN was expected",
+                               r.get(row, col)));
+  }
+  return lsn;
 }
 
 std::optional<int64_t> int_or_null(const PgResult& r, int row, int col) {
   if (r.is_null(row, col)) return std::nullopt;
-  return std::stoll(std::string(r.get(row, col)));
+  return reply_int(r.get(row, col), "reading pg_replication_slots");
 }
 
 constexpr const char* kSlotQuery =
@@ -68,13 +54,24 @@ SlotInfo slot_from_row(const PgResult& r, int row) {
   s.slot_type = std::string(r.get(row, 2));
   s.database = std::string(r.get(row, 3));
   s.active = r.get(row, 4) == "t";
-  if (!r.is_null(row, 5)) s.active_pid = std::atoi(std::string(r.get(row, 5)).c_str());
+  if (!r.is_null(row, 5)) {
+    s.active_pid = static_cast<int>(reply_int(r.get(row, 5), "reading pg_replication_slots"));
+  }
   s.restart_lsn = lsn_or_null(r, row, 6);
   s.confirmed_flush_lsn = lsn_or_null(r, row, 7);
   s.retained_wal_bytes = int_or_null(r, row, 8);
   s.lag_bytes = int_or_null(r, row, 9);
   s.wal_status = std::string(r.get(row, 10));
   return s;
+}
+
+std::optional<double> flush_lag(PgConnection& conn, int pid) {
+  const std::string query = fmt::format(
+      "SELECT coalesce(extract(epoch FROM flush_lag), 0) FROM pg_stat_replication WHERE pid = {}",
+      pid);
+  PgResult r = conn.exec(query, "reading pg_stat_replication");
+  if (r.rows() == 0) return std::nullopt;
+  return reply_double(r.get(0, 0), query);
 }
 
 }  // namespace
@@ -117,7 +114,7 @@ std::optional<SlotInfo> find_slot(PgConnection& conn, const std::string& name) {
 
 bool ensure_slot(PgConnection& conn, const std::string& name, Plugin plugin, bool temporary) {
   validate_slot_name(name);
-  const char* wanted = plugin_name(plugin);
+  const char* wanted = to_string(plugin);
   if (auto slot = find_slot(conn, name)) {
     if (slot->slot_type != "logical") {
       throw CdcError(ErrorKind::Config,
@@ -250,6 +247,29 @@ PublicationAction ensure_publication(PgConnection& conn, const std::string& name
   conn.exec(fmt::format("ALTER PUBLICATION {} ADD TABLE {}", pub, missing),
             fmt::format("adding tables to publication \"{}\"", name));
   return PublicationAction::Altered;
+}
+
+std::vector<SlotStatus> slot_status(PgConnection& conn, std::string_view only_slot) {
+  std::vector<SlotStatus> rows;
+  for (SlotInfo& slot : list_slots(conn)) {
+    if (!only_slot.empty() && slot.name != only_slot) continue;
+    if (slot.slot_type != "logical") continue;
+    SlotStatus row;
+    if (slot.active && slot.active_pid) row.flush_lag_seconds = flush_lag(conn, *slot.active_pid);
+    row.slot = std::move(slot);
+    rows.push_back(std::move(row));
+  }
+  if (!only_slot.empty() && rows.empty()) {
+    throw CdcError(ErrorKind::SlotMissing,
+                   fmt::format("no logical replication slot named \"{}\" ('sabot-cdc slots' "
+                               "lists the slots)",
+                               only_slot));
+  }
+  return rows;
+}
+
+std::string current_database(PgConnection& conn) {
+  return std::string(conn.exec("SELECT current_database()", "reading the database name").get(0, 0));
 }
 
 }  // namespace sabot::pg

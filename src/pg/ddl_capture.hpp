@@ -23,25 +23,12 @@
 #include <vector>
 
 #include "pg/pg_connection.hpp"
+#include "sabot/admin.hpp"
 
 namespace sabot::pg {
 
-inline constexpr std::string_view kDdlCaptureFunction = "public.sabot_cdc_capture_ddl()";
-inline constexpr std::string_view kDdlCommandEndTrigger = "sabot_ddl_command_end";
-inline constexpr std::string_view kSqlDropTrigger = "sabot_sql_drop";
-
-enum class DdlCaptureState {
-  Absent,    // no function (and so no trigger)
-  Current,   // both triggers enabled, running this release's function
-  Outdated,  // something is there but not exactly that: install_ddl_capture() replaces it
-};
 DdlCaptureState ddl_capture_state(PgConnection& conn);
 
-enum class DdlCaptureOutcome { Installed, Updated, AlreadyInstalled, NoPrivilege };
-struct DdlCaptureResult {
-  DdlCaptureOutcome outcome = DdlCaptureOutcome::Installed;
-  std::string message;  // NoPrivilege: why, and how to fix it
-};
 // Installs or brings up to date the function and both triggers. Throws CdcError for anything but
 // a missing privilege.
 DdlCaptureResult install_ddl_capture(PgConnection& conn);
@@ -49,7 +36,7 @@ DdlCaptureResult install_ddl_capture(PgConnection& conn);
 // Removes both triggers and the function; false when none was there. Throws CdcError (naming the
 // privilege needed) when the role may not drop them.
 bool uninstall_ddl_capture(PgConnection& conn);
-// The SQL uninstall_ddl_capture() runs, for people who prefer psql.
+// The SQL uninstall_ddl_capture() runs.
 std::string ddl_capture_uninstall_sql();
 
 // One JSON document per permanent ordinary or partitioned table outside the system schemas, in

@@ -1,4 +1,4 @@
-#include "core/byte_arena.hpp"
+#include "base/byte_arena.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "sabot/change_event.hpp"
 
-namespace sabot::core {
+namespace sabot::base {
 namespace {
 
 TEST(ByteArena, CopiesOfOneRecordShareOneOwner) {
@@ -181,4 +181,4 @@ TEST(ValueOwnership, CopiesShareOwnedTextAndMovesLeaveNull) {
 }
 
 }  // namespace
-}  // namespace sabot::core
+}  // namespace sabot::base

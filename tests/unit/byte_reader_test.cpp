@@ -1,4 +1,4 @@
-#include "decode/byte_reader.hpp"
+#include "base/byte_reader.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@ namespace {
 
 using sabot::CdcError;
 using sabot::ErrorKind;
-using sabot::decode::ByteReader;
+using sabot::base::ByteReader;
 
 std::string bytes(std::initializer_list<int> values) {
   std::string out;

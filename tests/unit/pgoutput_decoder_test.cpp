@@ -16,7 +16,7 @@
 
 #include "decode/pgoutput/pgoutput_reader.hpp"
 #include "decode/pgoutput/relation_cache.hpp"
-#include "decode/pgoutput/streamed_tx_store.hpp"
+#include "spill/held_event_store.hpp"
 #include "recording_handler.hpp"
 #include "sabot/error.hpp"
 
@@ -775,18 +775,18 @@ TEST_F(PgoutputDecodeTest, StreamedChangeNeedsItsXid) {
 TEST(PgoutputStreamAbort, Protocol4ParallelAbortCarriesLsnAndTime) {
   pgoutput::ReadContext v4{4, false};
   std::string payload = Msg('A').u32(900).u32(901).u64(0x1234).u64(42);
-  sabot::decode::ByteReader in(std::string_view(payload).substr(1));
+  sabot::base::ByteReader in(std::string_view(payload).substr(1));
   const pgoutput::StreamAbortMessage m = pgoutput::read_stream_abort(in, v4);
   EXPECT_EQ(m.subxid, 901u);
   EXPECT_EQ(m.abort_lsn, Lsn(0x1234));
   EXPECT_EQ(m.abort_time, 42);
 
   std::string plain = stream_abort_msg(900, 901);
-  sabot::decode::ByteReader in2(std::string_view(plain).substr(1));
+  sabot::base::ByteReader in2(std::string_view(plain).substr(1));
   EXPECT_FALSE(pgoutput::read_stream_abort(in2, v4).abort_lsn.has_value());
 
   // Version 3 does not have the fields: extra bytes are an error.
-  sabot::decode::ByteReader in3(std::string_view(payload).substr(1));
+  sabot::base::ByteReader in3(std::string_view(payload).substr(1));
   EXPECT_THROW(pgoutput::read_stream_abort(in3, pgoutput::ReadContext{3, false}), CdcError);
 }
 
@@ -866,7 +866,7 @@ TEST(PgoutputSpill, StaleSpillFilesAreRemovedOnStartupAndFilesOnAbort) {
 }
 
 TEST(PgoutputStore, AppendAbortReplayAndAccounting) {
-  pgoutput::StreamedTxStore store;
+  spill::HeldEventStore store;
   auto event = [](std::string_view table) {
     ChangeEvent e;
     e.table = table;
@@ -901,7 +901,7 @@ TEST(PgoutputStore, AppendAbortReplayAndAccounting) {
 TEST(PgoutputStore, SpillRoundTripKeepsEveryField) {
   const std::string dir = temp_dir("roundtrip");
   {
-    pgoutput::StreamedTxStore store(dir, 1);  // spill on every append
+    spill::HeldEventStore store(dir, 1);  // spill on every append
     ChangeEvent e;
     e.op = Op::Update;
     e.schema = "s";
@@ -969,7 +969,7 @@ TEST(PgoutputStore, SpillRoundTripKeepsEveryField) {
 
 TEST(PgoutputStore, UnwritableSpillDirIsAConfigError) {
   try {
-    pgoutput::StreamedTxStore store("/proc/sabot-cannot-create-this", 1);
+    spill::HeldEventStore store("/proc/sabot-cannot-create-this", 1);
     ADD_FAILURE() << "no error";
   } catch (const CdcError& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Config);

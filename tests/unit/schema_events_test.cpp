@@ -1,7 +1,7 @@
 // Schema changes without a server: the DDL capture message content, the gate in front of the
 // assembler's filter, the schema registry, the JSON Lines shape, pgoutput's relation_changed, and
 // the spill round trip of a schema_change event.
-#include "core/schema_events.hpp"
+#include "decode/schema_events.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include "core/ack_tracker.hpp"
 #include "core/transaction_assembler.hpp"
 #include "decode/pgoutput/pgoutput_decoder.hpp"
-#include "decode/pgoutput/streamed_tx_store.hpp"
+#include "spill/held_event_store.hpp"
 #include "output/jsonl_writer.hpp"
 #include "recording_handler.hpp"
 #include "sabot/error.hpp"
@@ -49,7 +49,7 @@ ChangeEvent ddl_message(const std::string& content, uint64_t lsn = 0x1234) {
 }
 
 std::string protocol_error(const std::string& content) {
-  core::SchemaChangeGate gate;
+  decode::SchemaChangeGate gate;
   ChangeEvent e = ddl_message(content, 0x16B3748);
   try {
     gate.admit(e);
@@ -71,7 +71,7 @@ ChangeEvent relation_changed(std::vector<SchemaColumn> columns, std::string iden
   schema->ddl = std::string(kRelationChangedDdl);
   schema->columns = std::move(columns);
   ChangeEvent e;
-  core::set_schema_change(e, std::move(schema));
+  decode::set_schema_change(e, std::move(schema));
   return e;
 }
 
@@ -87,7 +87,7 @@ std::vector<SchemaColumn> relation_columns() {
 // ---- message content ----------------------------------------------------------------------------
 
 TEST(SchemaEvents, ParsesTheTriggerOutput) {
-  const core::DdlDescription d = core::parse_ddl_description(kAlterItems);
+  const decode::DdlDescription d = decode::parse_ddl_description(kAlterItems);
   EXPECT_EQ(d.event, "ddl_command_end");
   EXPECT_EQ(d.tag, "ALTER TABLE");
   const TableSchema& s = *d.schema;
@@ -110,13 +110,13 @@ TEST(SchemaEvents, ParsesTheTriggerOutput) {
 }
 
 TEST(SchemaEvents, DropAndCatalogDocumentsAndUnknownKeys) {
-  const core::DdlDescription drop = core::parse_ddl_description(kDropItems);
+  const decode::DdlDescription drop = decode::parse_ddl_description(kDropItems);
   EXPECT_TRUE(drop.schema->dropped);
   EXPECT_TRUE(drop.schema->columns.empty());
   EXPECT_EQ(drop.schema->replica_identity, "");
   EXPECT_EQ(drop.schema->ddl, "DROP TABLE");
   // A newer trigger may add keys; key order does not matter.
-  const core::DdlDescription catalog = core::parse_ddl_description(
+  const decode::DdlDescription catalog = decode::parse_ddl_description(
       R"j({"columns":[],"table":"t","schema":"s","future":[1,{"x":2}],"identity":"nothing",)j"
       R"j("oid":1,"tag":"","event":"catalog","version":1})j");
   EXPECT_EQ(catalog.schema->ddl, "catalog");
@@ -164,7 +164,7 @@ TEST(SchemaEvents, MalformedContentIsAProtocolErrorNamingTheLsn) {
 // ---- the gate -----------------------------------------------------------------------------------
 
 TEST(SchemaEvents, GateTurnsDdlMessagesIntoSchemaChanges) {
-  core::SchemaChangeGate gate;
+  decode::SchemaChangeGate gate;
   ChangeEvent e = ddl_message(kAlterItems, 0x500);
   ASSERT_TRUE(gate.admit(e));
   EXPECT_EQ(e.op, Op::SchemaChange);
@@ -195,7 +195,7 @@ TEST(SchemaEvents, GateTurnsDdlMessagesIntoSchemaChanges) {
 }
 
 TEST(SchemaEvents, GateDropsRelationChangedAlreadyReportedByDdlCapture) {
-  core::SchemaChangeGate gate;
+  decode::SchemaChangeGate gate;
   // No DDL capture: the fallback is the only report, each time the shape changes.
   ChangeEvent first = relation_changed(relation_columns());
   EXPECT_TRUE(gate.admit(first));
@@ -280,7 +280,7 @@ TEST(SchemaEvents, AssemblerAppliesTheTableFilterToSchemaChanges) {
 
 TEST(SchemaEvents, RegistryFollowsCreatesRenamesAndDrops) {
   SchemaRegistry registry;
-  core::SchemaChangeGate gate;
+  decode::SchemaChangeGate gate;
   ChangeEvent alter = ddl_message(kAlterItems);
   gate.admit(alter);
   registry.apply(alter);
@@ -329,7 +329,7 @@ TEST(SchemaEvents, RegistryFollowsCreatesRenamesAndDrops) {
 // ---- JSON Lines ---------------------------------------------------------------------------------
 
 TEST(SchemaEvents, JsonLinesShape) {
-  core::SchemaChangeGate gate;
+  decode::SchemaChangeGate gate;
   ChangeEvent e = ddl_message(kAlterItems, 0x16B3748);
   gate.admit(e);
   e.transaction_id = 742;
@@ -489,8 +489,8 @@ TEST(SchemaEvents, SpilledSchemaChangesReadBackWhole) {
                            ("sabot-schema-spill-" + std::to_string(::getpid())))
                               .string();
   {
-    decode::pgoutput::StreamedTxStore store(dir, /*memory_limit_bytes=*/1);  // spill at once
-    core::SchemaChangeGate gate;
+    spill::HeldEventStore store(dir, /*memory_limit_bytes=*/1);  // spill at once
+    decode::SchemaChangeGate gate;
     ChangeEvent ddl = ddl_message(kAlterItems, 0x77);
     gate.admit(ddl);
     ChangeEvent changed = relation_changed(relation_columns());

@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <memory>
 
-#include "core/byte_arena.hpp"
+#include "base/byte_arena.hpp"
 #include "sabot/error.hpp"
 
 using namespace sabot;
 using core::AckTracker;
 using core::BatchLimits;
-using core::ByteArena;
+using base::ByteArena;
 using core::TransactionAssembler;
 
 namespace {

@@ -17,7 +17,7 @@
 
 #include <fmt/format.h>
 
-#include "core/schema_events.hpp"
+#include "decode/schema_events.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::decode {
@@ -109,7 +109,7 @@ std::shared_ptr<TableSchema> relation_schema(const CachedRelation& rel) {
   schema->schema = rel.schema;
   schema->table = rel.table;
   schema->relation_oid = rel.relation_oid;
-  schema->replica_identity = std::string(core::replica_identity_name(rel.replica_identity));
+  schema->replica_identity = std::string(decode::replica_identity_name(rel.replica_identity));
   schema->ddl = std::string(kRelationChangedDdl);
   schema->columns.reserve(rel.columns.size());
   for (const CachedColumn& c : rel.columns) {
@@ -165,7 +165,7 @@ void PgoutputDecoder::decode(std::string_view payload, Lsn wal_start, DecodeHand
       arena_.begin_record(payload.size());
       payload = arena_.copy(payload);
     }
-    ByteReader in(payload.substr(1));
+    base::ByteReader in(payload.substr(1));
     dispatch(type, in, wal_start, out);
   } catch (const CdcError& e) {
     reset();
@@ -181,7 +181,7 @@ void PgoutputDecoder::decode(std::string_view payload, Lsn wal_start, DecodeHand
   }
 }
 
-void PgoutputDecoder::dispatch(uint8_t type, ByteReader& in, Lsn wal_start, DecodeHandler& out) {
+void PgoutputDecoder::dispatch(uint8_t type, base::ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   switch (type) {
     case msg::kBegin:
       return on_begin(in, out);
@@ -292,7 +292,7 @@ void PgoutputDecoder::emit_relation_changes(Lsn lsn, DecodeHandler& out) {
     p.schema->lsn = lsn;
     ChangeEvent event;
     event.lsn = lsn;
-    core::set_schema_change(event, std::move(p.schema));
+    decode::set_schema_change(event, std::move(p.schema));
     emit(p.xid, std::move(event), out);
   }
 }
@@ -325,7 +325,7 @@ void PgoutputDecoder::deliver_held(uint32_t xid, Lsn commit_lsn, Lsn end_lsn, Ti
 
 // ---- transactions -------------------------------------------------------------------------------
 
-void PgoutputDecoder::on_begin(ByteReader& in, DecodeHandler& out) {
+void PgoutputDecoder::on_begin(base::ByteReader& in, DecodeHandler& out) {
   const BeginMessage m = read_begin(in);
   require_no_block("Begin");
   const Timestamp commit_time = to_timestamp(m.commit_time, "commit timestamp");
@@ -335,7 +335,7 @@ void PgoutputDecoder::on_begin(ByteReader& in, DecodeHandler& out) {
   out.on_begin(TxBegin{m.xid, m.final_lsn, commit_time});
 }
 
-void PgoutputDecoder::on_commit(ByteReader& in, DecodeHandler& out) {
+void PgoutputDecoder::on_commit(base::ByteReader& in, DecodeHandler& out) {
   const CommitMessage m = read_commit(in);
   if (block_ != Block::Tx) invalid(fmt::format("Commit without Begin (in {})", block_name(block_)));
   if (m.commit_lsn != begin_final_lsn_) {
@@ -349,14 +349,14 @@ void PgoutputDecoder::on_commit(ByteReader& in, DecodeHandler& out) {
   out.on_commit(TxCommit{xid, m.commit_lsn, m.end_lsn, commit_time});
 }
 
-void PgoutputDecoder::on_origin(ByteReader& in) {
+void PgoutputDecoder::on_origin(base::ByteReader& in) {
   read_origin(in);  // validated; the event model has no place for the origin
   require_block("Origin");
 }
 
 // ---- schema -------------------------------------------------------------------------------------
 
-void PgoutputDecoder::on_relation(ByteReader& in) {
+void PgoutputDecoder::on_relation(base::ByteReader& in) {
   read_relation(in, read_context(), relation_msg_);
   const CachedRelation* cached = relations_.find(relation_msg_.relation_oid);
   const bool changed = cached != nullptr && relation_changed(*cached, relation_msg_);
@@ -366,13 +366,13 @@ void PgoutputDecoder::on_relation(ByteReader& in) {
   pending_relation_changes_.push_back({relation_msg_.xid, relation_schema(rel)});
 }
 
-void PgoutputDecoder::on_type(ByteReader& in) {
+void PgoutputDecoder::on_type(base::ByteReader& in) {
   relations_.add_type(read_type(in, read_context()));
 }
 
 // ---- changes ------------------------------------------------------------------------------------
 
-void PgoutputDecoder::on_insert(ByteReader& in, Lsn wal_start, DecodeHandler& out) {
+void PgoutputDecoder::on_insert(base::ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   read_insert(in, read_context(), insert_msg_);
   require_block("Insert");
   const std::shared_ptr<const CachedRelation>& shared_rel = relation(insert_msg_.relation_oid);
@@ -382,7 +382,7 @@ void PgoutputDecoder::on_insert(ByteReader& in, Lsn wal_start, DecodeHandler& ou
   emit(insert_msg_.xid, std::move(event), out);
 }
 
-void PgoutputDecoder::on_update(ByteReader& in, Lsn wal_start, DecodeHandler& out) {
+void PgoutputDecoder::on_update(base::ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   read_update(in, read_context(), update_msg_);
   require_block("Update");
   const std::shared_ptr<const CachedRelation>& shared_rel = relation(update_msg_.relation_oid);
@@ -396,7 +396,7 @@ void PgoutputDecoder::on_update(ByteReader& in, Lsn wal_start, DecodeHandler& ou
   emit(update_msg_.xid, std::move(event), out);
 }
 
-void PgoutputDecoder::on_delete(ByteReader& in, Lsn wal_start, DecodeHandler& out) {
+void PgoutputDecoder::on_delete(base::ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   read_delete(in, read_context(), delete_msg_);
   require_block("Delete");
   const std::shared_ptr<const CachedRelation>& shared_rel = relation(delete_msg_.relation_oid);
@@ -407,7 +407,7 @@ void PgoutputDecoder::on_delete(ByteReader& in, Lsn wal_start, DecodeHandler& ou
   emit(delete_msg_.xid, std::move(event), out);
 }
 
-void PgoutputDecoder::on_truncate(ByteReader& in, Lsn wal_start, DecodeHandler& out) {
+void PgoutputDecoder::on_truncate(base::ByteReader& in, Lsn wal_start, DecodeHandler& out) {
   read_truncate(in, read_context(), truncate_msg_);
   require_block("Truncate");
   // Every relation must be known before the first event goes out.
@@ -420,7 +420,7 @@ void PgoutputDecoder::on_truncate(ByteReader& in, Lsn wal_start, DecodeHandler& 
   }
 }
 
-void PgoutputDecoder::on_logical_message(ByteReader& in, DecodeHandler& out) {
+void PgoutputDecoder::on_logical_message(base::ByteReader& in, DecodeHandler& out) {
   const LogicalMessage m = read_message(in, read_context());
   ChangeEvent event;
   event.op = Op::Message;
@@ -438,7 +438,7 @@ void PgoutputDecoder::on_logical_message(ByteReader& in, DecodeHandler& out) {
 
 // ---- streamed transactions ----------------------------------------------------------------------
 
-void PgoutputDecoder::on_stream_start(ByteReader& in) {
+void PgoutputDecoder::on_stream_start(base::ByteReader& in) {
   require_protocol(2, "Stream Start");
   const StreamStartMessage m = read_stream_start(in);
   require_no_block("Stream Start");
@@ -456,7 +456,7 @@ void PgoutputDecoder::on_stream_start(ByteReader& in) {
   block_xid_ = m.xid;
 }
 
-void PgoutputDecoder::on_stream_stop(ByteReader& in, DecodeHandler& out) {
+void PgoutputDecoder::on_stream_stop(base::ByteReader& in, DecodeHandler& out) {
   require_protocol(2, "Stream Stop");
   read_stream_stop(in);
   if (block_ != Block::Stream) {
@@ -466,7 +466,7 @@ void PgoutputDecoder::on_stream_stop(ByteReader& in, DecodeHandler& out) {
   block_ = Block::None;
 }
 
-void PgoutputDecoder::on_stream_commit(ByteReader& in, DecodeHandler& out) {
+void PgoutputDecoder::on_stream_commit(base::ByteReader& in, DecodeHandler& out) {
   require_protocol(2, "Stream Commit");
   const StreamCommitMessage m = read_stream_commit(in);
   require_no_block("Stream Commit");
@@ -477,7 +477,7 @@ void PgoutputDecoder::on_stream_commit(ByteReader& in, DecodeHandler& out) {
                out);
 }
 
-void PgoutputDecoder::on_stream_abort(ByteReader& in) {
+void PgoutputDecoder::on_stream_abort(base::ByteReader& in) {
   require_protocol(2, "Stream Abort");
   const StreamAbortMessage m = read_stream_abort(in, read_context());
   require_no_block("Stream Abort");
@@ -493,7 +493,7 @@ void PgoutputDecoder::on_stream_abort(ByteReader& in) {
 
 // ---- two-phase commit ---------------------------------------------------------------------------
 
-void PgoutputDecoder::on_begin_prepare(ByteReader& in) {
+void PgoutputDecoder::on_begin_prepare(base::ByteReader& in) {
   require_protocol(3, "Begin Prepare");
   const BeginPrepareMessage m = read_begin_prepare(in);
   require_no_block("Begin Prepare");
@@ -508,7 +508,7 @@ void PgoutputDecoder::on_begin_prepare(ByteReader& in) {
   prepare_lsn_ = m.prepare_lsn;
 }
 
-void PgoutputDecoder::on_prepare(ByteReader& in, DecodeHandler& out) {
+void PgoutputDecoder::on_prepare(base::ByteReader& in, DecodeHandler& out) {
   require_protocol(3, "Prepare");
   const PrepareMessage m = read_prepare(in);
   if (block_ != Block::Prepare) {
@@ -528,7 +528,7 @@ void PgoutputDecoder::on_prepare(ByteReader& in, DecodeHandler& out) {
   block_ = Block::None;
 }
 
-void PgoutputDecoder::on_stream_prepare(ByteReader& in) {
+void PgoutputDecoder::on_stream_prepare(base::ByteReader& in) {
   require_protocol(3, "Stream Prepare");
   const PrepareMessage m = read_stream_prepare(in);
   require_no_block("Stream Prepare");
@@ -539,7 +539,7 @@ void PgoutputDecoder::on_stream_prepare(ByteReader& in) {
   prepared_[m.xid] = PreparedTx{std::string(m.gid)};
 }
 
-void PgoutputDecoder::on_commit_prepared(ByteReader& in, DecodeHandler& out) {
+void PgoutputDecoder::on_commit_prepared(base::ByteReader& in, DecodeHandler& out) {
   require_protocol(3, "Commit Prepared");
   const CommitPreparedMessage m = read_commit_prepared(in);
   require_no_block("Commit Prepared");
@@ -560,7 +560,7 @@ void PgoutputDecoder::on_commit_prepared(ByteReader& in, DecodeHandler& out) {
   deliver_held(m.xid, m.commit_lsn, m.end_lsn, commit_time, out);
 }
 
-void PgoutputDecoder::on_rollback_prepared(ByteReader& in) {
+void PgoutputDecoder::on_rollback_prepared(base::ByteReader& in) {
   require_protocol(3, "Rollback Prepared");
   const RollbackPreparedMessage m = read_rollback_prepared(in);
   require_no_block("Rollback Prepared");

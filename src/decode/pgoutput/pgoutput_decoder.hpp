@@ -38,13 +38,13 @@
 #include <utility>
 #include <vector>
 
-#include "core/byte_arena.hpp"
-#include "decode/byte_reader.hpp"
+#include "base/byte_arena.hpp"
+#include "base/byte_reader.hpp"
 #include "decode/decode_handler.hpp"
 #include "decode/pgoutput/pgoutput_messages.hpp"
 #include "decode/pgoutput/pgoutput_reader.hpp"
 #include "decode/pgoutput/relation_cache.hpp"
-#include "decode/pgoutput/streamed_tx_store.hpp"
+#include "spill/held_event_store.hpp"
 
 namespace sabot::decode {
 
@@ -55,7 +55,7 @@ struct PgoutputOptions {
   // Where transactions held in memory spill beyond memory_limit_bytes; created if missing, stale
   // spill files in it are removed. Must not be shared with another decoder. Empty: never spill.
   std::string spill_dir;
-  size_t memory_limit_bytes = pgoutput::StreamedTxStore::kDefaultMemoryLimit;
+  size_t memory_limit_bytes = spill::HeldEventStore::kDefaultMemoryLimit;
   // Column::type_name with the type modifier ("character varying(50)", as wal2json's default
   // include-typmod prints it) or without ("character varying").
   bool type_names_with_typmod = true;
@@ -97,7 +97,7 @@ class PgoutputDecoder : public Decoder {
 
   const Options& options() const { return options_; }
   const pgoutput::RelationCache& relations() const { return relations_; }
-  const pgoutput::StreamedTxStore& held_transactions() const { return store_; }
+  const spill::HeldEventStore& held_transactions() const { return store_; }
   bool in_transaction() const { return block_ != Block::None; }
 
  private:
@@ -109,27 +109,27 @@ class PgoutputDecoder : public Decoder {
   };
 
   static const char* block_name(Block block);
-  void dispatch(uint8_t type, ByteReader& in, Lsn wal_start, DecodeHandler& out);
+  void dispatch(uint8_t type, base::ByteReader& in, Lsn wal_start, DecodeHandler& out);
 
-  void on_begin(ByteReader& in, DecodeHandler& out);
-  void on_commit(ByteReader& in, DecodeHandler& out);
-  void on_origin(ByteReader& in);
-  void on_relation(ByteReader& in);
-  void on_type(ByteReader& in);
-  void on_insert(ByteReader& in, Lsn wal_start, DecodeHandler& out);
-  void on_update(ByteReader& in, Lsn wal_start, DecodeHandler& out);
-  void on_delete(ByteReader& in, Lsn wal_start, DecodeHandler& out);
-  void on_truncate(ByteReader& in, Lsn wal_start, DecodeHandler& out);
-  void on_logical_message(ByteReader& in, DecodeHandler& out);
-  void on_stream_start(ByteReader& in);
-  void on_stream_stop(ByteReader& in, DecodeHandler& out);
-  void on_stream_commit(ByteReader& in, DecodeHandler& out);
-  void on_stream_abort(ByteReader& in);
-  void on_begin_prepare(ByteReader& in);
-  void on_prepare(ByteReader& in, DecodeHandler& out);
-  void on_commit_prepared(ByteReader& in, DecodeHandler& out);
-  void on_rollback_prepared(ByteReader& in);
-  void on_stream_prepare(ByteReader& in);
+  void on_begin(base::ByteReader& in, DecodeHandler& out);
+  void on_commit(base::ByteReader& in, DecodeHandler& out);
+  void on_origin(base::ByteReader& in);
+  void on_relation(base::ByteReader& in);
+  void on_type(base::ByteReader& in);
+  void on_insert(base::ByteReader& in, Lsn wal_start, DecodeHandler& out);
+  void on_update(base::ByteReader& in, Lsn wal_start, DecodeHandler& out);
+  void on_delete(base::ByteReader& in, Lsn wal_start, DecodeHandler& out);
+  void on_truncate(base::ByteReader& in, Lsn wal_start, DecodeHandler& out);
+  void on_logical_message(base::ByteReader& in, DecodeHandler& out);
+  void on_stream_start(base::ByteReader& in);
+  void on_stream_stop(base::ByteReader& in, DecodeHandler& out);
+  void on_stream_commit(base::ByteReader& in, DecodeHandler& out);
+  void on_stream_abort(base::ByteReader& in);
+  void on_begin_prepare(base::ByteReader& in);
+  void on_prepare(base::ByteReader& in, DecodeHandler& out);
+  void on_commit_prepared(base::ByteReader& in, DecodeHandler& out);
+  void on_rollback_prepared(base::ByteReader& in);
+  void on_stream_prepare(base::ByteReader& in);
 
   // Hands a change to the handler or holds it, by block; xid is the message's own (streams).
   // Pending relation_changed events go first, with the change's LSN.
@@ -151,8 +151,8 @@ class PgoutputDecoder : public Decoder {
 
   Options options_;
   pgoutput::RelationCache relations_;
-  core::ByteArena arena_;  // copies of row messages; their events' values point into them
-  pgoutput::StreamedTxStore store_;
+  base::ByteArena arena_;  // copies of row messages; their events' values point into them
+  spill::HeldEventStore store_;
 
   Block block_ = Block::None;
   uint32_t block_xid_ = 0;   // xid of the open transaction / prepare / stream

@@ -53,42 +53,42 @@ namespace {
 }
 
 // The xid of the (sub)transaction, present only inside a stream block.
-uint32_t read_stream_xid(ByteReader& in, const ReadContext& ctx) {
+uint32_t read_stream_xid(base::ByteReader& in, const ReadContext& ctx) {
   if (!ctx.in_stream) return 0;
   const uint32_t xid = in.read_u32("streamed transaction xid");
   if (xid == 0) invalid("streamed transaction xid is 0 (InvalidTransactionId)");
   return xid;
 }
 
-uint32_t read_xid(ByteReader& in, const char* field) {
+uint32_t read_xid(base::ByteReader& in, const char* field) {
   const uint32_t xid = in.read_u32(field);
   if (xid == 0) invalid(fmt::format("{} is 0 (InvalidTransactionId)", field));
   return xid;
 }
 
-uint32_t read_oid(ByteReader& in, const char* field) {
+uint32_t read_oid(base::ByteReader& in, const char* field) {
   const uint32_t oid = in.read_u32(field);
   if (oid == 0) invalid(fmt::format("{} is 0 (InvalidOid)", field));
   return oid;
 }
 
-Lsn read_lsn(ByteReader& in, const char* field) {
+Lsn read_lsn(base::ByteReader& in, const char* field) {
   return Lsn(in.read_u64(field));
 }
 
-uint8_t read_zero_flags(ByteReader& in, const char* field) {
+uint8_t read_zero_flags(base::ByteReader& in, const char* field) {
   const uint8_t flags = in.read_u8(field);
   if (flags != 0) invalid(fmt::format("{} is {}, expected 0 (no flags are defined)", field, flags));
   return flags;
 }
 
-std::string_view read_nonempty_cstring(ByteReader& in, const char* field) {
+std::string_view read_nonempty_cstring(base::ByteReader& in, const char* field) {
   std::string_view s = in.read_cstring(field);
   if (s.empty()) invalid(fmt::format("{} is empty", field));
   return s;
 }
 
-void read_tuple_marker(ByteReader& in, uint8_t expected, const char* field) {
+void read_tuple_marker(base::ByteReader& in, uint8_t expected, const char* field) {
   const uint8_t marker = in.read_u8(field);
   if (marker != expected) {
     invalid(
@@ -143,7 +143,7 @@ const char* message_name(uint8_t type) {
   }
 }
 
-void read_tuple(ByteReader& in, TupleData& out) {
+void read_tuple(base::ByteReader& in, TupleData& out) {
   const uint16_t ncols = in.read_u16("tuple column count");
   // Every column takes at least its kind byte: reject absurd counts before reserving.
   if (ncols > in.remaining()) {
@@ -176,7 +176,7 @@ void read_tuple(ByteReader& in, TupleData& out) {
   }
 }
 
-BeginMessage read_begin(ByteReader& in) {
+BeginMessage read_begin(base::ByteReader& in) {
   BeginMessage m;
   m.final_lsn = read_lsn(in, "final LSN");
   m.commit_time = in.read_i64("commit timestamp");
@@ -185,7 +185,7 @@ BeginMessage read_begin(ByteReader& in) {
   return m;
 }
 
-CommitMessage read_commit(ByteReader& in) {
+CommitMessage read_commit(base::ByteReader& in) {
   CommitMessage m;
   m.flags = read_zero_flags(in, "commit flags");
   m.commit_lsn = read_lsn(in, "commit LSN");
@@ -195,7 +195,7 @@ CommitMessage read_commit(ByteReader& in) {
   return m;
 }
 
-OriginMessage read_origin(ByteReader& in) {
+OriginMessage read_origin(base::ByteReader& in) {
   OriginMessage m;
   m.origin_commit_lsn = read_lsn(in, "origin commit LSN");
   m.origin_name = read_nonempty_cstring(in, "origin name");
@@ -203,7 +203,7 @@ OriginMessage read_origin(ByteReader& in) {
   return m;
 }
 
-void read_relation(ByteReader& in, const ReadContext& ctx, RelationMessage& out) {
+void read_relation(base::ByteReader& in, const ReadContext& ctx, RelationMessage& out) {
   out.xid = read_stream_xid(in, ctx);
   out.relation_oid = read_oid(in, "relation OID");
   out.namespace_name = in.read_cstring("relation namespace");
@@ -241,7 +241,7 @@ void read_relation(ByteReader& in, const ReadContext& ctx, RelationMessage& out)
   in.expect_end("Relation");
 }
 
-TypeMessage read_type(ByteReader& in, const ReadContext& ctx) {
+TypeMessage read_type(base::ByteReader& in, const ReadContext& ctx) {
   TypeMessage m;
   m.xid = read_stream_xid(in, ctx);
   m.type_oid = read_oid(in, "type OID");
@@ -251,7 +251,7 @@ TypeMessage read_type(ByteReader& in, const ReadContext& ctx) {
   return m;
 }
 
-void read_insert(ByteReader& in, const ReadContext& ctx, InsertMessage& out) {
+void read_insert(base::ByteReader& in, const ReadContext& ctx, InsertMessage& out) {
   out.xid = read_stream_xid(in, ctx);
   out.relation_oid = read_oid(in, "relation OID");
   read_tuple_marker(in, kNewTuple, "new tuple marker");
@@ -259,7 +259,7 @@ void read_insert(ByteReader& in, const ReadContext& ctx, InsertMessage& out) {
   in.expect_end("Insert");
 }
 
-void read_update(ByteReader& in, const ReadContext& ctx, UpdateMessage& out) {
+void read_update(base::ByteReader& in, const ReadContext& ctx, UpdateMessage& out) {
   out.xid = read_stream_xid(in, ctx);
   out.relation_oid = read_oid(in, "relation OID");
   uint8_t marker = in.read_u8("old/new tuple marker");
@@ -277,7 +277,7 @@ void read_update(ByteReader& in, const ReadContext& ctx, UpdateMessage& out) {
   in.expect_end("Update");
 }
 
-void read_delete(ByteReader& in, const ReadContext& ctx, DeleteMessage& out) {
+void read_delete(base::ByteReader& in, const ReadContext& ctx, DeleteMessage& out) {
   out.xid = read_stream_xid(in, ctx);
   out.relation_oid = read_oid(in, "relation OID");
   const uint8_t marker = in.read_u8("old tuple marker");
@@ -289,7 +289,7 @@ void read_delete(ByteReader& in, const ReadContext& ctx, DeleteMessage& out) {
   in.expect_end("Delete");
 }
 
-void read_truncate(ByteReader& in, const ReadContext& ctx, TruncateMessage& out) {
+void read_truncate(base::ByteReader& in, const ReadContext& ctx, TruncateMessage& out) {
   out.xid = read_stream_xid(in, ctx);
   const uint32_t nrels = in.read_u32("relation count");
   out.options = in.read_u8("truncate options");
@@ -306,7 +306,7 @@ void read_truncate(ByteReader& in, const ReadContext& ctx, TruncateMessage& out)
   in.expect_end("Truncate");
 }
 
-LogicalMessage read_message(ByteReader& in, const ReadContext& ctx) {
+LogicalMessage read_message(base::ByteReader& in, const ReadContext& ctx) {
   LogicalMessage m;
   m.xid = read_stream_xid(in, ctx);
   m.flags = in.read_u8("message flags");
@@ -322,7 +322,7 @@ LogicalMessage read_message(ByteReader& in, const ReadContext& ctx) {
   return m;
 }
 
-StreamStartMessage read_stream_start(ByteReader& in) {
+StreamStartMessage read_stream_start(base::ByteReader& in) {
   StreamStartMessage m;
   m.xid = read_xid(in, "xid");
   const uint8_t first = in.read_u8("first segment flag");
@@ -332,11 +332,11 @@ StreamStartMessage read_stream_start(ByteReader& in) {
   return m;
 }
 
-void read_stream_stop(ByteReader& in) {
+void read_stream_stop(base::ByteReader& in) {
   in.expect_end("Stream Stop");
 }
 
-StreamCommitMessage read_stream_commit(ByteReader& in) {
+StreamCommitMessage read_stream_commit(base::ByteReader& in) {
   StreamCommitMessage m;
   m.xid = read_xid(in, "xid");
   m.flags = read_zero_flags(in, "commit flags");
@@ -347,7 +347,7 @@ StreamCommitMessage read_stream_commit(ByteReader& in) {
   return m;
 }
 
-StreamAbortMessage read_stream_abort(ByteReader& in, const ReadContext& ctx) {
+StreamAbortMessage read_stream_abort(base::ByteReader& in, const ReadContext& ctx) {
   StreamAbortMessage m;
   m.xid = read_xid(in, "xid");
   m.subxid = read_xid(in, "subtransaction xid");
@@ -361,7 +361,7 @@ StreamAbortMessage read_stream_abort(ByteReader& in, const ReadContext& ctx) {
   return m;
 }
 
-BeginPrepareMessage read_begin_prepare(ByteReader& in) {
+BeginPrepareMessage read_begin_prepare(base::ByteReader& in) {
   BeginPrepareMessage m;
   m.prepare_lsn = read_lsn(in, "prepare LSN");
   m.end_lsn = read_lsn(in, "prepare end LSN");
@@ -373,7 +373,7 @@ BeginPrepareMessage read_begin_prepare(ByteReader& in) {
 }
 
 namespace {
-PrepareMessage read_prepare_layout(ByteReader& in, const char* what) {
+PrepareMessage read_prepare_layout(base::ByteReader& in, const char* what) {
   PrepareMessage m;
   m.flags = read_zero_flags(in, "prepare flags");
   m.prepare_lsn = read_lsn(in, "prepare LSN");
@@ -386,15 +386,15 @@ PrepareMessage read_prepare_layout(ByteReader& in, const char* what) {
 }
 }  // namespace
 
-PrepareMessage read_prepare(ByteReader& in) {
+PrepareMessage read_prepare(base::ByteReader& in) {
   return read_prepare_layout(in, "Prepare");
 }
 
-PrepareMessage read_stream_prepare(ByteReader& in) {
+PrepareMessage read_stream_prepare(base::ByteReader& in) {
   return read_prepare_layout(in, "Stream Prepare");
 }
 
-CommitPreparedMessage read_commit_prepared(ByteReader& in) {
+CommitPreparedMessage read_commit_prepared(base::ByteReader& in) {
   CommitPreparedMessage m;
   m.flags = read_zero_flags(in, "commit prepared flags");
   m.commit_lsn = read_lsn(in, "commit LSN");
@@ -406,7 +406,7 @@ CommitPreparedMessage read_commit_prepared(ByteReader& in) {
   return m;
 }
 
-RollbackPreparedMessage read_rollback_prepared(ByteReader& in) {
+RollbackPreparedMessage read_rollback_prepared(base::ByteReader& in) {
   RollbackPreparedMessage m;
   m.flags = read_zero_flags(in, "rollback prepared flags");
   m.prepare_end_lsn = read_lsn(in, "prepare end LSN");

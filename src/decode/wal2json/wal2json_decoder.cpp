@@ -40,7 +40,7 @@
 #include <optional>
 #include <string>
 
-#include "core/byte_arena.hpp"
+#include "base/byte_arena.hpp"
 #include "decode/pg_text.hpp"
 #include "sabot/error.hpp"
 
@@ -318,7 +318,7 @@ struct Wal2jsonDecoder::Impl {
   // The payload is copied into the arena (with simdjson's padding) and parsed in place: names and
   // values without escapes are views into that copy, the rest are copied next to it. Events keep
   // the chunk (storage.values).
-  core::ByteArena arena;
+  base::ByteArena arena;
   // Key column names, shared by the events of a table (storage.names).
   KeyNameCache key_names;
   BackslashCursor backslashes;  // over the document being decoded

@@ -13,6 +13,28 @@
 #include "output/jsonl_writer.hpp"
 #include "sabot/error.hpp"
 
+namespace sabot {
+
+std::optional<EventPosition> parse_event_position(std::string_view line) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(simdjson::padded_string(line)).get(doc)) return std::nullopt;
+  std::string_view commit_text;
+  uint64_t seq = 0;
+  if (doc["commit_lsn"].get_string().get(commit_text) || doc["seq"].get_uint64().get(seq)) {
+    return std::nullopt;
+  }
+  auto lsn = Lsn::parse(commit_text);
+  if (!lsn || seq > UINT32_MAX) return std::nullopt;
+  return EventPosition{*lsn, static_cast<uint32_t>(seq)};
+}
+
+std::unique_ptr<Sink> make_jsonl_file_sink(const std::string& path) {
+  return std::make_unique<sinks::JsonlFileSink>(path);
+}
+
+}  // namespace sabot
+
 namespace sabot::sinks {
 
 namespace {
@@ -32,20 +54,6 @@ std::string read_tail(int fd, off_t size, off_t max_tail) {
 }
 
 }  // namespace
-
-std::optional<EventPosition> parse_event_position(std::string_view line) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(simdjson::padded_string(line)).get(doc)) return std::nullopt;
-  std::string_view commit_text;
-  uint64_t seq = 0;
-  if (doc["commit_lsn"].get_string().get(commit_text) || doc["seq"].get_uint64().get(seq)) {
-    return std::nullopt;
-  }
-  auto lsn = Lsn::parse(commit_text);
-  if (!lsn || seq > UINT32_MAX) return std::nullopt;
-  return EventPosition{*lsn, static_cast<uint32_t>(seq)};
-}
 
 JsonlFileSink::JsonlFileSink(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "sabot/jsonl.hpp"
 #include "sabot/sink.hpp"
 
 namespace sabot::sinks {
@@ -29,8 +30,5 @@ class JsonlFileSink : public Sink {
   std::optional<EventPosition> checkpoint_;
   std::string buffer_;
 };
-
-// The (commit_lsn, seq) of one JSON line written by append_event_jsonl; nullopt if it has none.
-std::optional<EventPosition> parse_event_position(std::string_view line);
 
 }  // namespace sabot::sinks

@@ -19,3 +19,9 @@ void StdoutSink::write(const ChangeBatch& batch) {
 }
 
 }  // namespace sabot::sinks
+
+namespace sabot {
+
+std::unique_ptr<Sink> make_stdout_sink() { return std::make_unique<sinks::StdoutSink>(); }
+
+}  // namespace sabot

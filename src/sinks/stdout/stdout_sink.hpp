@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "sabot/jsonl.hpp"
 #include "sabot/sink.hpp"
 
 namespace sabot::sinks {

@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 
 #include "core/ack_tracker.hpp"
-#include "core/schema_events.hpp"
+#include "decode/schema_events.hpp"
 #include "core/transaction_assembler.hpp"
-#include "decode/decoder_factory.hpp"
+#include "engine/plugin_setup.hpp"
 #include "pg/admin.hpp"
 #include "pg/ddl_capture.hpp"
 #include "pg/pg_connection.hpp"
@@ -137,7 +137,7 @@ void PostgresCdcConnector::Impl::connect_and_start() {
   const std::string spill_dir = config.spill_directory.empty()
                                     ? default_spill_dir(identity.system_id, config.slot_name)
                                     : config.spill_directory;
-  auto setup = decode::make_plugin_setup(config, filter, conn->server_version(), spill_dir);
+  auto setup = engine::make_plugin_setup(config, filter, conn->server_version(), spill_dir);
   assembler.set_overflow_directory(spill_dir + "/ready");
   decoder = std::move(setup.decoder);
   if (first_session) seed_schemas(identity.xlog_position);
@@ -153,7 +153,7 @@ void PostgresCdcConnector::Impl::connect_and_start() {
 // Only at the first connect: later the registry already holds what was handed out.
 void PostgresCdcConnector::Impl::seed_schemas(Lsn position) {
   for (const std::string& document : pg::read_table_schema_documents(*conn)) {
-    core::DdlDescription description = core::parse_ddl_description(document);
+    decode::DdlDescription description = decode::parse_ddl_description(document);
     if (!filter.matches(description.schema->schema, description.schema->table)) continue;
     auto schema = std::const_pointer_cast<TableSchema>(description.schema);
     schema->lsn = position;
@@ -207,7 +207,7 @@ void PostgresCdcConnector::Impl::reconnect_after(const CdcError& error) {
 
 void PostgresCdcConnector::Impl::open() {
   if (opened) return;
-  pg::validate_slot_name(config.slot_name);
+  validate_slot_name(config.slot_name);
   if (config.batch_size == 0) throw CdcError(ErrorKind::Config, "batch_size must be at least 1");
   if (config.wal2json_format_version != 1 && config.wal2json_format_version != 2) {
     throw CdcError(ErrorKind::Config, "wal2json format version must be 1 or 2");
@@ -237,7 +237,7 @@ void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
                    fmt::format("cannot decode the {} message at LSN {}: {}. Nothing after {} is "
                                "confirmed to the server: once the cause is fixed, the stream "
                                "resumes there",
-                               pg::plugin_name(config.plugin), msg.wal_start.to_string(), e.what(),
+                               to_string(config.plugin), msg.wal_start.to_string(), e.what(),
                                acks.watermark().to_string()));
   }
   // A commit at or past the end position: everything up to it has been decoded.

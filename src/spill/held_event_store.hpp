@@ -1,4 +1,4 @@
-// StreamedTxStore: the changes of transactions the server sent before they ended — streamed
+// HeldEventStore: the changes of transactions the server sent before they ended — streamed
 // in-progress transactions (Stream Start..Stream Stop blocks, protocol >= 2) and prepared
 // transactions (Begin Prepare..Prepare, Stream Prepare; protocol >= 3) — held until the server
 // says whether they committed.
@@ -30,17 +30,17 @@
 
 #include "sabot/change_event.hpp"
 
-namespace sabot::decode::pgoutput {
+namespace sabot::spill {
 
-class StreamedTxStore {
+class HeldEventStore {
  public:
   static constexpr size_t kDefaultMemoryLimit = size_t{64} * 1024 * 1024;
 
-  explicit StreamedTxStore(std::string spill_dir = {},
+  explicit HeldEventStore(std::string spill_dir = {},
                            size_t memory_limit_bytes = kDefaultMemoryLimit);
-  ~StreamedTxStore();
-  StreamedTxStore(const StreamedTxStore&) = delete;
-  StreamedTxStore& operator=(const StreamedTxStore&) = delete;
+  ~HeldEventStore();
+  HeldEventStore(const HeldEventStore&) = delete;
+  HeldEventStore& operator=(const HeldEventStore&) = delete;
 
   // Starts holding changes for xid (a transaction with no change yet is still "contained").
   void open(uint32_t xid) { tx_for(xid); }
@@ -104,4 +104,4 @@ class StreamedTxStore {
   static constexpr size_t kMaxSpareBytes = size_t{16} * 1024 * 1024;
 };
 
-}  // namespace sabot::decode::pgoutput
+}  // namespace sabot::spill

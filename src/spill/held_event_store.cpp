@@ -1,4 +1,4 @@
-// Spill record layout (big-endian, so ByteReader reads it back; str = Int32 length + bytes):
+// Spill record layout (big-endian, so base::ByteReader reads it back; str = Int32 length + bytes):
 //
 //   record  Int32 body_length  body
 //   body    Int32 subxid  Int8 op  str schema  str table  columns  Int8 has_old [columns]
@@ -11,7 +11,7 @@
 //   table_schema  str schema  str table  Int32 relation_oid  str replica_identity
 //           Int8 dropped  str ddl  Int64 lsn  Int32 n  { str name  Int32 type_oid  str type_name
 //           Int8 nullable(0 no, 1 yes, 2 unknown)  Int8 key } * n
-#include "decode/pgoutput/streamed_tx_store.hpp"
+#include "spill/held_event_store.hpp"
 
 #include <fmt/format.h>
 
@@ -20,11 +20,11 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/byte_arena.hpp"
-#include "decode/byte_reader.hpp"
+#include "base/byte_arena.hpp"
+#include "base/byte_reader.hpp"
 #include "sabot/error.hpp"
 
-namespace sabot::decode::pgoutput {
+namespace sabot::spill {
 
 namespace fs = std::filesystem;
 
@@ -113,16 +113,16 @@ void serialize(std::string& out, uint32_t subxid, const ChangeEvent& e) {
 }
 
 // A view into the record: deserialize() detaches the event from it at the end.
-std::string_view get_view(ByteReader& in, const char* field) {
+std::string_view get_view(base::ByteReader& in, const char* field) {
   const uint32_t len = in.read_u32(field);
   return in.read_bytes(len, field);
 }
 
-std::string get_str(ByteReader& in, const char* field) {
+std::string get_str(base::ByteReader& in, const char* field) {
   return std::string(get_view(in, field));
 }
 
-std::vector<Column> get_columns(ByteReader& in) {
+std::vector<Column> get_columns(base::ByteReader& in) {
   const uint32_t n = in.read_u32("column count");
   if (n > in.remaining()) throw CdcError(ErrorKind::Protocol, "column count exceeds record");
   std::vector<Column> columns;
@@ -140,7 +140,7 @@ std::vector<Column> get_columns(ByteReader& in) {
   return columns;
 }
 
-std::shared_ptr<const TableSchema> get_table_schema(ByteReader& in) {
+std::shared_ptr<const TableSchema> get_table_schema(base::ByteReader& in) {
   auto t = std::make_shared<TableSchema>();
   t->schema = get_str(in, "schema of table schema");
   t->table = get_str(in, "table of table schema");
@@ -165,7 +165,7 @@ std::shared_ptr<const TableSchema> get_table_schema(ByteReader& in) {
 }
 
 ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
-  ByteReader in(body);
+  base::ByteReader in(body);
   ChangeEvent e;
   subxid = in.read_u32("subxid");
   const uint8_t op = in.read_u8("op");
@@ -197,7 +197,7 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
   e.ddl = get_str(in, "ddl");
   if (in.read_u8("has table schema") != 0) e.table_schema = get_table_schema(in);
   in.expect_end("spill record");
-  core::detach_event_storage(e);  // copies out of the record (and keys) into the event's own
+  base::detach_event_storage(e);  // copies out of the record (and keys) into the event's own
   return e;
 }
 
@@ -210,12 +210,12 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
 
 }  // namespace
 
-StreamedTxStore::StreamedTxStore(std::string spill_dir, size_t memory_limit_bytes)
+HeldEventStore::HeldEventStore(std::string spill_dir, size_t memory_limit_bytes)
     : spill_dir_(std::move(spill_dir)), memory_limit_(memory_limit_bytes) {
   if (!spill_dir_.empty()) remove_stale_spill_files();
 }
 
-StreamedTxStore::~StreamedTxStore() {
+HeldEventStore::~HeldEventStore() {
   for (auto& [xid, tx] : txs_) {
     if (tx.spill != nullptr) {
       std::fclose(tx.spill);
@@ -225,7 +225,7 @@ StreamedTxStore::~StreamedTxStore() {
   }
 }
 
-void StreamedTxStore::remove_stale_spill_files() {
+void HeldEventStore::remove_stale_spill_files() {
   std::error_code ec;
   fs::create_directories(spill_dir_, ec);
   if (ec) {
@@ -245,17 +245,17 @@ void StreamedTxStore::remove_stale_spill_files() {
   }
 }
 
-std::string StreamedTxStore::spill_path(uint32_t xid) const {
+std::string HeldEventStore::spill_path(uint32_t xid) const {
   return fmt::format("{}/{}{}{}", spill_dir_, kSpillPrefix, xid, kSpillSuffix);
 }
 
-StreamedTxStore::Tx& StreamedTxStore::tx_for(uint32_t xid) {
+HeldEventStore::Tx& HeldEventStore::tx_for(uint32_t xid) {
   auto [it, inserted] = txs_.try_emplace(xid);
   if (inserted) it->second.in_memory = std::move(spare_);
   return it->second;
 }
 
-void StreamedTxStore::recycle(std::vector<Held>&& changes) {
+void HeldEventStore::recycle(std::vector<Held>&& changes) {
   changes.clear();
   if (changes.capacity() > spare_.capacity() &&
       changes.capacity() * sizeof(Held) <= kMaxSpareBytes) {
@@ -263,18 +263,18 @@ void StreamedTxStore::recycle(std::vector<Held>&& changes) {
   }
 }
 
-void StreamedTxStore::append(uint32_t xid, uint32_t subxid, ChangeEvent&& event) {
+void HeldEventStore::append(uint32_t xid, uint32_t subxid, ChangeEvent&& event) {
   Tx& tx = tx_for(xid);
   // Held events may wait long: they must not pin the decoder's shared buffers (memory bound).
-  core::detach_event_storage(event);
-  const size_t bytes = core::approximate_event_bytes(event);
+  base::detach_event_storage(event);
+  const size_t bytes = base::approximate_event_bytes(event);
   tx.in_memory.push_back(Held{subxid, std::move(event), bytes});
   tx.bytes_in_memory += bytes;
   bytes_in_memory_ += bytes;
   if (!spill_dir_.empty() && bytes_in_memory_ > memory_limit_) spill_largest();
 }
 
-void StreamedTxStore::spill_largest() {
+void HeldEventStore::spill_largest() {
   auto largest = txs_.end();
   for (auto it = txs_.begin(); it != txs_.end(); ++it) {
     if (largest == txs_.end() || it->second.bytes_in_memory > largest->second.bytes_in_memory) {
@@ -286,7 +286,7 @@ void StreamedTxStore::spill_largest() {
   }
 }
 
-void StreamedTxStore::spill(uint32_t xid, Tx& tx) {
+void HeldEventStore::spill(uint32_t xid, Tx& tx) {
   if (tx.spill == nullptr) {
     const std::string path = spill_path(xid);
     tx.spill = std::fopen(path.c_str(), "w+b");
@@ -307,7 +307,7 @@ void StreamedTxStore::spill(uint32_t xid, Tx& tx) {
   tx.in_memory.clear();  // keeps its capacity: the transaction goes on growing
 }
 
-void StreamedTxStore::abort_subxact(uint32_t xid, uint32_t subxid) {
+void HeldEventStore::abort_subxact(uint32_t xid, uint32_t subxid) {
   auto it = txs_.find(xid);
   if (it == txs_.end()) return;
   Tx& tx = it->second;
@@ -322,7 +322,7 @@ void StreamedTxStore::abort_subxact(uint32_t xid, uint32_t subxid) {
   if (tx.spill != nullptr) tx.aborted_subxids.insert(subxid);
 }
 
-void StreamedTxStore::forget(uint32_t xid, Tx& tx) {
+void HeldEventStore::forget(uint32_t xid, Tx& tx) {
   recycle(std::move(tx.in_memory));
   bytes_in_memory_ -= tx.bytes_in_memory;
   bytes_spilled_ -= tx.spilled_bytes;
@@ -334,12 +334,12 @@ void StreamedTxStore::forget(uint32_t xid, Tx& tx) {
   txs_.erase(xid);
 }
 
-void StreamedTxStore::abort_all(uint32_t xid) {
+void HeldEventStore::abort_all(uint32_t xid) {
   auto it = txs_.find(xid);
   if (it != txs_.end()) forget(xid, it->second);
 }
 
-void StreamedTxStore::replay(uint32_t xid, const std::function<void(ChangeEvent&&)>& deliver) {
+void HeldEventStore::replay(uint32_t xid, const std::function<void(ChangeEvent&&)>& deliver) {
   auto it = txs_.find(xid);
   if (it == txs_.end()) return;
   // Take the transaction out first so it is forgotten however delivery ends.
@@ -402,7 +402,7 @@ void StreamedTxStore::replay(uint32_t xid, const std::function<void(ChangeEvent&
   recycle(std::move(tx.in_memory));
 }
 
-std::vector<ChangeEvent> StreamedTxStore::take(uint32_t xid) {
+std::vector<ChangeEvent> HeldEventStore::take(uint32_t xid) {
   std::vector<ChangeEvent> out;
   auto it = txs_.find(xid);
   if (it != txs_.end()) out.reserve(it->second.in_memory.size());
@@ -410,7 +410,7 @@ std::vector<ChangeEvent> StreamedTxStore::take(uint32_t xid) {
   return out;
 }
 
-void StreamedTxStore::clear() {
+void HeldEventStore::clear() {
   while (!txs_.empty()) {
     auto it = txs_.begin();
     forget(it->first, it->second);
@@ -419,4 +419,4 @@ void StreamedTxStore::clear() {
   bytes_spilled_ = 0;
 }
 
-}  // namespace sabot::decode::pgoutput
+}  // namespace sabot::spill

@@ -1,11 +1,11 @@
-#include "decode/decoder_factory.hpp"
+#include "engine/plugin_setup.hpp"
 
 #include <algorithm>
 
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 #include "decode/wal2json/wal2json_decoder.hpp"
 
-namespace sabot::decode {
+namespace sabot::engine {
 
 namespace {
 
@@ -17,7 +17,7 @@ std::string wal2json_add_tables(const TableFilter& filter) {
   for (const TablePattern& p : filter.patterns()) {
     globs.emplace_back(p.schema_pattern(), p.table_pattern());
   }
-  return Wal2jsonDecoder::add_tables_value(globs);
+  return decode::Wal2jsonDecoder::add_tables_value(globs);
 }
 
 // pgoutput protocol versions: 1 (PG 10+), 2 streaming (PG 14+), 3 two-phase (PG 15+). Version 4
@@ -30,8 +30,8 @@ int pgoutput_protocol_for(int server_version) {
 
 PluginSetup make_wal2json_setup(const PostgresCdcConfig& config, const TableFilter& filter) {
   PluginSetup setup;
-  setup.decoder = std::make_unique<Wal2jsonDecoder>(config.wal2json_format_version);
-  setup.options = Wal2jsonDecoder::plugin_options(config.wal2json_format_version,
+  setup.decoder = std::make_unique<decode::Wal2jsonDecoder>(config.wal2json_format_version);
+  setup.options = decode::Wal2jsonDecoder::plugin_options(config.wal2json_format_version,
                                                   wal2json_add_tables(filter));
   return setup;
 }
@@ -39,13 +39,13 @@ PluginSetup make_wal2json_setup(const PostgresCdcConfig& config, const TableFilt
 PluginSetup make_pgoutput_setup(const PostgresCdcConfig& config, int server_version,
                                 const std::string& spill_dir) {
   PluginSetup setup;
-  PgoutputDecoder::Options options;
+  decode::PgoutputDecoder::Options options;
   options.protocol_version = pgoutput_protocol_for(server_version);
   options.spill_dir = spill_dir;
   options.memory_limit_bytes = config.memory_limit_bytes;
   options.report_relation_changes = true;  // schema_change "relation_changed" (schema.hpp)
-  setup.decoder = std::make_unique<PgoutputDecoder>(options);
-  setup.options = PgoutputDecoder::plugin_options(options.protocol_version,
+  setup.decoder = std::make_unique<decode::PgoutputDecoder>(options);
+  setup.options = decode::PgoutputDecoder::plugin_options(options.protocol_version,
                                                   config.publication_name,
                                                   /*streaming=*/options.protocol_version >= 2,
                                                   /*messages=*/true);
@@ -76,4 +76,4 @@ PluginSetup make_plugin_setup(const PostgresCdcConfig& config, const TableFilter
   return setup;
 }
 
-}  // namespace sabot::decode
+}  // namespace sabot::engine

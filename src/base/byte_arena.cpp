@@ -1,4 +1,4 @@
-#include "core/byte_arena.hpp"
+#include "base/byte_arena.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -7,7 +7,7 @@
 
 #include "sabot/change_event.hpp"
 
-namespace sabot::core {
+namespace sabot::base {
 
 struct ByteArena::Chunk {
   std::unique_ptr<char[]> bytes;
@@ -174,4 +174,4 @@ size_t approximate_event_bytes(const ChangeEvent& e) {
   return bytes;
 }
 
-}  // namespace sabot::core
+}  // namespace sabot::base

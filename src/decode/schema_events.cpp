@@ -1,4 +1,4 @@
-#include "core/schema_events.hpp"
+#include "decode/schema_events.hpp"
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -7,7 +7,7 @@
 
 #include "sabot/error.hpp"
 
-namespace sabot::core {
+namespace sabot::decode {
 
 namespace {
 
@@ -208,4 +208,4 @@ bool SchemaChangeGate::admit(ChangeEvent& event) {
   return true;
 }
 
-}  // namespace sabot::core
+}  // namespace sabot::decode

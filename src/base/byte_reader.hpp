@@ -17,7 +17,7 @@
 #include <cstring>
 #include <string_view>
 
-namespace sabot::decode {
+namespace sabot::base {
 
 class ByteReader {
  public:
@@ -113,4 +113,4 @@ class ByteReader {
   size_t pos_ = 0;
 };
 
-}  // namespace sabot::decode
+}  // namespace sabot::base

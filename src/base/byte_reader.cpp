@@ -1,10 +1,10 @@
-#include "decode/byte_reader.hpp"
+#include "base/byte_reader.hpp"
 
 #include <fmt/format.h>
 
 #include "sabot/error.hpp"
 
-namespace sabot::decode {
+namespace sabot::base {
 
 void ByteReader::throw_underflow(size_t needed, const char* field) const {
   throw CdcError(ErrorKind::Protocol,
@@ -25,4 +25,4 @@ void ByteReader::throw_trailing(const char* what) const {
                              size_ - pos_, size_ - pos_ == 1 ? "" : "s", pos_));
 }
 
-}  // namespace sabot::decode
+}  // namespace sabot::base

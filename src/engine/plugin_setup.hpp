@@ -8,10 +8,10 @@
 #include "sabot/config.hpp"
 #include "sabot/table_pattern.hpp"
 
-namespace sabot::decode {
+namespace sabot::engine {
 
 struct PluginSetup {
-  std::unique_ptr<Decoder> decoder;
+  std::unique_ptr<decode::Decoder> decoder;
   pg::PluginOptions options;
 };
 
@@ -20,4 +20,4 @@ struct PluginSetup {
 PluginSetup make_plugin_setup(const PostgresCdcConfig& config, const TableFilter& filter,
                               int server_version, const std::string& spill_dir);
 
-}  // namespace sabot::decode
+}  // namespace sabot::engine

@@ -22,7 +22,7 @@
 #include "sabot/change_event.hpp"
 #include "sabot/schema.hpp"
 
-namespace sabot::core {
+namespace sabot::decode {
 
 struct DdlDescription {
   std::string event;                          // "ddl_command_end", "sql_drop" or "catalog"
@@ -62,4 +62,4 @@ class SchemaChangeGate {
   std::unordered_map<std::string, std::shared_ptr<const TableSchema>> reported_;
 };
 
-}  // namespace sabot::core
+}  // namespace sabot::decode

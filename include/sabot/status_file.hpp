@@ -1,4 +1,4 @@
-// StatusFile: the running stream's live position, for `sabot-cdc status`. Rewritten atomically
+// StatusFile: a running stream's live position, for `sabot-cdc status` (and any monitor). Rewritten atomically
 // (temporary file + rename) at most once a second, and once more at exit.
 //
 // {"pid":123,"slot":"s","running":true,"updated_at":"...Z","last_commit_time":"...Z",
@@ -11,10 +11,12 @@
 
 #include "sabot/connector.hpp"
 
-namespace sabot::cli {
+namespace sabot {
 
+// $TMPDIR/sabot-cdc-SLOT.status (/tmp without TMPDIR).
 std::string default_status_file(const std::string& slot);
 
+// Writes are best effort: a status file that cannot be written never stops the stream.
 class StatusFile {
  public:
   StatusFile(std::string path, std::string slot) : path_(std::move(path)), slot_(std::move(slot)) {}
@@ -42,4 +44,4 @@ struct StreamStatus {
 // Reads a status file; nullopt if missing or unreadable.
 std::optional<StreamStatus> read_status_file(const std::string& path);
 
-}  // namespace sabot::cli
+}  // namespace sabot

@@ -1,4 +1,4 @@
-#include "status_file.hpp"
+#include "sabot/status_file.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include "output/jsonl_writer.hpp"
 
-namespace sabot::cli {
+namespace sabot {
 
 namespace {
 
@@ -80,4 +80,4 @@ std::optional<StreamStatus> read_status_file(const std::string& path) {
   return status;
 }
 
-}  // namespace sabot::cli
+}  // namespace sabot

@@ -21,7 +21,7 @@ namespace sabot {
 struct ChangeEvent;
 }
 
-namespace sabot::core {
+namespace sabot::base {
 
 class ByteArena {
  public:
@@ -68,4 +68,4 @@ void detach_event_storage(ChangeEvent& event);
 // allocations holding them), for the byte limits of batches, ready queues and held transactions.
 size_t approximate_event_bytes(const ChangeEvent& event);
 
-}  // namespace sabot::core
+}  // namespace sabot::base
