@@ -15,6 +15,8 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::Server: return "server";
     case ErrorKind::ValueConversion: return "value-conversion";
     case ErrorKind::Consumer: return "consumer";
+    case ErrorKind::LocalIo: return "local-io";
+    case ErrorKind::Internal: return "internal";
   }
   return "unknown";
 }
