@@ -1,7 +1,6 @@
 #include "core/transaction_assembler.hpp"
 
 #include <algorithm>
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -10,15 +9,6 @@
 #include "sabot/error.hpp"
 
 namespace sabot::core {
-
-namespace {
-// Overflowed events are stored (and loaded back) in chunks of about this many bytes: few spill
-// files open at once (one per chunk), and one chunk in memory while the consumer catches up.
-constexpr size_t kOverflowChunkBytes = 32 * 1024 * 1024;
-// The overflow store spills as soon as it holds this much: every chunk it holds keeps the
-// capacity of its in-memory vector after spilling, so that vector must stay small.
-constexpr size_t kOverflowMemoryBytes = 256 * 1024;
-}  // namespace
 
 // An UPDATE that kept its key carries no old key from the server (pgoutput sends one only when the
 // key changed; wal2json always does). Filling it from the new row makes `old` mean the same with
@@ -36,7 +26,7 @@ void fill_unchanged_old_key(ChangeEvent& event) {
 }
 
 TransactionAssembler::TransactionAssembler(BatchLimits limits, TableFilter filter, AckTracker& acks)
-    : limits_(limits), filter_(std::move(filter)), acks_(acks) {
+    : limits_(limits), filter_(std::move(filter)), acks_(acks), ready_(limits.max_ready_bytes) {
   if (limits_.max_events == 0) limits_.max_events = 1;
 }
 
@@ -136,120 +126,10 @@ void TransactionAssembler::emit(std::vector<ChangeEvent>&& events, bool last, Ls
   batch.events = std::move(events);
   tx.delivered_any = true;
   acks_.add_batch(tx.ticket, batch.batch_id);
-  enqueue(std::move(batch), tx.pending_bytes);
+  ready_.push(std::move(batch), tx.pending_bytes);
 }
 
-std::vector<TransactionAssembler::BufferUse> TransactionAssembler::chunks_of(
-    const ChangeBatch& batch, size_t& unpinned_bytes) const {
-  std::vector<BufferUse> chunks;
-  const void* previous = nullptr;
-  for (const ChangeEvent& event : batch.events) {
-    const void* owner = event.storage.values.get();
-    if (owner == nullptr || owner == previous) continue;  // events come in buffer order
-    previous = owner;
-    const size_t bytes = base::ByteArena::chunk_bytes(event.storage.values);
-    if (bytes == 0) continue;
-    chunks.push_back(BufferUse{owner, bytes});
-    if (pinned_.count(owner) == 0) unpinned_bytes += bytes;
-  }
-  return chunks;
-}
-
-void TransactionAssembler::pin(const std::vector<BufferUse>& chunks) {
-  for (const BufferUse& chunk : chunks) {
-    if (pinned_[chunk.owner]++ == 0) ready_bytes_ += chunk.bytes;
-  }
-}
-
-void TransactionAssembler::unpin(const std::vector<BufferUse>& chunks) {
-  for (const BufferUse& chunk : chunks) {
-    auto it = pinned_.find(chunk.owner);
-    if (it == pinned_.end() || --it->second > 0) continue;
-    ready_bytes_ -= chunk.bytes;
-    pinned_.erase(it);
-  }
-}
-
-void TransactionAssembler::enqueue(ChangeBatch&& batch, size_t bytes) {
-  size_t unpinned_bytes = 0;
-  std::vector<BufferUse> chunks = chunks_of(batch, unpinned_bytes);
-  if (overflow_.empty() &&
-      (ready_.empty() || ready_bytes_ + bytes + unpinned_bytes <= limits_.max_ready_bytes)) {
-    ready_bytes_ += bytes;
-    pin(chunks);
-    ready_.push_back(ReadyBatch{std::move(batch), bytes, std::move(chunks)});
-    return;
-  }
-  // Contract 3 (bounded memory): the consumer is behind by more than max_ready_bytes, which one
-  // decode() call can cause (a streamed transaction delivered whole at its commit).
-  if (!overflow_store_) {
-    overflow_store_ =
-        std::make_unique<spill::HeldEventStore>(overflow_dir_, kOverflowMemoryBytes);
-  }
-  if (filling_chunk_bytes_ >= kOverflowChunkBytes) {
-    ++filling_chunk_;
-    filling_chunk_bytes_ = 0;
-  }
-  OverflowedBatch entry{ChangeBatch{}, batch.events.size(), filling_chunk_};
-  for (ChangeEvent& event : batch.events) {
-    overflow_store_->append(filling_chunk_, filling_chunk_, std::move(event));
-  }
-  batch.events.clear();
-  batch.events.shrink_to_fit();
-  entry.header = std::move(batch);
-  filling_chunk_bytes_ += bytes;
-  overflow_.push_back(std::move(entry));
-}
-
-ChangeBatch TransactionAssembler::take_ready() {
-  if (ready_.empty()) return take_overflowed();
-  ChangeBatch batch = std::move(ready_.front().batch);
-  ready_bytes_ -= ready_.front().bytes;
-  unpin(ready_.front().chunks);
-  ready_.pop_front();
-  return batch;
-}
-
-ChangeBatch TransactionAssembler::take_overflowed() {
-  OverflowedBatch& entry = overflow_.front();
-  if (loaded_next_ == loaded_events_.size()) {
-    // Load the next chunk; if it is still being filled, close it: later batches start another.
-    if (entry.chunk == filling_chunk_) {
-      ++filling_chunk_;
-      filling_chunk_bytes_ = 0;
-    }
-    loaded_events_ = overflow_store_->take(entry.chunk);
-    loaded_chunk_ = entry.chunk;
-    loaded_next_ = 0;
-  }
-  if (entry.chunk != loaded_chunk_ || loaded_events_.size() - loaded_next_ < entry.event_count) {
-    protocol_error("overflow store lost events of a ready batch");  // never: a programming error
-  }
-  ChangeBatch batch = std::move(entry.header);
-  const auto first = loaded_events_.begin() + static_cast<std::ptrdiff_t>(loaded_next_);
-  const auto last = first + static_cast<std::ptrdiff_t>(entry.event_count);
-  batch.events.assign(std::make_move_iterator(first), std::make_move_iterator(last));
-  loaded_next_ += entry.event_count;
-  overflow_.pop_front();
-  if (loaded_next_ == loaded_events_.size()) {
-    loaded_events_ = {};  // give the chunk's memory back now
-    loaded_next_ = 0;
-  }
-  if (overflow_.empty()) close_overflow();
-  return batch;
-}
-
-void TransactionAssembler::close_overflow() {
-  overflow_.clear();
-  overflow_store_.reset();  // removes its spill files
-  loaded_events_ = {};
-  loaded_next_ = 0;
-  filling_chunk_bytes_ = 0;
-  if (!overflow_dir_.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove(overflow_dir_, ignored);  // only if empty; leaves nothing behind
-  }
-}
+ChangeBatch TransactionAssembler::take_ready() { return ready_.pop(); }
 
 std::optional<TransactionAssembler::Clock::time_point> TransactionAssembler::pending_since() const {
   if (!open_ || open_->pending.size() < 2) return std::nullopt;
@@ -274,9 +154,6 @@ bool TransactionAssembler::flush_if_older_than(std::chrono::milliseconds max_lat
 void TransactionAssembler::reset() {
   open_.reset();
   ready_.clear();
-  ready_bytes_ = 0;
-  pinned_.clear();
-  close_overflow();
   schema_gate_.clear();
 }
 

@@ -12,17 +12,15 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/ack_tracker.hpp"
+#include "core/ready_queue.hpp"
 #include "decode/schema_events.hpp"
 #include "decode/decode_handler.hpp"
-#include "spill/held_event_store.hpp"
 #include "sabot/change_batch.hpp"
 #include "sabot/table_pattern.hpp"
 
@@ -31,10 +29,8 @@ namespace sabot::core {
 struct BatchLimits {
   size_t max_events = 100;
   size_t max_bytes = 8 * 1024 * 1024;
-  // Ready batches the consumer has not taken yet are kept in memory up to about this many bytes;
-  // the rest wait in an overflow store that spills to files (set_overflow_directory()). One
-  // decode() call can make millions of batches ready at once: a streamed (pgoutput) transaction
-  // is handed over whole at its Stream Commit.
+  // Ready batches the consumer has not taken yet are kept in memory up to about this many bytes,
+  // the rest spill to files (see ReadyQueue).
   size_t max_ready_bytes = 8 * 1024 * 1024;
 };
 
@@ -61,11 +57,10 @@ class TransactionAssembler : public decode::DecodeHandler {
   void on_message(ChangeEvent&& message) override;
 
   // Batches ready for the consumer, oldest first.
-  bool has_ready() const { return !ready_.empty() || !overflow_.empty(); }
+  bool has_ready() const { return !ready_.empty(); }
   ChangeBatch take_ready();
-  // Where ready batches beyond max_ready_bytes spill (created when first needed; must be used by
-  // nothing else). Empty (the default): they stay in memory.
-  void set_overflow_directory(std::string dir) { overflow_dir_ = std::move(dir); }
+  // Where ready batches beyond max_ready_bytes spill (see ReadyQueue::set_overflow_directory).
+  void set_overflow_directory(std::string dir) { ready_.set_overflow_directory(std::move(dir)); }
 
   // Hands out the pending events of the open transaction but the newest one, if the oldest has
   // waited at least `max_latency`. Returns true if a batch was made ready.
@@ -81,54 +76,16 @@ class TransactionAssembler : public decode::DecodeHandler {
   void reset();
 
  private:
-
   void emit(std::vector<ChangeEvent>&& events, bool last, Lsn end_lsn);
-  void enqueue(ChangeBatch&& batch, size_t bytes);
-  ChangeBatch take_overflowed();
-  void close_overflow();  // forgets the overflow, removes its files and directory
   [[noreturn]] void protocol_error(const std::string& what) const;
-
-  struct BufferUse {
-    const void* owner;  // ChangeEvent::storage.values of the events that hold it
-    size_t bytes;       // ByteArena::chunk_bytes()
-  };
-  struct ReadyBatch {
-    ChangeBatch batch;
-    size_t bytes;  // approximate_event_bytes() of its events
-    std::vector<BufferUse> chunks;  // decoder buffers its events hold (see pinned_)
-  };
-  // The buffers `batch` holds; adds to unpinned_bytes the size of those not pinned yet.
-  std::vector<BufferUse> chunks_of(const ChangeBatch& batch, size_t& unpinned_bytes) const;
-  void pin(const std::vector<BufferUse>& chunks);
-  void unpin(const std::vector<BufferUse>& chunks);
-  // A batch waiting in the overflow store: its events are in chunk `chunk` of the store.
-  struct OverflowedBatch {
-    ChangeBatch header;  // without events
-    size_t event_count;
-    uint32_t chunk;
-  };
 
   BatchLimits limits_;
   TableFilter filter_;
-  decode::SchemaChangeGate schema_gate_;  // DDL messages -> schema_change; drops repeated relation_changed
+  // DDL messages -> schema_change; drops repeated relation_changed events.
+  decode::SchemaChangeGate schema_gate_;
   AckTracker& acks_;
   std::optional<OpenTx> open_;
-  std::deque<ReadyBatch> ready_;
-  size_t ready_bytes_ = 0;  // events' approximate bytes + pinned chunks
-  // The decoders' shared buffers (ByteArena chunks) ready batches keep alive -> how many ready
-  // batches hold each. A buffer counts once in ready_bytes_ while any ready batch holds it, so a
-  // few kept events spread over many buffers (the rest filtered out) cannot pin unbounded memory.
-  std::unordered_map<const void*, size_t> pinned_;
-  // Overflow: FIFO after ready_ (once a batch overflowed, later ones follow it there until it is
-  // empty). Events are stored in chunks of about kOverflowChunkBytes, one chunk loaded at a time.
-  std::string overflow_dir_;
-  std::unique_ptr<spill::HeldEventStore> overflow_store_;
-  std::deque<OverflowedBatch> overflow_;
-  uint32_t filling_chunk_ = 1;
-  size_t filling_chunk_bytes_ = 0;
-  uint32_t loaded_chunk_ = 0;
-  std::vector<ChangeEvent> loaded_events_;
-  size_t loaded_next_ = 0;
+  ReadyQueue ready_;
   uint64_t next_batch_id_ = 1;
   size_t reserve_hint_ = 1;  // events in the last batch emitted: the next one's first reservation
 };

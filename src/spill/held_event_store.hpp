@@ -1,23 +1,25 @@
-// HeldEventStore: the changes of transactions the server sent before they ended — streamed
-// in-progress transactions (Stream Start..Stream Stop blocks, protocol >= 2) and prepared
-// transactions (Begin Prepare..Prepare, Stream Prepare; protocol >= 3) — held until the server
-// says whether they committed.
+// HeldEventStore: events held by key until their holder decides what becomes of them — in memory
+// up to a limit, then in files. Its two users:
+//   - the pgoutput decoder: the changes of transactions the server sent before they ended
+//     (streamed in-progress transactions, protocol >= 2; prepared ones, protocol >= 3), keyed by
+//     xid, each change with the subtransaction that made it, so the abort of a subtransaction
+//     (ROLLBACK TO SAVEPOINT) drops exactly its changes;
+//   - the assembler's ready queue: ready batches the consumer has not taken yet, beyond its
+//     memory bound, keyed by chunk.
+// `owner` names the user in every error ("pgoutput streamed transactions spill: cannot write ...").
 //
-// Each change is stored with the xid of the subtransaction that made it, so the abort of a
-// subtransaction (ROLLBACK TO SAVEPOINT) drops exactly its changes.
-//
-// Memory: bytes_buffered() counts the changes held in memory (approximate heap footprint). With a
-// spill directory, once that exceeds memory_limit_bytes the largest transaction's in-memory changes
-// are appended to its spill file "sabot-pgoutput-<xid>.spill" in spill_dir, and replayed from it
-// in order. Spill files are removed when their transaction commits or aborts, by clear() and the
+// Memory: bytes_buffered() counts the events held in memory (approximate heap footprint). With a
+// spill directory, once that exceeds memory_limit_bytes the largest key's in-memory events are
+// appended to its spill file "sabot-held-<key>.spill" in spill_dir, and replayed from it in
+// order. Spill files are removed when their key is replayed or aborted, by clear() and the
 // destructor, and — left over from a crashed run — by the constructor. So every store needs a
 // spill directory of its own. Without a spill directory nothing is spilled and memory is not
 // bounded.
 //
-// Errors: a spill directory that cannot be created or written throws CdcError{Config}; a spill
-// file that does not read back as written throws CdcError{Protocol}. After append() or replay()
-// threw, what the store holds is unspecified: clear() it (the decoder does).
-// Not thread-safe; owned by one decoder.
+// Errors: a spill directory that cannot be created or written (disk full) and a spill file that
+// does not read back as written throw CdcError{LocalIo} naming the owner and the file. After
+// append() or replay() threw, what the store holds is unspecified: clear() it (the decoder does).
+// Not thread-safe; owned by one user.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +38,8 @@ class HeldEventStore {
  public:
   static constexpr size_t kDefaultMemoryLimit = size_t{64} * 1024 * 1024;
 
-  explicit HeldEventStore(std::string spill_dir = {},
-                           size_t memory_limit_bytes = kDefaultMemoryLimit);
+  HeldEventStore(std::string owner, std::string spill_dir = {},
+                 size_t memory_limit_bytes = kDefaultMemoryLimit);
   ~HeldEventStore();
   HeldEventStore(const HeldEventStore&) = delete;
   HeldEventStore& operator=(const HeldEventStore&) = delete;
@@ -91,7 +93,11 @@ class HeldEventStore {
   void forget(uint32_t xid, Tx& tx);
   std::string spill_path(uint32_t xid) const;
   void remove_stale_spill_files();
+  [[noreturn]] void throw_io(const std::string& what, const std::string& path) const;
+  [[noreturn]] void throw_unreadable(const std::string& path, uint64_t offset,
+                                     std::string_view what) const;
 
+  std::string owner_;
   std::string spill_dir_;
   size_t memory_limit_;
   std::unordered_map<uint32_t, Tx> txs_;

@@ -846,10 +846,12 @@ TEST(PgoutputSpill, StreamedTransactionSpillsAndReplaysInOrder) {
 TEST(PgoutputSpill, StaleSpillFilesAreRemovedOnStartupAndFilesOnAbort) {
   const std::string dir = temp_dir("stale");
   std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/sabot-pgoutput-123.spill") << "left over";
+  std::ofstream(dir + "/sabot-pgoutput-123.spill") << "left over";  // the name before 0.2
+  std::ofstream(dir + "/sabot-held-124.spill") << "left over";
   std::ofstream(dir + "/keep.txt") << "not ours";
   PgoutputDecoder decoder(opts(3, dir, 100));
   EXPECT_FALSE(std::filesystem::exists(dir + "/sabot-pgoutput-123.spill"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/sabot-held-124.spill"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/keep.txt"));
 
   RecordingHandler rec;
@@ -866,7 +868,7 @@ TEST(PgoutputSpill, StaleSpillFilesAreRemovedOnStartupAndFilesOnAbort) {
 }
 
 TEST(PgoutputStore, AppendAbortReplayAndAccounting) {
-  spill::HeldEventStore store;
+  spill::HeldEventStore store("test store");
   auto event = [](std::string_view table) {
     ChangeEvent e;
     e.table = table;
@@ -901,7 +903,7 @@ TEST(PgoutputStore, AppendAbortReplayAndAccounting) {
 TEST(PgoutputStore, SpillRoundTripKeepsEveryField) {
   const std::string dir = temp_dir("roundtrip");
   {
-    spill::HeldEventStore store(dir, 1);  // spill on every append
+    spill::HeldEventStore store("test store", dir, 1);  // spill on every append
     ChangeEvent e;
     e.op = Op::Update;
     e.schema = "s";
@@ -967,12 +969,16 @@ TEST(PgoutputStore, SpillRoundTripKeepsEveryField) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(PgoutputStore, UnwritableSpillDirIsAConfigError) {
+// A local disk problem, not a setting: LocalIo, naming who spilled.
+TEST(PgoutputStore, UnwritableSpillDirIsALocalIoErrorNamingTheOwner) {
   try {
-    spill::HeldEventStore store("/proc/sabot-cannot-create-this", 1);
+    spill::HeldEventStore store("test store", "/proc/sabot-cannot-create-this", 1);
     ADD_FAILURE() << "no error";
   } catch (const CdcError& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_EQ(e.kind(), ErrorKind::LocalIo);
+    EXPECT_NE(std::string(e.what()).find("test store spill: cannot create directory"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -489,7 +489,7 @@ TEST(SchemaEvents, SpilledSchemaChangesReadBackWhole) {
                            ("sabot-schema-spill-" + std::to_string(::getpid())))
                               .string();
   {
-    spill::HeldEventStore store(dir, /*memory_limit_bytes=*/1);  // spill at once
+    spill::HeldEventStore store("test store", dir, /*memory_limit_bytes=*/1);  // spill at once
     decode::SchemaChangeGate gate;
     ChangeEvent ddl = ddl_message(kAlterItems, 0x77);
     gate.admit(ddl);

@@ -136,7 +136,7 @@ void check_old_key(const CachedRelation& rel, uint8_t old_kind) {
 PgoutputDecoder::PgoutputDecoder(Options options)
     : options_(std::move(options)),
       relations_(options_.type_names_with_typmod),
-      store_(options_.spill_dir, options_.memory_limit_bytes) {
+      store_("pgoutput streamed transactions", options_.spill_dir, options_.memory_limit_bytes) {
   if (options_.protocol_version < 1 || options_.protocol_version > 4) {
     throw CdcError(ErrorKind::Config,
                    fmt::format("pgoutput protocol version {} is not supported (use 1 to 4)",
