@@ -238,7 +238,8 @@ void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
                                "confirmed to the server: once the cause is fixed, the stream "
                                "resumes there",
                                to_string(config.plugin), msg.wal_start.to_string(), e.what(),
-                               acks.watermark().to_string()));
+                               acks.watermark().to_string()),
+                   e.sqlstate(), msg.wal_start);
   }
   // A commit at or past the end position: everything up to it has been decoded.
   if (config.end_lsn && !assembler.in_transaction() && msg.wal_start >= *config.end_lsn) {

@@ -234,6 +234,7 @@ class PgoutputDecodeTest : public ::testing::Test {
       const std::string what = e.what();
       EXPECT_NE(what.find(Lsn(lsn).to_string()), std::string::npos) << what;
       EXPECT_NE(what.find(needle), std::string::npos) << "missing '" << needle << "' in: " << what;
+      EXPECT_EQ(e.lsn(), std::optional<Lsn>(Lsn(lsn))) << what;  // the position as a field too
     }
   }
 
