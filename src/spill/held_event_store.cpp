@@ -202,7 +202,7 @@ ChangeEvent deserialize(std::string_view body, uint32_t& subxid) {
 }
 
 [[noreturn]] void throw_io(const std::string& what, const std::string& path) {
-  throw CdcError(ErrorKind::Config,
+  throw CdcError(ErrorKind::LocalIo,
                  fmt::format("pgoutput spill: {} {}: {} (set the spill directory to a writable "
                              "directory with free space)",
                              what, path, std::strerror(errno)));
@@ -229,7 +229,7 @@ void HeldEventStore::remove_stale_spill_files() {
   std::error_code ec;
   fs::create_directories(spill_dir_, ec);
   if (ec) {
-    throw CdcError(ErrorKind::Config, fmt::format("pgoutput spill: cannot create directory {}: {}",
+    throw CdcError(ErrorKind::LocalIo, fmt::format("pgoutput spill: cannot create directory {}: {}",
                                                   spill_dir_, ec.message()));
   }
   for (fs::directory_iterator it(spill_dir_, ec), end; !ec && it != end; it.increment(ec)) {
@@ -240,7 +240,7 @@ void HeldEventStore::remove_stale_spill_files() {
     }
   }
   if (ec) {
-    throw CdcError(ErrorKind::Config, fmt::format("pgoutput spill: cannot list directory {}: {}",
+    throw CdcError(ErrorKind::LocalIo, fmt::format("pgoutput spill: cannot list directory {}: {}",
                                                   spill_dir_, ec.message()));
   }
 }
@@ -368,30 +368,31 @@ void HeldEventStore::replay(uint32_t xid, const std::function<void(ChangeEvent&&
     for (uint64_t offset = 0; offset < tx.spilled_bytes;) {
       unsigned char len_bytes[4];
       if (std::fread(len_bytes, 1, 4, tx.spill) != 4) {
-        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} is truncated "
+        throw CdcError(ErrorKind::LocalIo, fmt::format("pgoutput spill file {} is truncated "
                                                         "at offset {}",
                                                         path, offset));
       }
       const uint32_t len = (uint32_t{len_bytes[0]} << 24) | (uint32_t{len_bytes[1]} << 16) |
                            (uint32_t{len_bytes[2]} << 8) | uint32_t{len_bytes[3]};
       if (len > tx.spilled_bytes - offset - 4) {
-        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} has a bad record "
+        throw CdcError(ErrorKind::LocalIo, fmt::format("pgoutput spill file {} has a bad record "
                                                         "length at offset {}",
                                                         path, offset));
       }
       body.resize(len);
       if (std::fread(body.data(), 1, len, tx.spill) != len) {
-        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {} is truncated "
+        throw CdcError(ErrorKind::LocalIo, fmt::format("pgoutput spill file {} is truncated "
                                                         "at offset {}",
                                                         path, offset));
       }
       offset += 4 + len;
       uint32_t subxid = 0;
       ChangeEvent event;
+      // Every record was written by serialize(): one that does not parse back is a damaged file.
       try {
         event = deserialize(body, subxid);
       } catch (const CdcError& e) {
-        throw CdcError(ErrorKind::Protocol, fmt::format("pgoutput spill file {}: bad record at "
+        throw CdcError(ErrorKind::LocalIo, fmt::format("pgoutput spill file {}: bad record at "
                                                         "offset {}: {}",
                                                         path, offset, e.what()));
       }

@@ -14,8 +14,8 @@
 // spill directory of its own. Without a spill directory nothing is spilled and memory is not
 // bounded.
 //
-// Errors: a spill directory that cannot be created or written throws CdcError{Config}; a spill
-// file that does not read back as written throws CdcError{Protocol}. After append() or replay()
+// Errors: a spill directory that cannot be created or written (full disk, no permission) and a
+// spill file that does not read back as written throw CdcError{LocalIo}. After append() or replay()
 // threw, what the store holds is unspecified: clear() it (the decoder does).
 // Not thread-safe; owned by one decoder.
 #pragma once

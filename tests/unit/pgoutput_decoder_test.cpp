@@ -968,12 +968,14 @@ TEST(PgoutputStore, SpillRoundTripKeepsEveryField) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(PgoutputStore, UnwritableSpillDirIsAConfigError) {
+TEST(PgoutputStore, UnwritableSpillDirIsALocalIoError) {
   try {
     spill::HeldEventStore store("/proc/sabot-cannot-create-this", 1);
     ADD_FAILURE() << "no error";
   } catch (const CdcError& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Config);
+    EXPECT_EQ(e.kind(), ErrorKind::LocalIo);
+    EXPECT_NE(std::string(e.what()).find("/proc/sabot-cannot-create-this"), std::string::npos)
+        << e.what();
   }
 }
 
