@@ -211,6 +211,9 @@ ChangeBatch TransactionAssembler::take_ready() {
 }
 
 ChangeBatch TransactionAssembler::take_overflowed() {
+  if (overflow_.empty()) {  // callers ask has_ready() first
+    throw CdcError(ErrorKind::Internal, "take_ready() called with no batch ready");
+  }
   OverflowedBatch& entry = overflow_.front();
   if (loaded_next_ == loaded_events_.size()) {
     // Load the next chunk; if it is still being filled, close it: later batches start another.
@@ -223,7 +226,8 @@ ChangeBatch TransactionAssembler::take_overflowed() {
     loaded_next_ = 0;
   }
   if (entry.chunk != loaded_chunk_ || loaded_events_.size() - loaded_next_ < entry.event_count) {
-    protocol_error("overflow store lost events of a ready batch");  // never: a programming error
+    // No input can cause this (the store gives back what it was given): a bug in sabot-cdc.
+    throw CdcError(ErrorKind::Internal, "overflow store lost events of a ready batch");
   }
   ChangeBatch batch = std::move(entry.header);
   const auto first = loaded_events_.begin() + static_cast<std::ptrdiff_t>(loaded_next_);
