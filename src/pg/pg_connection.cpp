@@ -338,8 +338,8 @@ bool complete_connection(pg_conn* conn, std::optional<std::chrono::seconds> time
       wait_ms = static_cast<int>(left.count());
     }
     const int rc = poll(&pfd, 1, wait_ms);
-    if (rc < 0 && errno != EINTR) return true;  // PQconnectPoll reports the socket's failure
-    if (rc == 0) continue;                        // the deadline check above ends it
+    if (rc == 0 || (rc < 0 && errno == EINTR)) continue;  // the deadline check above ends it
+    // Ready, or a poll error: PQconnectPoll tries the socket and reports what failed.
     status = PQconnectPoll(conn);
   }
   return true;
