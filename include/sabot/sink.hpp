@@ -40,7 +40,9 @@ class PostgresCdcConnector;
 
 // Streams batches into the sink until the connector stops (request_stop(), end_lsn), skipping
 // events at or before the sink's checkpoint and acknowledging each batch after write() returned.
-// Exceptions from the sink propagate; the failed batch is not acknowledged.
+// A CdcError from the sink propagates unchanged; any other exception (std::exception or not)
+// becomes CdcError{Consumer} naming the failed call, the sink's message and the batch's first
+// position (also in lsn()). The failed batch is not acknowledged.
 void run_sink(PostgresCdcConnector& connector, Sink& sink);
 
 }  // namespace sabot

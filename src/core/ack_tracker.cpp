@@ -1,7 +1,10 @@
 #include "core/ack_tracker.hpp"
 
 #include <algorithm>
-#include <cassert>
+
+#include <fmt/format.h>
+
+#include "sabot/error.hpp"
 
 namespace sabot::core {
 
@@ -12,7 +15,13 @@ AckTracker::Ticket AckTracker::open_transaction() {
 }
 
 AckTracker::Entry& AckTracker::entry(Ticket ticket) {
-  assert(ticket >= front_ticket_ && ticket - front_ticket_ < entries_.size());
+  // Tickets come only from open_transaction(), and a batch's owner is forgotten with its
+  // transaction: any other ticket is a bug here, never something the server sent.
+  if (ticket < front_ticket_ || ticket - front_ticket_ >= entries_.size()) {
+    throw CdcError(ErrorKind::Internal,
+                   fmt::format("acknowledgement ticket {} is not open (open: {} to {})", ticket,
+                               front_ticket_, front_ticket_ + entries_.size()));
+  }
   return entries_[ticket - front_ticket_];
 }
 

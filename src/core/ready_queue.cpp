@@ -91,6 +91,9 @@ ChangeBatch ReadyQueue::pop() {
 }
 
 ChangeBatch ReadyQueue::pop_overflowed() {
+  if (overflow_.empty()) {  // callers ask empty() first
+    throw CdcError(ErrorKind::Internal, "a batch was taken from an empty ready queue");
+  }
   Overflowed& entry = overflow_.front();
   if (loaded_next_ == loaded_events_.size()) {
     // Load the next chunk; if it is still being filled, close it: later batches start another.
@@ -103,9 +106,8 @@ ChangeBatch ReadyQueue::pop_overflowed() {
     loaded_next_ = 0;
   }
   if (entry.chunk != loaded_chunk_ || loaded_events_.size() - loaded_next_ < entry.event_count) {
-    throw CdcError(ErrorKind::Internal,
-                   "the ready-batch overflow store lost events of a ready batch (a bug in "
-                   "sabot-cdc: please report it)");
+    // No input can cause this (the store gives back what it was given): a bug in sabot-cdc.
+    throw CdcError(ErrorKind::Internal, "overflow store lost events of a ready batch");
   }
   ChangeBatch batch = std::move(entry.header);
   const auto first = loaded_events_.begin() + static_cast<std::ptrdiff_t>(loaded_next_);

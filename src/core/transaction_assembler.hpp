@@ -7,7 +7,7 @@
 // Holding back: the newest event of an open transaction stays pending until the next event or the
 // commit arrives, so the last batch of every delivered transaction is non-empty and flagged
 // last_in_transaction. Illegal sequences (begin inside a transaction, change or commit outside
-// one, xid mismatch) throw CdcError{Protocol}.
+// one, xid mismatch) throw CdcError{Protocol}; a broken invariant of its own, CdcError{Internal}.
 #pragma once
 
 #include <chrono>

@@ -178,13 +178,15 @@ bool SchemaChangeGate::admit(ChangeEvent& event) {
     } catch (const CdcError& e) {
       throw CdcError(ErrorKind::Protocol,
                      fmt::format("DDL capture message (prefix \"{}\") at LSN {} is malformed: {}",
-                                 kDdlMessagePrefix, event.lsn.to_string(), e.what()));
+                                 kDdlMessagePrefix, event.lsn.to_string(), e.what()),
+                     "", event.lsn);
     }
     if (description.event == "catalog") {
       throw CdcError(ErrorKind::Protocol,
                      fmt::format("DDL capture message at LSN {} has event \"catalog\", which only "
                                  "a catalog snapshot may have",
-                                 event.lsn.to_string()));
+                                 event.lsn.to_string()),
+                     "", event.lsn);
     }
     auto schema = std::const_pointer_cast<TableSchema>(description.schema);
     schema->lsn = event.lsn;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -35,6 +36,22 @@ void log_to_stderr(std::string_view message) {
   std::fprintf(stderr, "sabot-cdc: %.*s\n", static_cast<int>(message.size()), message.data());
 }
 
+// The log callback is user code, called from deep inside the stream loop and the reconnect path:
+// whatever it throws stops there (a log line is not worth the stream) and goes to stderr instead.
+std::function<void(std::string_view)> guarded_log(std::function<void(std::string_view)> log) {
+  return [log = std::move(log)](std::string_view message) noexcept {
+    try {
+      log(message);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "sabot-cdc: the log callback failed (%s) on: %.*s\n", e.what(),
+                   static_cast<int>(message.size()), message.data());
+    } catch (...) {
+      std::fprintf(stderr, "sabot-cdc: the log callback failed (an unknown exception) on: %.*s\n",
+                   static_cast<int>(message.size()), message.data());
+    }
+  };
+}
+
 std::string default_spill_dir(const std::string& system_id, const std::string& slot) {
   const char* tmp = std::getenv("TMPDIR");
   return fmt::format("{}/sabot-cdc-spill/{}-{}", tmp && *tmp ? tmp : "/tmp", system_id, slot);
@@ -48,6 +65,7 @@ struct PostgresCdcConnector::Impl {
         filter(config.tables),
         assembler(core::BatchLimits{config.batch_size, config.max_batch_bytes}, filter, acks) {
     if (!config.log) config.log = log_to_stderr;
+    config.log = guarded_log(std::move(config.log));
   }
 
   void open();
@@ -238,7 +256,8 @@ void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
                                "confirmed to the server: once the cause is fixed, the stream "
                                "resumes there",
                                to_string(config.plugin), msg.wal_start.to_string(), e.what(),
-                               acks.watermark().to_string()));
+                               acks.watermark().to_string()),
+                   e.sqlstate(), msg.wal_start);
   }
   // A commit at or past the end position: everything up to it has been decoded.
   if (config.end_lsn && !assembler.in_transaction() && msg.wal_start >= *config.end_lsn) {

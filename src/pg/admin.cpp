@@ -55,7 +55,7 @@ SlotInfo slot_from_row(const PgResult& r, int row) {
   s.database = std::string(r.get(row, 3));
   s.active = r.get(row, 4) == "t";
   if (!r.is_null(row, 5)) {
-    s.active_pid = static_cast<int>(reply_int(r.get(row, 5), "reading pg_replication_slots"));
+    s.active_pid = reply_int32(r.get(row, 5), "reading pg_replication_slots");
   }
   s.restart_lsn = lsn_or_null(r, row, 6);
   s.confirmed_flush_lsn = lsn_or_null(r, row, 7);

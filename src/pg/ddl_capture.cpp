@@ -176,8 +176,7 @@ DdlCaptureResult install_ddl_capture(PgConnection& conn) {
     // One simple-protocol query: one implicit transaction, so it all happens or nothing does.
     conn.exec(install_sql(), "installing DDL capture");
   } catch (const CdcError& e) {
-    // SQLSTATE 42501 (insufficient_privilege) is the only error mapped to Authentication here.
-    if (e.kind() != ErrorKind::Authentication) throw;
+    if (e.sqlstate() != "42501") throw;  // insufficient_privilege: not a superuser
     return {DdlCaptureOutcome::NoPrivilege,
             fmt::format("role \"{}\" may not create event triggers (PostgreSQL 15 allows only "
                         "superusers){}. Run 'sabot-cdc init' once as a superuser to install DDL "
@@ -213,12 +212,13 @@ bool uninstall_ddl_capture(PgConnection& conn) {
     conn.exec("SET LOCAL client_min_messages = warning;\n" + ddl_capture_uninstall_sql(),
               "removing DDL capture");
   } catch (const CdcError& e) {
-    if (e.kind() != ErrorKind::Authentication) throw;
+    if (e.sqlstate() != "42501") throw;  // insufficient_privilege: neither owner nor superuser
     throw CdcError(ErrorKind::Authentication,
                    fmt::format("role \"{}\" may not remove the DDL capture event triggers: only "
                                "their owner or a superuser may. Run 'sabot-cdc init "
                                "--uninstall-ddl-capture' as a superuser, or in psql:\n{}",
-                               current_role(conn), ddl_capture_uninstall_sql()));
+                               current_role(conn), ddl_capture_uninstall_sql()),
+                   e.sqlstate());
   }
   return true;
 }

@@ -1,6 +1,12 @@
 #include "pg/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -105,92 +111,241 @@ std::string trim(std::string text) {
   return text;
 }
 
-[[noreturn]] void throw_connect_error(const std::string& target, const std::string& libpq_message) {
-  const std::string msg = trim(libpq_message);
-  if (contains(msg, "password authentication failed") || contains(msg, "no password supplied") ||
-      contains(msg, "authentication failed") || contains(msg, "password is required")) {
-    throw CdcError(ErrorKind::Authentication,
-                   fmt::format("authentication to PostgreSQL at {} failed: {}. Check the user and "
-                               "password (--dsn, PGUSER/PGPASSWORD or ~/.pgpass)",
-                               target, msg));
-  }
-  if (contains(msg, "no pg_hba.conf entry")) {
+bool is_sqlstate_char(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); }
+
+// The classification of a connection failure: the server's SQLSTATE decides; only libpq's own
+// failures (refused, timed out, no password to send) come without one.
+[[noreturn]] void throw_connect_error(const std::string& target, const VerboseError& error) {
+  const std::string& msg = error.message;
+  const std::string& state = error.sqlstate;
+  // 28P01 invalid_password; 28000 invalid_authorization_specification also covers a missing
+  // pg_hba.conf line and an unknown role: the text only picks which advice fits.
+  if (state == "28000" && contains(msg, "pg_hba.conf")) {
     throw CdcError(ErrorKind::Authentication,
                    fmt::format("PostgreSQL at {} refused the connection: {}. Add a pg_hba.conf "
                                "line for this user (replication connections need a line for the "
                                "database, e.g. 'host all USER ADDRESS scram-sha-256') and reload",
-                               target, msg));
+                               target, msg),
+                   state);
   }
-  if (contains(msg, "does not exist")) {
+  if (state == "28000" && contains(msg, "does not exist")) {
+    throw CdcError(ErrorKind::Authentication,
+                   fmt::format("PostgreSQL at {}: {}. Check the user and database names", target,
+                               msg),
+                   state);
+  }
+  // libpq's own "fe_sendauth: no password supplied" (the server asked for one) has no SQLSTATE.
+  const bool libpq_auth_failure = state.empty() && (contains(msg, "no password supplied") ||
+                                                    contains(msg, "password is required"));
+  if (state == "28P01" || state == "28000" || libpq_auth_failure) {
+    throw CdcError(ErrorKind::Authentication,
+                   fmt::format("authentication to PostgreSQL at {} failed: {}. Check the user and "
+                               "password (--dsn, PGUSER/PGPASSWORD or ~/.pgpass)",
+                               target, msg),
+                   state);
+  }
+  if (state == "3D000") {  // invalid_catalog_name: the database does not exist
     throw CdcError(ErrorKind::Config,
                    fmt::format("PostgreSQL at {}: {}. Check the user and database names", target,
-                               msg));
+                               msg),
+                   state);
   }
+  // 42501 insufficient_privilege: e.g. a walsender for a role without REPLICATION.
+  if (state == "42501") {
+    throw CdcError(ErrorKind::Authentication,
+                   fmt::format("PostgreSQL at {} refused the connection: {}. Logical replication "
+                               "needs the REPLICATION attribute (ALTER ROLE name REPLICATION)",
+                               target, msg),
+                   state);
+  }
+  // Anything else (no server, 57P03 cannot_connect_now while starting up, 53300
+  // too_many_connections, ...) may pass once the server is back or less busy.
   throw CdcError(ErrorKind::Connection,
                  fmt::format("cannot connect to PostgreSQL at {}: {}. Check that the server is "
                              "running and reachable at that host and port (pg_isready -h HOST -p "
                              "PORT tells)",
-                             target, msg));
+                             target, msg),
+                 state);
+}
+
+// Class 08 connection_exception; 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03
+// cannot_connect_now, 57P05 idle_session_timeout: the server or our session went away, and the
+// same request may well work after reconnecting (57P04 database_dropped will not).
+bool is_connection_loss(std::string_view sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03" || sqlstate == "57P05";
 }
 
 }  // namespace
+
+namespace {
+
+// Lines PQERRORS_VERBOSE adds to what the default verbosity writes.
+bool is_verbose_only_line(std::string_view line) {
+  for (std::string_view label : {"LOCATION:  ", "SCHEMA NAME:  ", "TABLE NAME:  ",
+                                 "COLUMN NAME:  ", "DATATYPE NAME:  ", "CONSTRAINT NAME:  "}) {
+    if (line.starts_with(label)) return true;
+  }
+  return false;
+}
+
+// Copies `line` to `out` without the "XXXXX: " SQLSTATE that follows a "<severity>:  ";
+// `last_code` becomes the last code removed.
+void append_without_codes(std::string_view line, std::string& out, std::string& last_code) {
+  size_t from = 0;
+  for (size_t at = line.find(":  "); at != std::string_view::npos; at = line.find(":  ", at + 1)) {
+    const std::string_view code = line.substr(at + 3, 7);
+    if (code.size() < 7 || !std::all_of(code.begin(), code.begin() + 5, is_sqlstate_char) ||
+        code.substr(5) != ": ") {
+      continue;
+    }
+    out += line.substr(from, at + 3 - from);
+    last_code = std::string(code.substr(0, 5));
+    from = at + 3 + 7;
+  }
+  out += line.substr(from);
+}
+
+}  // namespace
+
+VerboseError split_verbose_error(std::string_view text) {
+  // Each attempt (one per host or address tried) appends its error, so the last code is the one
+  // of the attempt that failed last, as libpq's own (private) last_sqlstate.
+  VerboseError out;
+  std::string kept;
+  size_t line_start = 0;
+  while (line_start < text.size()) {
+    size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    const std::string_view line = text.substr(line_start, line_end - line_start);
+    if (!is_verbose_only_line(line)) {
+      if (!kept.empty()) kept += '\n';
+      append_without_codes(line, kept, out.sqlstate);
+    }
+    line_start = line_end + 1;
+  }
+  out.message = trim(std::move(kept));
+  return out;
+}
 
 void throw_server_error(std::string_view sqlstate, std::string_view message, std::string_view what) {
   std::string msg = trim(std::string(message));
   while (!msg.empty() && msg.back() == '.') msg.pop_back();  // we add our own sentence after it
   const std::string head = fmt::format("{} failed: {}", what, msg);
-  // Class 08 (connection exception) and 57P (shutdown, crash, terminated backend): the server or
-  // our session went away; the same request may well work after reconnecting.
-  if (sqlstate.starts_with("08") || sqlstate.starts_with("57P")) {
-    throw CdcError(ErrorKind::Connection, head);
-  }
-  if (sqlstate == "55006" || contains(msg, "is active for PID")) {
+  const std::string state(sqlstate);
+  if (is_connection_loss(sqlstate)) throw CdcError(ErrorKind::Connection, head, state);
+  if (sqlstate == "55006") {  // object_in_use: "replication slot ... is active for PID ..."
     throw CdcError(ErrorKind::SlotInUse,
                    head + ". Another process is streaming from this slot: stop it, or use another "
-                          "slot (see 'sabot-cdc slots')");
+                          "slot (see 'sabot-cdc slots')",
+                   state);
   }
-  if (sqlstate == "58P01" || contains(msg, "could not access file")) {
+  if (sqlstate == "58P01") {  // undefined_file: "could not access file" of the plugin library
     throw CdcError(ErrorKind::MissingPlugin,
                    head + ". The output plugin is not installed on the server: install it (Debian: "
                           "apt-get install postgresql-15-wal2json) or use --plugin pgoutput, which "
-                          "is built into PostgreSQL");
+                          "is built into PostgreSQL",
+                   state);
   }
-  if (contains(msg, "wal_level")) {
+  // 55000 object_not_in_prerequisite_state covers several prerequisites (wal_level, slots
+  // enabled, a slot of another database, an invalidated slot...): the text picks the advice.
+  if (sqlstate == "55000" && contains(msg, "wal_level")) {
     throw CdcError(ErrorKind::ServerSetting,
                    head + ". Set wal_level = logical (ALTER SYSTEM SET wal_level = logical) and "
-                          "restart PostgreSQL");
+                          "restart PostgreSQL",
+                   state);
   }
-  if (contains(msg, "publication \"") && contains(msg, "does not exist")) {
+  if (sqlstate == "55000" && contains(msg, "max_replication_slots")) {
+    throw CdcError(ErrorKind::ServerSetting,
+                   head + ". Raise max_replication_slots (restart needed) or drop unused slots "
+                          "('sabot-cdc slots drop NAME')",
+                   state);
+  }
+  // 42704 undefined_object is both a missing publication and a missing slot: the text picks.
+  if (sqlstate == "42704" && contains(msg, "publication \"")) {
     throw CdcError(ErrorKind::Config,
                    head + ". pgoutput reads publications as they were when each change was "
                           "written: create the publication before the slot ('sabot-cdc init' "
                           "does both in that order). Changes written before the publication "
-                          "existed cannot be decoded with it: drop and recreate the slot");
+                          "existed cannot be decoded with it: drop and recreate the slot",
+                   state);
   }
   if (sqlstate == "42704" && contains(msg, "replication slot")) {
     throw CdcError(ErrorKind::SlotMissing,
-                   head + ". Create it with 'sabot-cdc init --slot NAME' or pass --create-slot");
+                   head + ". Create it with 'sabot-cdc init --slot NAME' or pass --create-slot",
+                   state);
   }
-  if (sqlstate == "53400" || contains(msg, "all replication slots are in use")) {
+  if (sqlstate == "53400") {  // configuration_limit_exceeded: "all replication slots are in use"
     throw CdcError(ErrorKind::ServerSetting,
                    head + ". Raise max_replication_slots (restart needed) or drop unused slots "
-                          "('sabot-cdc slots drop NAME')");
+                          "('sabot-cdc slots drop NAME')",
+                   state);
   }
-  if (sqlstate == "53300" || contains(msg, "max_wal_senders")) {
+  if (sqlstate == "53300") {  // too_many_connections: "... exceeds max_wal_senders"
     throw CdcError(ErrorKind::ServerSetting,
                    head + ". Raise max_wal_senders (restart needed) or stop other replication "
-                          "clients");
+                          "clients",
+                   state);
   }
-  if (sqlstate == "42501") {
+  if (sqlstate == "42501") {  // insufficient_privilege
     throw CdcError(ErrorKind::Authentication,
                    head + ". The role lacks a privilege: logical replication needs the REPLICATION "
                           "attribute (ALTER ROLE name REPLICATION) and CREATE on the database for "
-                          "publications");
+                          "publications",
+                   state);
   }
-  throw CdcError(ErrorKind::Server, head);
+  throw CdcError(ErrorKind::Server, head, state);
 }
 
 // ---- PgConnection -------------------------------------------------------------------------------
+
+namespace {
+
+// libpq's connect_timeout (seconds; 0 or absent: wait forever; 1 counts as 2, as libpq does).
+std::optional<std::chrono::seconds> connect_timeout_of(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  int seconds = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    throw CdcError(ErrorKind::Config,
+                   fmt::format("connect_timeout '{}' is not a whole number of seconds", text));
+  }
+  if (seconds <= 0) return std::nullopt;
+  return std::chrono::seconds(std::max(seconds, 2));
+}
+
+// Drives PQconnectPoll to the end. libpq applies connect_timeout only inside PQconnectdb, so it
+// is applied here: to each socket (host or address) tried. False when one timed out (which ends
+// the connection: PQconnectdb would go on to the next host of a multi-host DSN).
+bool complete_connection(pg_conn* conn, std::optional<std::chrono::seconds> timeout) {
+  using Clock = std::chrono::steady_clock;
+  PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+  int socket = -1;
+  Clock::time_point deadline{};
+  while (status != PGRES_POLLING_OK && status != PGRES_POLLING_FAILED) {
+    if (PQsocket(conn) != socket) {  // a new attempt: its own time limit
+      socket = PQsocket(conn);
+      if (timeout) deadline = Clock::now() + *timeout;
+    }
+    pollfd pfd{};
+    pfd.fd = socket;
+    pfd.events = status == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    int wait_ms = -1;
+    if (timeout) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                              Clock::now());
+      if (left.count() <= 0) return false;
+      wait_ms = static_cast<int>(left.count());
+    }
+    const int rc = poll(&pfd, 1, wait_ms);
+    if (rc == 0 || (rc < 0 && errno == EINTR)) continue;  // the deadline check above ends it
+    // Ready, or a poll error: PQconnectPoll tries the socket and reports what failed.
+    status = PQconnectPoll(conn);
+  }
+  return true;
+}
+
+}  // namespace
 
 PgConnection::PgConnection(const PostgresCdcConfig& config, ConnectionKind kind) {
   const auto params = connection_params(config, kind);
@@ -202,16 +357,25 @@ PgConnection::PgConnection(const PostgresCdcConfig& config, ConnectionKind kind)
   }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
-  conn_ = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/0);
+  const auto timeout = connect_timeout_of(param_or(params, "connect_timeout", ""));
+  // Asynchronous start only to set the error verbosity first: libpq keeps a failed connection's
+  // SQLSTATE private, and only a verbose error message shows it ("FATAL:  28P01: ...").
+  conn_ = PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/0);
   if (!conn_) throw CdcError(ErrorKind::Connection, "libpq could not allocate a connection");
-  if (PQstatus(conn_) != CONNECTION_OK) {
+  PQsetErrorVerbosity(conn_, PQERRORS_VERBOSE);
+  const bool in_time = PQstatus(conn_) == CONNECTION_BAD || complete_connection(conn_, timeout);
+  if (!in_time || PQstatus(conn_) != CONNECTION_OK) {
     const std::string target = fmt::format("{}:{}", param_or(params, "host", "(default socket)"),
                                            param_or(params, "port", "5432"));
-    const std::string message = PQerrorMessage(conn_);
+    // "timeout expired" is what PQconnectdb says in this case.
+    const VerboseError error =
+        in_time ? split_verbose_error(PQerrorMessage(conn_)) : VerboseError{"", "timeout expired"};
     PQfinish(conn_);
     conn_ = nullptr;
-    throw_connect_error(target, message);
+    throw_connect_error(target, error);
   }
+  // Errors of queries read as before: the code comes from PQresultErrorField.
+  PQsetErrorVerbosity(conn_, PQERRORS_DEFAULT);
 }
 
 PgConnection::~PgConnection() {
@@ -224,14 +388,16 @@ PgResult PgConnection::exec(const std::string& sql, std::string_view what) {
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_BOTH) {
     return result;
   }
+  const char* state = result.raw() ? PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state ? state : "";
   if (!result.raw() || PQstatus(conn_) == CONNECTION_BAD) {
     throw CdcError(ErrorKind::Connection,
                    fmt::format("{} failed: connection to {} lost: {}", what, describe_target(),
-                               trim(PQerrorMessage(conn_))));
+                               trim(PQerrorMessage(conn_))),
+                   sqlstate);
   }
-  const char* sqlstate = PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE);
   const char* message = PQresultErrorMessage(result.raw());
-  throw_server_error(sqlstate ? sqlstate : "", message ? message : "", what);
+  throw_server_error(sqlstate, message ? message : "", what);
 }
 
 std::string PgConnection::quote_literal(std::string_view text) const {

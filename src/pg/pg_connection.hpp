@@ -65,7 +65,17 @@ class PgConnection {
 std::vector<std::pair<std::string, std::string>> connection_params(const PostgresCdcConfig& config,
                                                                   ConnectionKind kind);
 
-// Maps a server error (SQLSTATE + message) to a CdcError with advice. `what` names the operation.
+// A libpq error message written with PQERRORS_VERBOSE ("FATAL:  28P01: text\nLOCATION: ...")
+// split into its SQLSTATE ("" if none: libpq's own errors have none) and the text as the default
+// verbosity writes it ("FATAL:  text").
+struct VerboseError {
+  std::string sqlstate;
+  std::string message;
+};
+VerboseError split_verbose_error(std::string_view text);
+
+// Maps a server error (SQLSTATE + message) to a CdcError with advice, carrying the SQLSTATE.
+// `what` names the operation.
 [[noreturn]] void throw_server_error(std::string_view sqlstate, std::string_view message,
                                      std::string_view what);
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "pg/reply_values.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::pg {
@@ -88,7 +89,7 @@ SystemIdentity ReplicationStream::identify_system() {
   }
   SystemIdentity identity;
   identity.system_id = std::string(result.get(0, 0));
-  identity.timeline = std::atoi(std::string(result.get(0, 1)).c_str());
+  identity.timeline = reply_int32(result.get(0, 1), "IDENTIFY_SYSTEM (timeline)");
   auto lsn = Lsn::parse(result.get(0, 2));
   if (!lsn) throw CdcError(ErrorKind::Protocol, "IDENTIFY_SYSTEM returned an invalid xlogpos");
   identity.xlog_position = *lsn;

@@ -29,6 +29,10 @@ int64_t reply_int(std::string_view text, std::string_view what) {
   return parse_whole<int64_t>(text, what, "an integer");
 }
 
+int reply_int32(std::string_view text, std::string_view what) {
+  return parse_whole<int>(text, what, "an integer of at most 32 bits");
+}
+
 double reply_double(std::string_view text, std::string_view what) {
   return parse_whole<double>(text, what, "a number");
 }

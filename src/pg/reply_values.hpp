@@ -9,6 +9,8 @@
 namespace sabot::pg {
 
 int64_t reply_int(std::string_view text, std::string_view what);
+// The same for a value that must fit an int (a PID, a timeline): larger is an error too.
+int reply_int32(std::string_view text, std::string_view what);
 double reply_double(std::string_view text, std::string_view what);
 
 }  // namespace sabot::pg

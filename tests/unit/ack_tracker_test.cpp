@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sabot/error.hpp"
+
 using sabot::Lsn;
 using sabot::core::AckTracker;
 
@@ -67,4 +69,17 @@ TEST(AckTracker, AbandonedOpenTransactionNoLongerBlocks) {
   EXPECT_TRUE(acks.acknowledge(1));
   EXPECT_EQ(acks.watermark(), Lsn(10));
   EXPECT_TRUE(acks.idle());
+}
+
+TEST(AckTracker, UnknownTicketIsAnInternalError) {
+  AckTracker acks(Lsn(100));
+  const auto t1 = acks.open_transaction();
+  acks.commit_transaction(t1, Lsn(200));  // done: t1 is no longer open
+  try {
+    acks.commit_transaction(t1 + 5, Lsn(300));
+    ADD_FAILURE() << "a ticket never handed out was accepted";
+  } catch (const sabot::CdcError& e) {
+    EXPECT_EQ(e.kind(), sabot::ErrorKind::Internal) << e.what();
+  }
+  EXPECT_EQ(acks.watermark(), Lsn(200));
 }

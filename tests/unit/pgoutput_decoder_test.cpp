@@ -234,6 +234,7 @@ class PgoutputDecodeTest : public ::testing::Test {
       const std::string what = e.what();
       EXPECT_NE(what.find(Lsn(lsn).to_string()), std::string::npos) << what;
       EXPECT_NE(what.find(needle), std::string::npos) << "missing '" << needle << "' in: " << what;
+      EXPECT_EQ(e.lsn(), std::optional<Lsn>(Lsn(lsn))) << what;  // the position as a field too
     }
   }
 
@@ -969,14 +970,15 @@ TEST(PgoutputStore, SpillRoundTripKeepsEveryField) {
   std::filesystem::remove_all(dir);
 }
 
-// A local disk problem, not a setting: LocalIo, naming who spilled.
+// A local disk problem, not a setting: LocalIo, naming who spilled and where.
 TEST(PgoutputStore, UnwritableSpillDirIsALocalIoErrorNamingTheOwner) {
   try {
     spill::HeldEventStore store("test store", "/proc/sabot-cannot-create-this", 1);
     ADD_FAILURE() << "no error";
   } catch (const CdcError& e) {
     EXPECT_EQ(e.kind(), ErrorKind::LocalIo);
-    EXPECT_NE(std::string(e.what()).find("test store spill: cannot create directory"),
+    EXPECT_NE(std::string(e.what()).find("test store spill: cannot create directory "
+                                         "/proc/sabot-cannot-create-this"),
               std::string::npos)
         << e.what();
   }

@@ -51,6 +51,7 @@ void expect_protocol_error(Wal2jsonDecoder& decoder, std::string_view payload,
     EXPECT_EQ(e.kind(), ErrorKind::Protocol) << e.what();
     const std::string message = e.what();
     EXPECT_NE(message.find(kBadAtText), std::string::npos) << message;
+    EXPECT_EQ(e.lsn(), std::optional<Lsn>(kBadAt)) << message;  // the position as a field too
     EXPECT_NE(message.find(fragment), std::string::npos)
         << "expected '" << fragment << "' in: " << message;
   }

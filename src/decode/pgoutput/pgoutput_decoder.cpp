@@ -174,7 +174,8 @@ void PgoutputDecoder::decode(std::string_view payload, Lsn wal_start, DecodeHand
     throw CdcError(ErrorKind::Protocol,
                    fmt::format("pgoutput protocol error at LSN {} in {} message ({}): {}",
                                wal_start.to_string(), name != nullptr ? name : "unknown",
-                               printable_type(type), e.what()));
+                               printable_type(type), e.what()),
+                   "", wal_start);
   } catch (...) {
     reset();
     throw;

@@ -433,7 +433,8 @@ void Wal2jsonDecoder::Impl::fail(std::string_view what) const {
                  fmt::format("wal2json (format-version {}) message at {} is invalid: {}; "
                              "payload ({} bytes) begins \"{}\"",
                              format_version, wal_start.to_string(), what, payload.size(),
-                             escaped_prefix(payload)));
+                             escaped_prefix(payload)),
+                 "", wal_start);
 }
 
 void Wal2jsonDecoder::Impl::decode(std::string_view data, Lsn start, DecodeHandler& out) {

@@ -39,8 +39,9 @@ namespace sabot::sinks {
 
 namespace {
 
+// The file is ours but the disk refuses (ENOSPC, EIO, ...): a local I/O failure, not a setting.
 [[noreturn]] void io_error(const std::string& what, const std::string& path) {
-  throw CdcError(ErrorKind::Consumer,
+  throw CdcError(ErrorKind::LocalIo,
                  fmt::format("{} {}: {}. Nothing unwritten was acknowledged", what, path,
                              std::strerror(errno)));
 }

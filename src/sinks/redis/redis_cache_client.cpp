@@ -78,8 +78,14 @@ std::vector<RedisCacheClient::CachedEntry> RedisCacheClient::scan(std::string_vi
                            {"SCAN", cursor, "MATCH",
                             row_key_pattern(impl_->options.prefix, qualified), "COUNT", "1000"}),
                        "SCAN");
-    cursor = page.elements.at(0).text;
-    const std::vector<RedisReply>& keys = page.elements.at(1).elements;
+    if (page.elements.size() != 2) {  // SCAN answers [cursor, [keys...]]
+      throw CdcError(ErrorKind::Consumer,
+                     fmt::format("Redis at {}: SCAN answered {} elements where [cursor, keys] was "
+                                 "expected",
+                                 impl_->url.text, page.elements.size()));
+    }
+    cursor = page.elements[0].text;
+    const std::vector<RedisReply>& keys = page.elements[1].elements;
     for (const RedisReply& key : keys) {
       impl_->connection().append({"HGETALL", key.text});
       impl_->connection().append({"PTTL", key.text});
@@ -89,6 +95,8 @@ std::vector<RedisCacheClient::CachedEntry> RedisCacheClient::scan(std::string_vi
       const RedisReply& fields = impl_->checked(replies[2 * i], "HGETALL");
       if (fields.elements.empty()) continue;  // expired or deleted since SCAN saw it
       CachedEntry entry;
+      // MATCH keeps to keys with this prefix; a shorter one would be a broken reply.
+      if (!keys[i].text.starts_with(key_start)) continue;
       entry.key_values = split_key_suffix(std::string_view(keys[i].text).substr(key_start.size()));
       for (size_t f = 0; f + 1 < fields.elements.size(); f += 2) {
         if (fields.elements[f].text != "_lsn") {
