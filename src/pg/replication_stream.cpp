@@ -8,14 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "base/pg_epoch.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::pg {
 
 namespace {
-
-// PostgreSQL timestamps count microseconds from 2000-01-01 (Unix time 946684800).
-constexpr int64_t kPgEpochOffsetMicros = 946684800LL * 1000000LL;
 
 uint64_t read_u64(const char* p) {
   uint64_t v = 0;
@@ -32,9 +30,7 @@ void write_u64(char* p, uint64_t v) {
 
 int64_t now_pg_micros() {
   using namespace std::chrono;
-  const int64_t unix_micros =
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  return unix_micros - kPgEpochOffsetMicros;
+  return base::pg_micros_from_timestamp(time_point_cast<microseconds>(system_clock::now()));
 }
 
 std::string quote_ident(std::string_view name) {

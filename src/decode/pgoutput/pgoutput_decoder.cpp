@@ -17,6 +17,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "base/pg_epoch.hpp"
 #include "decode/schema_events.hpp"
 #include "sabot/error.hpp"
 
@@ -26,19 +29,14 @@ using namespace pgoutput;
 
 namespace {
 
-// Microseconds from the Unix epoch to the PostgreSQL epoch, 2000-01-01 00:00:00 UTC.
-constexpr int64_t kPgEpochOffsetMicros = 946'684'800'000'000;
-
 [[noreturn]] void invalid(const std::string& what) {
   throw CdcError(ErrorKind::Protocol, what);
 }
 
 Timestamp to_timestamp(PgTimestamp pg, const char* field) {
-  int64_t unix_micros;
-  if (__builtin_add_overflow(pg, kPgEpochOffsetMicros, &unix_micros)) {
-    invalid(fmt::format("{} {} is out of range", field, pg));
-  }
-  return Timestamp(std::chrono::microseconds(unix_micros));
+  const std::optional<Timestamp> ts = base::timestamp_from_pg_micros(pg);
+  if (!ts) invalid(fmt::format("{} {} is out of range", field, pg));
+  return *ts;
 }
 
 std::string printable_type(uint8_t type) {
