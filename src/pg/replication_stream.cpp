@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/pg_epoch.hpp"
+#include "base/sql_quote.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::pg {
@@ -33,35 +34,20 @@ int64_t now_pg_micros() {
   return base::pg_micros_from_timestamp(time_point_cast<microseconds>(system_clock::now()));
 }
 
-std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string quote_string(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 std::string start_replication_command(std::string_view slot, Lsn start,
                                       const PluginOptions& options) {
-  std::string sql =
-      fmt::format("START_REPLICATION SLOT {} LOGICAL {}", quote_ident(slot), start.to_string());
+  using base::IdentifierQuoting;
+  std::string sql = fmt::format("START_REPLICATION SLOT {} LOGICAL {}",
+                                base::quote_identifier(slot, IdentifierQuoting::Always),
+                                start.to_string());
   if (!options.empty()) {
     sql += " (";
     for (size_t i = 0; i < options.size(); ++i) {
       if (i) sql += ", ";
-      sql += quote_ident(options[i].first) + " " + quote_string(options[i].second);
+      sql += base::quote_identifier(options[i].first, IdentifierQuoting::Always) + " " +
+             base::quote_literal(options[i].second);
     }
     sql += ")";
   }

@@ -582,16 +582,6 @@ TEST(PgoutputTypeNames, BuiltinTypesAsFormatTypePrintsThem) {
   EXPECT_EQ(builtin_type_name(16392, -1, true), "");
 }
 
-TEST(PgoutputTypeNames, QuoteIdentifier) {
-  using pgoutput::quote_identifier;
-  EXPECT_EQ(quote_identifier("mood"), "mood");
-  EXPECT_EQ(quote_identifier("_x9"), "_x9");
-  EXPECT_EQ(quote_identifier("Mood"), "\"Mood\"");
-  EXPECT_EQ(quote_identifier("9a"), "\"9a\"");
-  EXPECT_EQ(quote_identifier("a b"), "\"a b\"");
-  EXPECT_EQ(quote_identifier("a\"b"), "\"a\"\"b\"");
-}
-
 TEST(PgoutputTypeNames, DecoderOptionWithoutTypmod) {
   PgoutputOptions o = opts(3);
   o.type_names_with_typmod = false;
