@@ -1,6 +1,6 @@
-// Wal2jsonDecoder. The documents wal2json 2.5 writes with the options of plugin_options(), one
-// per XLogData payload, compact (no whitespace), keys in the order shown; the decoder accepts any
-// key order and ignores keys it does not know.
+// Wal2jsonDecoder. The documents wal2json 2.5 writes with the options of
+// wal2json_plugin_options(), one per XLogData payload, compact (no whitespace), keys in the order
+// shown; the decoder accepts any key order and ignores keys it does not know.
 //
 // Format 2: one document per action.
 //   {"action":"B","xid":XID,"timestamp":TS,"lsn":COMMIT_LSN,"nextlsn":END_LSN}
@@ -1114,65 +1114,6 @@ void Wal2jsonDecoder::Impl::read_v1_pk(od::value& v, std::vector<std::string_vie
     // "pktypes" / "pktypeoids" repeat what the columns say.
   }
   if (!has_names) fail("\"pk\" lacks \"pknames\"");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Options
-
-std::vector<std::pair<std::string, std::string>> Wal2jsonDecoder::plugin_options(
-    int format_version, const std::string& add_tables) {
-  if (format_version != 1 && format_version != 2) {
-    throw CdcError(ErrorKind::Config,
-                   fmt::format("wal2json format-version must be 1 or 2, not {}", format_version));
-  }
-  std::vector<std::pair<std::string, std::string>> options = {
-      {"format-version", std::to_string(format_version)},
-      {"include-xids", "1"},
-      {"include-timestamp", "1"},
-      {"include-lsn", "1"},
-      {"include-types", "1"},
-      {"include-type-oids", "1"},
-      {"include-pk", "1"},
-  };
-  // Format 2 writes B and C only with include-transaction (its default is on; say it anyway,
-  // the decoder depends on it).
-  if (format_version == 2) options.emplace_back("include-transaction", "1");
-  if (!add_tables.empty()) options.emplace_back("add-tables", add_tables);
-  return options;
-}
-
-namespace {
-
-// One part (schema or table) of an add-tables entry; false when wal2json cannot express it.
-bool append_add_tables_part(std::string& out, std::string_view glob) {
-  if (glob.empty()) return false;
-  if (glob == "*") {
-    out += '*';
-    return true;
-  }
-  for (char c : glob) {
-    if (c == '*' || c == '?') return false;  // a partial wildcard: wal2json only has whole-part *
-    const auto u = static_cast<unsigned char>(c);
-    const bool plain =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || u >= 0x80;
-    if (!plain) out += '\\';
-    out += c;
-  }
-  return true;
-}
-
-}  // namespace
-
-std::string Wal2jsonDecoder::add_tables_value(
-    const std::vector<std::pair<std::string, std::string>>& schema_table_globs) {
-  std::string out;
-  for (const auto& [schema, table] : schema_table_globs) {
-    if (!out.empty()) out += ',';
-    if (!append_add_tables_part(out, schema)) return "";
-    out += '.';
-    if (!append_add_tables_part(out, table)) return "";
-  }
-  return out;
 }
 
 }  // namespace sabot::decode
