@@ -5,6 +5,7 @@
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 #include "decode/wal2json/wal2json_decoder.hpp"
 #include "decode/wal2json/wal2json_options.hpp"
+#include "engine/pgoutput_options.hpp"
 
 namespace sabot::engine {
 
@@ -46,10 +47,9 @@ PluginSetup make_pgoutput_setup(const PostgresCdcConfig& config, int server_vers
   options.memory_limit_bytes = config.memory_limit_bytes;
   options.report_relation_changes = true;  // schema_change "relation_changed" (schema.hpp)
   setup.decoder = std::make_unique<decode::PgoutputDecoder>(options);
-  setup.options = decode::PgoutputDecoder::plugin_options(options.protocol_version,
-                                                  config.publication_name,
-                                                  /*streaming=*/options.protocol_version >= 2,
-                                                  /*messages=*/true);
+  setup.options = pgoutput_plugin_options(options.protocol_version, config.publication_name,
+                                          /*streaming=*/options.protocol_version >= 2,
+                                          /*messages=*/true);
   return setup;
 }
 
