@@ -4,6 +4,8 @@
 
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 #include "decode/wal2json/wal2json_decoder.hpp"
+#include "decode/wal2json/wal2json_options.hpp"
+#include "engine/pgoutput_options.hpp"
 
 namespace sabot::engine {
 
@@ -17,7 +19,7 @@ std::string wal2json_add_tables(const TableFilter& filter) {
   for (const TablePattern& p : filter.patterns()) {
     globs.emplace_back(p.schema_pattern(), p.table_pattern());
   }
-  return decode::Wal2jsonDecoder::add_tables_value(globs);
+  return decode::wal2json_add_tables_value(globs);
 }
 
 // pgoutput protocol versions: 1 (PG 10+), 2 streaming (PG 14+), 3 two-phase (PG 15+). Version 4
@@ -31,8 +33,8 @@ int pgoutput_protocol_for(int server_version) {
 PluginSetup make_wal2json_setup(const PostgresCdcConfig& config, const TableFilter& filter) {
   PluginSetup setup;
   setup.decoder = std::make_unique<decode::Wal2jsonDecoder>(config.wal2json_format_version);
-  setup.options = decode::Wal2jsonDecoder::plugin_options(config.wal2json_format_version,
-                                                  wal2json_add_tables(filter));
+  setup.options =
+      decode::wal2json_plugin_options(config.wal2json_format_version, wal2json_add_tables(filter));
   return setup;
 }
 
@@ -45,10 +47,9 @@ PluginSetup make_pgoutput_setup(const PostgresCdcConfig& config, int server_vers
   options.memory_limit_bytes = config.memory_limit_bytes;
   options.report_relation_changes = true;  // schema_change "relation_changed" (schema.hpp)
   setup.decoder = std::make_unique<decode::PgoutputDecoder>(options);
-  setup.options = decode::PgoutputDecoder::plugin_options(options.protocol_version,
-                                                  config.publication_name,
-                                                  /*streaming=*/options.protocol_version >= 2,
-                                                  /*messages=*/true);
+  setup.options = pgoutput_plugin_options(options.protocol_version, config.publication_name,
+                                          /*streaming=*/options.protocol_version >= 2,
+                                          /*messages=*/true);
   return setup;
 }
 

@@ -8,15 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "base/pg_epoch.hpp"
+#include "base/sql_quote.hpp"
 #include "pg/reply_values.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::pg {
 
 namespace {
-
-// PostgreSQL timestamps count microseconds from 2000-01-01 (Unix time 946684800).
-constexpr int64_t kPgEpochOffsetMicros = 946684800LL * 1000000LL;
 
 uint64_t read_u64(const char* p) {
   uint64_t v = 0;
@@ -33,40 +32,23 @@ void write_u64(char* p, uint64_t v) {
 
 int64_t now_pg_micros() {
   using namespace std::chrono;
-  const int64_t unix_micros =
-      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-  return unix_micros - kPgEpochOffsetMicros;
-}
-
-std::string quote_ident(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string quote_string(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
+  return base::pg_micros_from_timestamp(time_point_cast<microseconds>(system_clock::now()));
 }
 
 }  // namespace
 
 std::string start_replication_command(std::string_view slot, Lsn start,
                                       const PluginOptions& options) {
-  std::string sql =
-      fmt::format("START_REPLICATION SLOT {} LOGICAL {}", quote_ident(slot), start.to_string());
+  using base::IdentifierQuoting;
+  std::string sql = fmt::format("START_REPLICATION SLOT {} LOGICAL {}",
+                                base::quote_identifier(slot, IdentifierQuoting::Always),
+                                start.to_string());
   if (!options.empty()) {
     sql += " (";
     for (size_t i = 0; i < options.size(); ++i) {
       if (i) sql += ", ";
-      sql += quote_ident(options[i].first) + " " + quote_string(options[i].second);
+      sql += base::quote_identifier(options[i].first, IdentifierQuoting::Always) + " " +
+             base::quote_literal(options[i].second);
     }
     sql += ")";
   }

@@ -583,16 +583,6 @@ TEST(PgoutputTypeNames, BuiltinTypesAsFormatTypePrintsThem) {
   EXPECT_EQ(builtin_type_name(16392, -1, true), "");
 }
 
-TEST(PgoutputTypeNames, QuoteIdentifier) {
-  using pgoutput::quote_identifier;
-  EXPECT_EQ(quote_identifier("mood"), "mood");
-  EXPECT_EQ(quote_identifier("_x9"), "_x9");
-  EXPECT_EQ(quote_identifier("Mood"), "\"Mood\"");
-  EXPECT_EQ(quote_identifier("9a"), "\"9a\"");
-  EXPECT_EQ(quote_identifier("a b"), "\"a b\"");
-  EXPECT_EQ(quote_identifier("a\"b"), "\"a\"\"b\"");
-}
-
 TEST(PgoutputTypeNames, DecoderOptionWithoutTypmod) {
   PgoutputOptions o = opts(3);
   o.type_names_with_typmod = false;
@@ -1292,51 +1282,6 @@ TEST_F(PgoutputDecodeTest, HandlerExceptionsPropagateAndReset) {
     EXPECT_STREQ(e.what(), "sink is down");
   }
   EXPECT_FALSE(decoder_.in_transaction());
-}
-
-// ---- plugin options -----------------------------------------------------------------------------
-
-using Options = std::vector<std::pair<std::string, std::string>>;
-
-TEST(PgoutputPluginOptions, DefaultPublicationIsQuoted) {
-  EXPECT_EQ(PgoutputDecoder::plugin_options(2, "sabot_cdc", true, true),
-            (Options{{"proto_version", "2"},
-                     {"publication_names", "\"sabot_cdc\""},
-                     {"messages", "true"},
-                     {"streaming", "true"}}));
-  EXPECT_EQ(PgoutputDecoder::plugin_options(1, "sabot_cdc", false, false),
-            (Options{{"proto_version", "1"}, {"publication_names", "\"sabot_cdc\""}}));
-}
-
-TEST(PgoutputPluginOptions, NamesKeepTheirCaseAndQuotedNamesMayHoldCommas) {
-  EXPECT_EQ(PgoutputDecoder::plugin_options(3, " Pub_A ,pub_b", false, false)[1].second,
-            "\"Pub_A\",\"pub_b\"");
-  EXPECT_EQ(
-      PgoutputDecoder::plugin_options(3, "\"My, \"\"odd\"\" pub\" , x", false, false)[1].second,
-      "\"My, \"\"odd\"\" pub\",\"x\"");
-  EXPECT_EQ(PgoutputDecoder::plugin_options(3, "has space", false, false)[1].second,
-            "\"has space\"");
-}
-
-TEST(PgoutputPluginOptions, BadInputIsAConfigError) {
-  for (const char* csv :
-       {"", " ", "a,", ",a", "a,,b", "\"unterminated", "\"a\"b", "a\"b", "\"\""}) {
-    try {
-      PgoutputDecoder::plugin_options(2, csv, false, false);
-      ADD_FAILURE() << "accepted '" << csv << "'";
-    } catch (const CdcError& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::Config) << csv;
-    }
-  }
-  EXPECT_THROW(PgoutputDecoder::plugin_options(1, "p", true, false), CdcError);
-  EXPECT_THROW(PgoutputDecoder::plugin_options(0, "p", false, false), CdcError);
-  EXPECT_THROW(PgoutputDecoder::plugin_options(5, "p", false, false), CdcError);
-}
-
-TEST(PgoutputPluginOptions, SqlForm) {
-  EXPECT_EQ(
-      PgoutputDecoder::plugin_options_sql(PgoutputDecoder::plugin_options(2, "it's", true, false)),
-      "(proto_version '2', publication_names '\"it''s\"', streaming 'true')");
 }
 
 // ---- golden: messages captured from PostgreSQL 15 -----------------------------------------------

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "decode/pg_text.hpp"
+#include "decode/wal2json/wal2json_options.hpp"
 #include "recording_handler.hpp"
 #include "sabot/error.hpp"
 
@@ -22,6 +23,8 @@ using sabot::Lsn;
 using sabot::Op;
 using sabot::Timestamp;
 using sabot::decode::parse_pg_timestamptz;
+using sabot::decode::wal2json_add_tables_value;
+using sabot::decode::wal2json_plugin_options;
 using sabot::decode::Wal2jsonDecoder;
 using sabot::testing::RecordingHandler;
 using namespace std::chrono;
@@ -1034,7 +1037,7 @@ TEST(Wal2jsonDecoderSetup, FormatVersionMustBeOneOrTwo) {
     } catch (const CdcError& e) {
       EXPECT_EQ(e.kind(), ErrorKind::Config);
     }
-    EXPECT_THROW(Wal2jsonDecoder::plugin_options(bad, ""), CdcError);
+    EXPECT_THROW(wal2json_plugin_options(bad, ""), CdcError);
   }
   EXPECT_EQ(Wal2jsonDecoder(1).format_version(), 1);
   EXPECT_EQ(Wal2jsonDecoder(2).format_version(), 2);
@@ -1042,15 +1045,15 @@ TEST(Wal2jsonDecoderSetup, FormatVersionMustBeOneOrTwo) {
 
 TEST(Wal2jsonDecoderSetup, PluginOptions) {
   using Options = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(Wal2jsonDecoder::plugin_options(2, ""), (Options{{"format-version", "2"},
-                                                             {"include-xids", "1"},
-                                                             {"include-timestamp", "1"},
-                                                             {"include-lsn", "1"},
-                                                             {"include-types", "1"},
-                                                             {"include-type-oids", "1"},
-                                                             {"include-pk", "1"},
-                                                             {"include-transaction", "1"}}));
-  EXPECT_EQ(Wal2jsonDecoder::plugin_options(1, "public.orders"),
+  EXPECT_EQ(wal2json_plugin_options(2, ""), (Options{{"format-version", "2"},
+                                                     {"include-xids", "1"},
+                                                     {"include-timestamp", "1"},
+                                                     {"include-lsn", "1"},
+                                                     {"include-types", "1"},
+                                                     {"include-type-oids", "1"},
+                                                     {"include-pk", "1"},
+                                                     {"include-transaction", "1"}}));
+  EXPECT_EQ(wal2json_plugin_options(1, "public.orders"),
             (Options{{"format-version", "1"},
                      {"include-xids", "1"},
                      {"include-timestamp", "1"},
@@ -1059,37 +1062,34 @@ TEST(Wal2jsonDecoderSetup, PluginOptions) {
                      {"include-type-oids", "1"},
                      {"include-pk", "1"},
                      {"add-tables", "public.orders"}}));
-  const Options v2 = Wal2jsonDecoder::plugin_options(2, "*.audit");
+  const Options v2 = wal2json_plugin_options(2, "*.audit");
   ASSERT_FALSE(v2.empty());
   EXPECT_EQ(v2.back(), (std::pair<std::string, std::string>{"add-tables", "*.audit"}));
 }
 
 TEST(Wal2jsonDecoderSetup, AddTablesEscaping) {
   using Globs = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value({}), "");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "orders"}}), "public.orders");
-  EXPECT_EQ(
-      Wal2jsonDecoder::add_tables_value(Globs{{"public", "orders"}, {"sales", "Line_Items2"}}),
-      "public.orders,sales.Line_Items2");
+  EXPECT_EQ(wal2json_add_tables_value({}), "");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", "orders"}}), "public.orders");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", "orders"}, {"sales", "Line_Items2"}}),
+            "public.orders,sales.Line_Items2");
   // A whole-part '*' is wal2json's wildcard.
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "*"}, {"*", "audit"}}),
-            "public.*,*.audit");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"*", "*"}}), "*.*");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", "*"}, {"*", "audit"}}), "public.*,*.audit");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"*", "*"}}), "*.*");
   // Special characters are escaped with a backslash. Checked against wal2json 2.5 on
   // PostgreSQL 15: 'we\.ird\,\ s\*.t\ \\\ x\'y' selects "we.ird, s*"."t \ x'y" and nothing else.
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"we.ird, s", "t \\ x'y"}}),
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"we.ird, s", "t \\ x'y"}}),
             "we\\.ird\\,\\ s.t\\ \\\\\\ x\\'y");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"My-Schema", "a$b\"c"}}),
-            "My\\-Schema.a\\$b\\\"c");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"My-Schema", "a$b\"c"}}), "My\\-Schema.a\\$b\\\"c");
   // Non-ASCII UTF-8 passes through.
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "café"}}), "public.café");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", "café"}}), "public.café");
   // Not expressible: the caller filters client-side.
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "audit_*"}}), "");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "orders"}, {"*", "audit_?"}}), "");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"p*", "orders"}}), "");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", "**"}}), "");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"", "orders"}}), "");
-  EXPECT_EQ(Wal2jsonDecoder::add_tables_value(Globs{{"public", ""}}), "");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", "audit_*"}}), "");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", "orders"}, {"*", "audit_?"}}), "");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"p*", "orders"}}), "");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", "**"}}), "");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"", "orders"}}), "");
+  EXPECT_EQ(wal2json_add_tables_value(Globs{{"public", ""}}), "");
 }
 
 }  // namespace

@@ -17,6 +17,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "base/pg_epoch.hpp"
 #include "decode/schema_events.hpp"
 #include "sabot/error.hpp"
 
@@ -26,19 +29,14 @@ using namespace pgoutput;
 
 namespace {
 
-// Microseconds from the Unix epoch to the PostgreSQL epoch, 2000-01-01 00:00:00 UTC.
-constexpr int64_t kPgEpochOffsetMicros = 946'684'800'000'000;
-
 [[noreturn]] void invalid(const std::string& what) {
   throw CdcError(ErrorKind::Protocol, what);
 }
 
 Timestamp to_timestamp(PgTimestamp pg, const char* field) {
-  int64_t unix_micros;
-  if (__builtin_add_overflow(pg, kPgEpochOffsetMicros, &unix_micros)) {
-    invalid(fmt::format("{} {} is out of range", field, pg));
-  }
-  return Timestamp(std::chrono::microseconds(unix_micros));
+  const std::optional<Timestamp> ts = base::timestamp_from_pg_micros(pg);
+  if (!ts) invalid(fmt::format("{} {} is out of range", field, pg));
+  return *ts;
 }
 
 std::string printable_type(uint8_t type) {
@@ -575,112 +573,6 @@ void PgoutputDecoder::on_rollback_prepared(base::ByteReader& in) {
   }
   prepared_.erase(it);
   store_.abort_all(m.xid);
-}
-
-// ---- plugin options -----------------------------------------------------------------------------
-
-namespace {
-
-[[noreturn]] void config_error(const std::string& what) {
-  throw CdcError(ErrorKind::Config, what);
-}
-
-// Splits "a, \"B,c\"" into {"a", "B,c"}: unquoted names are kept as written (trimmed), quoted
-// ones lose their quotes and "" becomes ".
-std::vector<std::string> split_publication_names(const std::string& csv) {
-  std::vector<std::string> names;
-  size_t i = 0;
-  auto skip_spaces = [&] {
-    while (i < csv.size() && (csv[i] == ' ' || csv[i] == '\t' || csv[i] == '\n')) ++i;
-  };
-  while (true) {
-    skip_spaces();
-    std::string name;
-    if (i < csv.size() && csv[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < csv.size()) {
-        if (csv[i] == '"') {
-          if (i + 1 < csv.size() && csv[i + 1] == '"') {
-            name.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        name.push_back(csv[i++]);
-      }
-      if (!closed) config_error(fmt::format("publication names '{}': unterminated quote", csv));
-      skip_spaces();
-    } else {
-      const size_t start = i;
-      while (i < csv.size() && csv[i] != ',') ++i;
-      size_t end = i;
-      while (end > start && (csv[end - 1] == ' ' || csv[end - 1] == '\t')) --end;
-      name = csv.substr(start, end - start);
-      if (name.find('"') != std::string::npos) {
-        config_error(fmt::format("publication names '{}': a quote inside an unquoted name", csv));
-      }
-    }
-    if (name.empty()) {
-      config_error(fmt::format("publication names '{}': empty publication name", csv));
-    }
-    names.push_back(std::move(name));
-    if (i == csv.size()) break;
-    if (csv[i] != ',') {
-      config_error(fmt::format("publication names '{}': expected ',' after a quoted name", csv));
-    }
-    ++i;
-  }
-  return names;
-}
-
-}  // namespace
-
-std::vector<std::pair<std::string, std::string>> PgoutputDecoder::plugin_options(
-    int proto_version, const std::string& publication_names_csv, bool streaming, bool messages) {
-  if (proto_version < 1 || proto_version > 4) {
-    config_error(
-        fmt::format("pgoutput protocol version {} is not supported (use 1 to 4)", proto_version));
-  }
-  if (streaming && proto_version < 2) {
-    config_error("pgoutput streaming needs protocol version 2 or later (PostgreSQL 14+)");
-  }
-  std::string quoted;
-  for (const std::string& name : split_publication_names(publication_names_csv)) {
-    if (!quoted.empty()) quoted.push_back(',');
-    quoted.push_back('"');
-    for (char c : name) {
-      if (c == '"') quoted.push_back('"');
-      quoted.push_back(c);
-    }
-    quoted.push_back('"');
-  }
-  std::vector<std::pair<std::string, std::string>> options;
-  options.emplace_back("proto_version", std::to_string(proto_version));
-  options.emplace_back("publication_names", std::move(quoted));
-  if (messages) options.emplace_back("messages", "true");
-  if (streaming) options.emplace_back("streaming", "true");
-  return options;
-}
-
-std::string PgoutputDecoder::plugin_options_sql(
-    const std::vector<std::pair<std::string, std::string>>& options) {
-  std::string sql = "(";
-  for (size_t i = 0; i < options.size(); ++i) {
-    if (i > 0) sql += ", ";
-    sql += options[i].first;
-    sql += " '";
-    for (char c : options[i].second) {
-      if (c == '\'') sql.push_back('\'');
-      sql.push_back(c);
-    }
-    sql += "'";
-  }
-  sql += ")";
-  return sql;
 }
 
 }  // namespace sabot::decode

@@ -80,21 +80,6 @@ class PgoutputDecoder : public Decoder {
   // a new START_REPLICATION (the server resends Relation messages and in-progress transactions).
   void reset();
 
-  // Options for START_REPLICATION ... LOGICAL lsn (name 'value', ...), unquoted values:
-  //   proto_version, publication_names, and messages / streaming when true.
-  // publication_names_csv is a comma-separated list of publication names, each used exactly as
-  // written (case kept) unless double-quoted, in which case the quotes are removed and "" is a
-  // quote; pgoutput splits the value with SplitIdentifierString, which folds unquoted names to
-  // lower case, so every name is sent double-quoted: 'sabot_cdc' → '"sabot_cdc"'.
-  // Throws CdcError{Config} for an empty name, bad quoting, a protocol version outside 1..4 or
-  // streaming with protocol 1.
-  static std::vector<std::pair<std::string, std::string>> plugin_options(
-      int proto_version, const std::string& publication_names_csv, bool streaming, bool messages);
-  // The parenthesised option list of START_REPLICATION, values as SQL string literals:
-  //   (proto_version '2', publication_names '"sabot_cdc"', streaming 'true')
-  static std::string plugin_options_sql(
-      const std::vector<std::pair<std::string, std::string>>& options);
-
   const Options& options() const { return options_; }
   const pgoutput::RelationCache& relations() const { return relations_; }
   const spill::HeldEventStore& held_transactions() const { return store_; }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "base/sql_quote.hpp"
+
 namespace sabot::decode::pgoutput {
 
 namespace {
@@ -295,23 +297,6 @@ std::string builtin_type_name(uint32_t type_oid, int32_t type_modifier, bool wit
   return format_builtin(*elem, type_modifier, with_typmod) + "[]";
 }
 
-std::string quote_identifier(std::string_view name) {
-  bool safe = !name.empty() && ((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_');
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) safe = false;
-  }
-  if (safe) return std::string(name);
-  std::string out;
-  out.reserve(name.size() + 2);
-  out.push_back('"');
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string RelationCache::type_name(uint32_t type_oid, int32_t type_modifier) const {
   std::string name = builtin_type_name(type_oid, type_modifier, with_typmod_);
   if (!name.empty()) return name;
@@ -349,12 +334,14 @@ const std::shared_ptr<const CachedRelation>& RelationCache::upsert(
 void RelationCache::add_type(const TypeMessage& message) {
   // format_type() qualifies a type that is not visible on the search path; a walsender's search
   // path is the default ("$user", public), so public and pg_catalog types stay unqualified.
+  // Its names are quoted only when needed ("mood", "\"Mood\"").
+  using base::IdentifierQuoting;
   std::string name;
   if (!message.namespace_name.empty() && message.namespace_name != "public" &&
       message.namespace_name != "pg_catalog") {
-    name = quote_identifier(message.namespace_name) + ".";
+    name = base::quote_identifier(message.namespace_name, IdentifierQuoting::WhenNeeded) + ".";
   }
-  name += quote_identifier(message.type_name);
+  name += base::quote_identifier(message.type_name, IdentifierQuoting::WhenNeeded);
   user_types_[message.type_oid] = name;
   // A Type message normally precedes the Relation that uses it; refresh any that came first.
   // Entries are shared with events already decoded: replace, never modify.

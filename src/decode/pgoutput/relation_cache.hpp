@@ -81,8 +81,4 @@ class RelationCache {
 // type_modifier >= 0 add the modifier. Empty for an OID that is not a known built-in type.
 std::string builtin_type_name(uint32_t type_oid, int32_t type_modifier, bool with_typmod);
 
-// PostgreSQL's quote_ident() rule without the keyword list: quotes unless the name is all
-// lower-case letters, digits and underscores and does not start with a digit.
-std::string quote_identifier(std::string_view name);
-
 }  // namespace sabot::decode::pgoutput

@@ -1,10 +1,11 @@
 // Wal2jsonDecoder: turns the JSON that the wal2json output plugin (2.x) writes into DecodeHandler
 // calls. Pure: no I/O; one instance per replication stream.
 //
-// What it expects is exactly what plugin_options() asks for (xids, timestamps, LSNs, types, type
-// OIDs, primary keys). Fields it needs for a correct event are required; a document without them
-// is a protocol error, never a default. Unknown keys are ignored so that wal2json options we do
-// not send (e.g. include-origin, include-not-null) cannot break decoding.
+// What it expects is exactly what wal2json_plugin_options() (wal2json_options.hpp) asks for
+// (xids, timestamps, LSNs, types, type OIDs, primary keys). Fields it needs for a correct event
+// are required; a document without them is a protocol error, never a default. Unknown keys are
+// ignored so that wal2json options we do not send (e.g. include-origin, include-not-null) cannot
+// break decoding.
 //
 // Column values keep PostgreSQL's text output form (sabot::Value):
 //   JSON string       -> its decoded content
@@ -48,8 +49,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "decode/decode_handler.hpp"
 
@@ -72,27 +71,6 @@ class Wal2jsonDecoder final : public Decoder {
   bool in_transaction() const;
   // Forget any open transaction (e.g. when the stream is restarted).
   void reset();
-
-  // The START_REPLICATION options sabot sends to wal2json: format-version, include-xids,
-  // include-timestamp, include-lsn, include-types, include-type-oids, include-pk,
-  // include-transaction (format 2 only), and add-tables when `add_tables` is not empty (see
-  // add_tables_value()). Throws CdcError{Config} for a format version other than 1 or 2.
-  static std::vector<std::pair<std::string, std::string>> plugin_options(
-      int format_version, const std::string& add_tables);
-
-  // The value of wal2json's add-tables option for (schema glob, table glob) pairs, or "" when the
-  // server cannot filter exactly what the globs select, so the caller filters client-side alone.
-  // wal2json's syntax: a comma-separated list of schema.table; a part that is exactly '*' is a
-  // wildcard; other characters are literal, with a backslash escaping the next character (needed
-  // for ',', '.', '*', '\\', '\'', whitespace). Here every ASCII character other than letters,
-  // digits and '_' is escaped; bytes of non-ASCII UTF-8 characters are passed as they are.
-  // A glob part that is "*" becomes wal2json's wildcard; a part with any other '*' or '?' (e.g.
-  // "audit_*"), an empty part or an empty list gives "". The result never selects fewer tables
-  // than the globs; the caller still applies its own filter (a quoted literal "*" table name is
-  // taken as the wildcard here and so only widens what the server sends). The value is raw: the
-  // caller quotes it as an SQL string literal in START_REPLICATION.
-  static std::string add_tables_value(
-      const std::vector<std::pair<std::string, std::string>>& schema_table_globs);
 
  private:
   struct Impl;  // keeps simdjson out of this header
