@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <variant>
 
 #include <fmt/format.h>
 
 #include "core/ack_tracker.hpp"
 #include "decode/schema_events.hpp"
 #include "core/transaction_assembler.hpp"
+#include "decode/copy_frame.hpp"
 #include "engine/plugin_setup.hpp"
 #include "pg/admin.hpp"
 #include "pg/ddl_capture.hpp"
@@ -69,8 +71,9 @@ struct PostgresCdcConnector::Impl {
   std::chrono::milliseconds wait_timeout() const;  // until a status, batch or heartbeat is due
   void send_status(bool force, bool reply_now = false);
   bool xlog_is_past_end(Lsn wal_start) const;
-  void on_xlogdata(const pg::StreamMessage& msg);
-  void on_keepalive(const pg::StreamMessage& msg);
+  decode::CopyFrame parse_frame(std::string_view bytes) const;
+  void on_xlogdata(const decode::XLogData& msg);
+  void on_keepalive(const decode::PrimaryKeepalive& msg);
   void heartbeat_if_due();
   bool stopping() const { return stop_requested.load(std::memory_order_relaxed); }
 
@@ -222,7 +225,7 @@ bool PostgresCdcConnector::Impl::xlog_is_past_end(Lsn wal_start) const {
   return config.end_lsn && !assembler.in_transaction() && wal_start > *config.end_lsn;
 }
 
-void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
+void PostgresCdcConnector::Impl::on_xlogdata(const decode::XLogData& msg) {
   if (xlog_is_past_end(msg.wal_start)) {
     end_reached = true;  // not decoded: a later run starts here
     return;
@@ -247,7 +250,7 @@ void PostgresCdcConnector::Impl::on_xlogdata(const pg::StreamMessage& msg) {
   awaiting_ping_reply = false;
 }
 
-void PostgresCdcConnector::Impl::on_keepalive(const pg::StreamMessage& msg) {
+void PostgresCdcConnector::Impl::on_keepalive(const decode::PrimaryKeepalive& msg) {
   stats.received_lsn = std::max(stats.received_lsn, msg.wal_end);
   acks.advance_if_idle(msg.wal_end);
   awaiting_ping_reply = false;
@@ -258,18 +261,33 @@ void PostgresCdcConnector::Impl::on_keepalive(const pg::StreamMessage& msg) {
   if (msg.reply_requested) send_status(/*force=*/true);
 }
 
+// The stream hands up raw CopyData; a malformed frame is a protocol error at the stream's position.
+decode::CopyFrame PostgresCdcConnector::Impl::parse_frame(std::string_view bytes) const {
+  try {
+    return decode::parse_copy_frame(bytes);
+  } catch (const CdcError& e) {
+    const Lsn after = stream->last_position();
+    throw CdcError(ErrorKind::Protocol,
+                   fmt::format("{} (after position {})", e.what(), after.to_string()), "", after);
+  }
+}
+
 bool PostgresCdcConnector::Impl::pump_one() {
-  pg::StreamMessage msg = stream->read();
-  switch (msg.kind) {
-    case pg::StreamMessage::Kind::XLogData:
-      on_xlogdata(msg);
+  const pg::StreamRead read = stream->read();
+  switch (read.kind) {
+    case pg::StreamRead::Kind::Frame: {
+      const decode::CopyFrame frame = parse_frame(read.frame);
+      if (const auto* xlogdata = std::get_if<decode::XLogData>(&frame)) {
+        stream->note_position(xlogdata->wal_start);
+        on_xlogdata(*xlogdata);
+      } else {
+        on_keepalive(std::get<decode::PrimaryKeepalive>(frame));
+      }
       return true;
-    case pg::StreamMessage::Kind::Keepalive:
-      on_keepalive(msg);
-      return true;
-    case pg::StreamMessage::Kind::WouldBlock:
+    }
+    case pg::StreamRead::Kind::WouldBlock:
       return false;
-    case pg::StreamMessage::Kind::Ended:
+    case pg::StreamRead::Kind::Ended:
       throw CdcError(ErrorKind::Connection,
                      fmt::format("the server ended the replication stream of slot \"{}\" at {}",
                                  config.slot_name, stats.received_lsn.to_string()));
