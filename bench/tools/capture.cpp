@@ -13,10 +13,12 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <variant>
 
 #include "capture_file.hpp"
 #include "tool_flags.hpp"
 #include "engine/plugin_setup.hpp"
+#include "decode/copy_frame.hpp"
 #include "decode/pgoutput/pgoutput_decoder.hpp"
 #include "pg/admin.hpp"
 #include "pg/pg_connection.hpp"
@@ -77,31 +79,35 @@ int run(const Args& args) {
   Lsn received;
   bool done = false;
   while (!done) {
-    const pg::StreamMessage msg = stream.read();
-    switch (msg.kind) {
-      case pg::StreamMessage::Kind::XLogData:
-        if (msg.wal_start > *end_lsn) {
-          done = true;
-          break;
+    const pg::StreamRead read = stream.read();
+    switch (read.kind) {
+      case pg::StreamRead::Kind::Frame: {
+        const decode::CopyFrame frame = decode::parse_copy_frame(read.frame);
+        if (const auto* msg = std::get_if<decode::XLogData>(&frame)) {
+          if (msg->wal_start > *end_lsn) {
+            done = true;
+            break;
+          }
+          writer.append(msg->wal_start.value(), msg->data);
+          ++messages;
+          bytes += msg->data.size();
+          received = std::max(received, msg->wal_start);
+          if (bytes >= args.max_bytes) done = true;
+        } else {
+          const auto& keepalive = std::get<decode::PrimaryKeepalive>(frame);
+          if (keepalive.wal_end >= *end_lsn) done = true;
+          // Report what was received, confirm nothing: the slot stays where it was.
+          if (keepalive.reply_requested) stream.send_status(received, Lsn(), Lsn());
         }
-        writer.append(msg.wal_start.value(), msg.data);
-        ++messages;
-        bytes += msg.data.size();
-        received = std::max(received, msg.wal_start);
-        if (bytes >= args.max_bytes) done = true;
         break;
-      case pg::StreamMessage::Kind::Keepalive:
-        if (msg.wal_end >= *end_lsn) done = true;
-        // Report what was received, confirm nothing: the slot stays where it was.
-        if (msg.reply_requested) stream.send_status(received, Lsn(), Lsn());
-        break;
-      case pg::StreamMessage::Kind::WouldBlock:
+      }
+      case pg::StreamRead::Kind::WouldBlock:
         // Ask for the server's position so an end already reached is noticed at once.
         if (!stream.wait_readable(std::chrono::milliseconds(500))) {
           stream.send_status(received, Lsn(), Lsn(), /*reply_now=*/true);
         }
         break;
-      case pg::StreamMessage::Kind::Ended:
+      case pg::StreamRead::Kind::Ended:
         throw CdcError(ErrorKind::Connection, "the server ended the stream");
     }
   }

@@ -17,11 +17,6 @@ namespace sabot::pg {
 
 namespace {
 
-uint64_t read_u64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
 
 void write_u64(char* p, uint64_t v) {
   for (int i = 7; i >= 0; --i) {
@@ -98,11 +93,11 @@ void ReplicationStream::connection_lost(std::string_view during) {
                              conn_.describe_target(), during, last_position_.to_string(), why));
 }
 
-StreamMessage ReplicationStream::read() {
+StreamRead ReplicationStream::read() {
   free_buffer();
-  StreamMessage msg;
+  StreamRead msg;
   if (ended_) {
-    msg.kind = StreamMessage::Kind::Ended;
+    msg.kind = StreamRead::Kind::Ended;
     return msg;
   }
   int len = PQgetCopyData(conn_.raw(), &buffer_, /*async=*/1);
@@ -124,44 +119,14 @@ StreamMessage ReplicationStream::read() {
     }
     if (res) PQclear(res);
     while ((res = PQgetResult(conn_.raw())) != nullptr) PQclear(res);
-    msg.kind = StreamMessage::Kind::Ended;
+    msg.kind = StreamRead::Kind::Ended;
     return msg;
   }
   if (len == -2) connection_lost("reading");
 
-  const char* p = buffer_;
-  switch (p[0]) {
-    case 'w': {
-      if (len < 25) {
-        throw CdcError(ErrorKind::Protocol,
-                       fmt::format("XLogData message of {} bytes is shorter than its 25-byte header "
-                                   "(after position {})",
-                                   len, last_position_.to_string()));
-      }
-      msg.kind = StreamMessage::Kind::XLogData;
-      msg.wal_start = Lsn(read_u64(p + 1));
-      msg.wal_end = Lsn(read_u64(p + 9));
-      msg.data = std::string_view(p + 25, static_cast<size_t>(len) - 25);
-      last_position_ = msg.wal_start;
-      return msg;
-    }
-    case 'k': {
-      if (len < 18) {
-        throw CdcError(ErrorKind::Protocol,
-                       fmt::format("keepalive message of {} bytes is shorter than 18 bytes (after "
-                                   "position {})",
-                                   len, last_position_.to_string()));
-      }
-      msg.kind = StreamMessage::Kind::Keepalive;
-      msg.wal_end = Lsn(read_u64(p + 1));
-      msg.reply_requested = p[17] != 0;
-      return msg;
-    }
-    default:
-      throw CdcError(ErrorKind::Protocol,
-                     fmt::format("unknown replication message type 0x{:02x} after position {}",
-                                 static_cast<uint8_t>(p[0]), last_position_.to_string()));
-  }
+  msg.kind = StreamRead::Kind::Frame;
+  msg.frame = std::string_view(buffer_, static_cast<size_t>(len));
+  return msg;
 }
 
 bool ReplicationStream::wait_readable(std::chrono::milliseconds timeout) {

@@ -1,13 +1,13 @@
 // ReplicationStream: the CopyBoth conversation of a logical walsender (PostgreSQL docs,
-// "Streaming Replication Protocol").
+// "Streaming Replication Protocol"). It moves bytes and decodes none of them: each CopyData
+// message from the server is handed up as it came (decode/copy_frame.hpp parses the XLogData 'w'
+// and primary keepalive 'k' frames); the one message it writes is the standby status update:
 //
-//   XLogData          'w' Int64 dataStart, Int64 walEnd, Int64 sendTime, Byte(n) data
-//   Primary keepalive 'k' Int64 walEnd, Int64 sendTime, Byte1 replyRequested
 //   Standby status    'r' Int64 write, Int64 flush, Int64 apply, Int64 sendTime, Byte1 replyNow
 //
 // Reads are non-blocking: read() returns every message already buffered by libpq and reports
-// WouldBlock when the socket has nothing more; wait_readable() polls the socket. A message's data
-// view is valid until the next read(). Not thread-safe; the connection is borrowed, not owned.
+// WouldBlock when the socket has nothing more; wait_readable() polls the socket. A frame view is
+// valid until the next read(). Not thread-safe; the connection is borrowed, not owned.
 #pragma once
 
 #include <chrono>
@@ -28,13 +28,11 @@ struct SystemIdentity {
   std::string database;
 };
 
-struct StreamMessage {
-  enum class Kind { XLogData, Keepalive, WouldBlock, Ended };
+// What one read() found: a CopyData message's bytes, nothing yet, or the end of the copy.
+struct StreamRead {
+  enum class Kind { Frame, WouldBlock, Ended };
   Kind kind = Kind::WouldBlock;
-  Lsn wal_start;        // XLogData only
-  Lsn wal_end;          // server's WAL end (both kinds)
-  bool reply_requested = false;  // Keepalive only
-  std::string_view data;         // XLogData payload
+  std::string_view frame;  // Kind::Frame: one CopyData payload, undecoded; valid until next read()
 };
 
 using PluginOptions = std::vector<std::pair<std::string, std::string>>;
@@ -54,9 +52,14 @@ class ReplicationStream {
   // Throws CdcError classified by the server's answer (slot in use, plugin missing, ...).
   void start(std::string_view slot, Lsn start, const PluginOptions& options);
 
-  // Next message without blocking. Throws CdcError{Protocol} on malformed framing (naming the
-  // position) and CdcError{Connection} when the connection breaks.
-  StreamMessage read();
+  // Next CopyData message without blocking. Throws CdcError{Connection} when the connection
+  // breaks (naming the last position noted) and the server's error when it ends the copy with one.
+  StreamRead read();
+  // The caller's newest decoded position, named in a lost-connection error. The stream does not
+  // decode, so it knows only what it is told (and the position it was started at).
+  void note_position(Lsn position) { last_position_ = position; }
+  // The start position or the last one noted.
+  Lsn last_position() const { return last_position_; }
   // Waits until the socket is readable or `timeout` passes. Returns true if readable.
   bool wait_readable(std::chrono::milliseconds timeout);
 

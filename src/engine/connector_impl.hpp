@@ -1,0 +1,81 @@
+// PostgresCdcConnector::Impl: the composition root. It owns one of each part and wires them:
+//
+//   session.hpp            ReplicationSession: the current connection, its stream and decoder
+//   reconnect_backoff.hpp  ReconnectBackoff: the waits between reconnect attempts
+//   feedback_clock.hpp     FeedbackClock: when a standby status update is due, what it reports
+//   end_position.hpp       EndPosition: the --end-lsn stop
+//   heartbeat.hpp          Heartbeat: the second connection writing heartbeat messages
+//   schema_seed.hpp        seed_schemas: the catalog's schemas at the first connect
+//
+// and keeps what outlives a session: the acknowledgement tracker, the assembler, the schema
+// registry and the statistics. connector.cpp holds the public surface and the session lifecycle
+// (open, reconnect, close); message_pump.cpp the stream loop (read, parse, decode, report, wait).
+//
+// Private to the engine layer. Threading: one thread, except stop_requested (any thread).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "core/ack_tracker.hpp"
+#include "core/transaction_assembler.hpp"
+#include "decode/copy_frame.hpp"
+#include "engine/end_position.hpp"
+#include "engine/feedback_clock.hpp"
+#include "engine/heartbeat.hpp"
+#include "engine/reconnect_backoff.hpp"
+#include "engine/session.hpp"
+#include "sabot/connector.hpp"
+#include "sabot/error.hpp"
+
+namespace sabot {
+
+struct PostgresCdcConnector::Impl {
+  using Clock = std::chrono::steady_clock;
+
+  explicit Impl(PostgresCdcConfig cfg);
+
+  void open();
+  std::optional<ChangeBatch> next_batch();
+  void close();
+
+  // Session lifecycle (connector.cpp).
+  void connect_and_start();
+  void drop_session();
+  void reconnect_after(const CdcError& error);
+  bool sleep_unless_stopped(std::chrono::milliseconds delay);
+
+  // Stream loop (message_pump.cpp).
+  std::optional<ChangeBatch> next_batch_or_throw();
+  ChangeBatch hand_out_ready();
+  bool pump_one();  // handles one stream message; false when nothing was available
+  decode::CopyFrame parse_frame(std::string_view bytes);
+  void on_xlogdata(const decode::XLogData& frame);
+  void on_keepalive(const decode::PrimaryKeepalive& frame);
+  void wait_for_data();
+  std::chrono::milliseconds wait_timeout() const;  // until a status, batch or heartbeat is due
+  void send_status(bool force, bool reply_now = false);
+
+  bool stopping() const { return stop_requested.load(std::memory_order_relaxed); }
+
+  PostgresCdcConfig config;
+  TableFilter filter;
+  core::AckTracker acks;
+  core::TransactionAssembler assembler;
+  std::unique_ptr<engine::ReplicationSession> session;  // null between sessions and when closed
+  engine::ReconnectBackoff reconnect;
+  engine::FeedbackClock feedback;
+  engine::EndPosition end;
+  engine::Heartbeat heartbeat;  // borrows config
+  StreamStats stats;
+  SchemaRegistry schemas;  // as of the newest batch handed out
+  std::atomic<bool> stop_requested{false};
+  bool opened = false;
+  bool nap_before_wait = false;  // a message was just read: see wait_for_data()
+  bool first_session = true;
+};
+
+}  // namespace sabot
