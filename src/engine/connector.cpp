@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/connector_impl.hpp"
+#include "engine/filter_check.hpp"
 #include "engine/schema_seed.hpp"
 
 namespace sabot {
@@ -57,6 +58,9 @@ void PostgresCdcConnector::Impl::connect_and_start() {
   auto next = std::make_unique<engine::ReplicationSession>(config, filter, first_session);
   assembler.set_overflow_directory(next->spill_dir() + "/ready");
   if (first_session) {
+    const std::string warning = engine::unmatched_patterns_warning(
+        engine::patterns_matching_no_table(next->connection(), filter));
+    if (!warning.empty()) config.log(warning);
     engine::seed_schemas(next->connection(), filter, next->identity().xlog_position, schemas);
   }
   // Resume after what was acknowledged; the server never goes back before its confirmed position.

@@ -162,13 +162,16 @@ void drop_slot(PgConnection& conn, const std::string& name) {
             fmt::format("dropping slot \"{}\"", name));
 }
 
-std::vector<TableName> matching_tables(PgConnection& conn, const TableFilter& filter) {
+std::vector<TableName> matching_tables(PgConnection& conn, const TableFilter& filter,
+                                      Partitions partitions) {
   PgResult r = conn.exec(
-      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
-      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-      "AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' "
-      "ORDER BY 1, 2",
+      fmt::format(
+          "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+          "c.relnamespace WHERE c.relkind IN ('r', 'p') {} "
+          "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+          "AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' "
+          "ORDER BY 1, 2",
+          partitions == Partitions::Included ? "" : "AND NOT c.relispartition"),
       "listing tables");
   std::vector<TableName> tables;
   for (int i = 0; i < r.rows(); ++i) {

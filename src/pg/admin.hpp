@@ -29,7 +29,10 @@ void drop_slot(PgConnection& conn, const std::string& name);
 
 // Ordinary and partitioned tables of the current database that match the filter (system schemas
 // excluded), sorted.
-std::vector<TableName> matching_tables(PgConnection& conn, const TableFilter& filter);
+// Partitions are left out by default: a publication names a partitioned table by its root.
+enum class Partitions { Excluded, Included };
+std::vector<TableName> matching_tables(PgConnection& conn, const TableFilter& filter,
+                                       Partitions partitions = Partitions::Excluded);
 
 // Creates the publication FOR ALL TABLES (empty filter) or FOR TABLE the matching tables; when it
 // exists, adds matching tables it lacks (unless it is FOR ALL TABLES). Throws CdcError{Config}
