@@ -111,18 +111,28 @@ std::string trim(std::string text) {
   return text;
 }
 
+// `text` ending in '.', '?' or '!' (a '.' is added when it ends otherwise).
+std::string as_sentence(std::string text) {
+  if (text.empty() || (text.back() != '.' && text.back() != '?' && text.back() != '!')) {
+    text += '.';
+  }
+  return text;
+}
+
 bool is_sqlstate_char(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); }
 
 // The classification of a connection failure: the server's SQLSTATE decides; only libpq's own
 // failures (refused, timed out, no password to send) come without one.
 [[noreturn]] void throw_connect_error(const std::string& target, const VerboseError& error) {
-  const std::string& msg = error.message;
+  // The server's and libpq's messages end in various ways ("...TCP/IP connections?"): as a
+  // sentence of its own, so the advice after it reads right.
+  const std::string msg = as_sentence(error.message);
   const std::string& state = error.sqlstate;
   // 28P01 invalid_password; 28000 invalid_authorization_specification also covers a missing
   // pg_hba.conf line and an unknown role: the text only picks which advice fits.
   if (state == "28000" && contains(msg, "pg_hba.conf")) {
     throw CdcError(ErrorKind::Authentication,
-                   fmt::format("PostgreSQL at {} refused the connection: {}. Add a pg_hba.conf "
+                   fmt::format("PostgreSQL at {} refused the connection: {} Add a pg_hba.conf "
                                "line for this user (replication connections need a line for the "
                                "database, e.g. 'host all USER ADDRESS scram-sha-256') and reload",
                                target, msg),
@@ -130,7 +140,7 @@ bool is_sqlstate_char(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c 
   }
   if (state == "28000" && contains(msg, "does not exist")) {
     throw CdcError(ErrorKind::Authentication,
-                   fmt::format("PostgreSQL at {}: {}. Check the user and database names", target,
+                   fmt::format("PostgreSQL at {}: {} Check the user and database names", target,
                                msg),
                    state);
   }
@@ -139,21 +149,21 @@ bool is_sqlstate_char(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c 
                                                     contains(msg, "password is required"));
   if (state == "28P01" || state == "28000" || libpq_auth_failure) {
     throw CdcError(ErrorKind::Authentication,
-                   fmt::format("authentication to PostgreSQL at {} failed: {}. Check the user and "
+                   fmt::format("authentication to PostgreSQL at {} failed: {} Check the user and "
                                "password (--dsn, PGUSER/PGPASSWORD or ~/.pgpass)",
                                target, msg),
                    state);
   }
   if (state == "3D000") {  // invalid_catalog_name: the database does not exist
     throw CdcError(ErrorKind::Config,
-                   fmt::format("PostgreSQL at {}: {}. Check the user and database names", target,
+                   fmt::format("PostgreSQL at {}: {} Check the user and database names", target,
                                msg),
                    state);
   }
   // 42501 insufficient_privilege: e.g. a walsender for a role without REPLICATION.
   if (state == "42501") {
     throw CdcError(ErrorKind::Authentication,
-                   fmt::format("PostgreSQL at {} refused the connection: {}. Logical replication "
+                   fmt::format("PostgreSQL at {} refused the connection: {} Logical replication "
                                "needs the REPLICATION attribute (ALTER ROLE name REPLICATION)",
                                target, msg),
                    state);
@@ -161,7 +171,7 @@ bool is_sqlstate_char(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c 
   // Anything else (no server, 57P03 cannot_connect_now while starting up, 53300
   // too_many_connections, ...) may pass once the server is back or less busy.
   throw CdcError(ErrorKind::Connection,
-                 fmt::format("cannot connect to PostgreSQL at {}: {}. Check that the server is "
+                 fmt::format("cannot connect to PostgreSQL at {}: {} Check that the server is "
                              "running and reachable at that host and port (pg_isready -h HOST -p "
                              "PORT tells)",
                              target, msg),

@@ -41,6 +41,14 @@ TEST(Errors, UnreachableServerNamesHostAndPort) {
   EXPECT_TRUE(contains(r.err, "cannot connect to PostgreSQL at 127.0.0.1:1")) << r.err;
 }
 
+// libpq's message ends in a question; the advice follows it as a sentence of its own.
+TEST(Errors, ConnectionRefusedReadsAsSentences) {
+  auto r = stream("host=127.0.0.1 port=1 user=sabot dbname=sabot connect_timeout=3", "any_slot");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "connections? Check that the server is running")) << r.err;
+  EXPECT_FALSE(contains(r.err, "?.")) << r.err;
+}
+
 TEST(Errors, WalLevelNotLogicalNamesTheSettingAndFix) {
   LocalPostgres replica_level({"wal_level = replica"});
   auto r = stream(replica_level.dsn(), "s", {"--create-slot"});
