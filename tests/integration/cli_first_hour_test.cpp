@@ -18,16 +18,23 @@ using sabot::test::sql_on;
 
 namespace {
 
-// A database with a table, a slot made by `init` and one insert after it.
-std::string database_with_slot(const std::string& name, const std::string& slot) {
+// A database with a table, slots made by `init` (publication NAME_pub) and one insert after them.
+std::string database_with_slots(const std::string& name, const std::vector<std::string>& slots) {
   const std::string dsn = LocalPostgres::shared().fresh_database(name);
-  sql_on(dsn, "DROP TABLE IF EXISTS t; CREATE TABLE t (id int PRIMARY KEY)");
-  const CommandResult init =
-      run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", name + "_pub", "--tables",
-               "public.t", "--no-ddl-capture"});
-  EXPECT_EQ(init.exit_code, 0) << init.err;
+  sql_on(dsn, "SET client_min_messages = warning; DROP TABLE IF EXISTS t; "
+              "CREATE TABLE t (id int PRIMARY KEY)");
+  for (const std::string& slot : slots) {
+    const CommandResult init =
+        run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", name + "_pub", "--tables",
+                 "public.t", "--no-ddl-capture"});
+    EXPECT_EQ(init.exit_code, 0) << init.err;
+  }
   sql_on(dsn, "INSERT INTO t VALUES (1)");
   return dsn;
+}
+
+std::string database_with_slot(const std::string& name, const std::string& slot) {
+  return database_with_slots(name, {slot});
 }
 
 // Runs a shell command under script(1): stdin, stdout and stderr are one pseudo-terminal, as in
@@ -64,20 +71,22 @@ TEST(CliUsage, UsageErrorsExitTwoAndHelpZero) {
 // With stdout and stderr on one terminal the JSON is alone on the screen; with stdout in a file
 // the terminal shows the progress, ending with its final line.
 TEST(CliTerminal, ProgressOnlyWhereItCannotMixWithTheData) {
-  const std::string dsn = database_with_slot("terminal_db", "terminal_slot");
+  // One slot per run: each run confirms what it streamed.
+  const std::string dsn = database_with_slots("terminal_db", {"terminal_one", "terminal_two"});
   const std::string end_lsn = sql_on(dsn, "SELECT pg_current_wal_insert_lsn()");
-  const std::string stream = cli() + " stream --dsn " + shell_quote(dsn) +
-                             " --slot terminal_slot --publication terminal_db_pub --end-lsn " +
-                             end_lsn;
+  const auto stream = [&](const std::string& slot) {
+    return cli() + " stream --dsn " + shell_quote(dsn) + " --slot " + slot +
+           " --publication terminal_db_pub --end-lsn " + end_lsn;
+  };
 
-  const CommandResult shared = on_a_terminal(stream);
+  const CommandResult shared = on_a_terminal(stream("terminal_one"));
   ASSERT_EQ(shared.exit_code, 0) << shared.out << shared.err;
   EXPECT_NE(shared.out.find("\"op\":\"insert\""), std::string::npos) << shared.out;
   EXPECT_EQ(shared.out.find("\033[K"), std::string::npos) << "progress drawn among the JSON";
   EXPECT_EQ(shared.out.find("events"), std::string::npos) << shared.out;
 
   const std::string file = std::filesystem::temp_directory_path() / "sabot-terminal-out.jsonl";
-  const CommandResult separate = on_a_terminal(stream + " > " + shell_quote(file));
+  const CommandResult separate = on_a_terminal(stream("terminal_two") + " > " + shell_quote(file));
   ASSERT_EQ(separate.exit_code, 0) << separate.out << separate.err;
   EXPECT_NE(separate.out.find("1 event in 1 transaction, confirmed "), std::string::npos)
       << separate.out;
