@@ -3,14 +3,13 @@
 // redrawn line and the JSON Lines would share one screen (and one line), so there is none.
 #pragma once
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "sabot/connector.hpp"
 
@@ -42,9 +41,8 @@ inline std::string confirmed_text(Lsn flushed) {
 }
 
 inline std::string progress_line(const StreamStats& stats, double events_per_second) {
-  return fmt::format("{} events  {:.0f} ev/s  at {}  confirmed {}", stats.events,
-                     events_per_second, stats.received_lsn.to_string(),
-                     confirmed_text(stats.flushed_lsn));
+  return fmt::format("{} events  {:.0f} ev/s  at {}  confirmed {}", stats.events, events_per_second,
+                     stats.received_lsn.to_string(), confirmed_text(stats.flushed_lsn));
 }
 
 inline std::string final_progress_line(const StreamStats& stats) {

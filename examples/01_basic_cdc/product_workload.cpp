@@ -60,8 +60,8 @@ class ProductWorkload {
     live_ids_.push_back(id);
     ++summary_.inserts;
     return fmt::format(
-        "INSERT INTO ex01.products (id, name, category, price, stock) VALUES ({}, {}, {}, {}, {});", id,
-        sql_literal(pick_from(kNames)), sql_literal(pick_from(kCategories)),
+        "INSERT INTO ex01.products (id, name, category, price, stock) VALUES ({}, {}, {}, {}, {});",
+        id, sql_literal(pick_from(kNames)), sql_literal(pick_from(kCategories)),
         cents_to_numeric(pick(199, 99999)), pick(0, 50));
   }
 
@@ -94,7 +94,8 @@ class ProductWorkload {
     }
     std::string assignments;
     for (const std::string& s : sets) assignments += (assignments.empty() ? "" : ", ") + s;
-    return fmt::format("UPDATE ex01.products SET {} WHERE id = {};", assignments, pick_from(live_ids_));
+    return fmt::format("UPDATE ex01.products SET {} WHERE id = {};", assignments,
+                       pick_from(live_ids_));
   }
 
   std::string remove() {

@@ -106,8 +106,8 @@ class Shop {
 
   void restock(size_t product, int64_t units) {
     products_[product].on_hand += units;
-    commit(fmt::format("UPDATE ex02.inventory SET on_hand = on_hand + {} WHERE product_id = {};", units,
-                       products_[product].id));
+    commit(fmt::format("UPDATE ex02.inventory SET on_hand = on_hand + {} WHERE product_id = {};",
+                       units, products_[product].id));
     ++summary_.restocks;
   }
 
@@ -188,8 +188,9 @@ class Shop {
 
   void deliver(SimOrder& order) {
     order.status = "delivered";
-    commit(fmt::format("UPDATE ex02.orders SET status = 'delivered', updated_at = now() WHERE id = {};",
-                       order.id));
+    commit(fmt::format(
+        "UPDATE ex02.orders SET status = 'delivered', updated_at = now() WHERE id = {};",
+        order.id));
     ++summary_.deliveries;
   }
 
@@ -198,13 +199,14 @@ class Shop {
         "UPDATE ex02.orders SET status = 'cancelled', updated_at = now() WHERE id = {};", order.id);
     for (const SimLine& line : order.lines) {
       products_[line.product].reserved -= line.quantity;
-      sql += fmt::format("UPDATE ex02.inventory SET reserved = reserved - {} WHERE product_id = {};",
-                         line.quantity, products_[line.product].id);
+      sql +=
+          fmt::format("UPDATE ex02.inventory SET reserved = reserved - {} WHERE product_id = {};",
+                      line.quantity, products_[line.product].id);
     }
     if (order.status == "paid") {
-      sql +=
-          fmt::format("UPDATE ex02.payments SET status = 'refunded', updated_at = now() WHERE id = {};",
-                      order.payment_id);
+      sql += fmt::format(
+          "UPDATE ex02.payments SET status = 'refunded', updated_at = now() WHERE id = {};",
+          order.payment_id);
       ++summary_.refunds;
     }
     order.status = "cancelled";
@@ -219,8 +221,8 @@ class Shop {
     const SimOrder order = finished_[index];
     finished_.erase(finished_.begin() + static_cast<std::ptrdiff_t>(index));
     const char* status = order.status == "delivered" ? "shipped" : "paid";
-    commit(fmt::format("UPDATE ex02.orders SET status = '{}', updated_at = now() WHERE id = {};", status,
-                       order.id));
+    commit(fmt::format("UPDATE ex02.orders SET status = '{}', updated_at = now() WHERE id = {};",
+                       status, order.id));
     ++summary_.illegal_transitions;
   }
 

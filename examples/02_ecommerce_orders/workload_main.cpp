@@ -1,7 +1,7 @@
 // Example 02's workload simulator.
-//   workload --setup                 drop and re-create ex02.inventory, orders, order_items, payments
-//   workload --cleanup               drop schema ex02
-//   workload [--orders N] [--products N] [--seed S] [--pause-ms MS]
+//   workload --setup                 drop and re-create ex02.inventory, orders, order_items,
+//   payments workload --cleanup               drop schema ex02 workload [--orders N] [--products N]
+//   [--seed S] [--pause-ms MS]
 #include <CLI/CLI.hpp>
 #include <cstdio>
 

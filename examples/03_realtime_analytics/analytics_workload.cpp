@@ -83,8 +83,8 @@ WorkloadSummary run_workload(PgSession& db, const WorkloadOptions& options) {
     const int lines = pick(1, 4);
     for (int line = 1; line <= lines; ++line) {
       const Product& p = catalog[static_cast<size_t>(pick(0, options.products - 1))];
-      sql += fmt::format("INSERT INTO ex03.order_lines VALUES ({}, {}, {}, {}, {});", order, line, p.id,
-                         pick(1, 3), cents_to_numeric(p.price));
+      sql += fmt::format("INSERT INTO ex03.order_lines VALUES ({}, {}, {}, {}, {});", order, line,
+                         p.id, pick(1, 3), cents_to_numeric(p.price));
     }
     db.exec(sql + "COMMIT;");
     ++summary.orders;

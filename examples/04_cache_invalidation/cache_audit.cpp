@@ -16,7 +16,8 @@ std::map<std::string, RedisCacheClient::Row> rows_in_database(PgSession& db,
   std::string columns;
   for (const std::string& c : table.columns) columns += (columns.empty() ? "" : ", ") + c;
   std::map<std::string, RedisCacheClient::Row> rows;
-  for (const SqlRow& values : db.query(fmt::format("SELECT {} FROM {}.{}", columns, kSchema, table.name))) {
+  for (const SqlRow& values :
+       db.query(fmt::format("SELECT {} FROM {}.{}", columns, kSchema, table.name))) {
     RedisCacheClient::Row& row = rows[*values[0]];
     for (size_t i = 0; i < table.columns.size(); ++i) {
       if (values[i]) row.emplace(table.columns[i], *values[i]);

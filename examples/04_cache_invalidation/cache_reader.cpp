@@ -17,8 +17,8 @@ std::optional<RedisCacheClient::LoadedRow> load_row(PgSession& db, const CachedT
                                                     int id) {
   std::string columns;
   for (const std::string& c : table.columns) columns += ", " + c;
-  const auto rows =
-      db.query(fmt::format("SELECT xmin{} FROM {}.{} WHERE id = {}", columns, kSchema, table.name, id));
+  const auto rows = db.query(
+      fmt::format("SELECT xmin{} FROM {}.{} WHERE id = {}", columns, kSchema, table.name, id));
   if (rows.empty()) return std::nullopt;
   RedisCacheClient::LoadedRow loaded;
   loaded.xmin = static_cast<uint32_t>(std::stoul(*rows[0][0]));

@@ -47,8 +47,9 @@ class ChangeMaker {
     users_.insert(id);
     ++summary_.inserts;
     const std::string name = kFirstNames[static_cast<size_t>(pick(0, 5))];
-    return fmt::format("INSERT INTO ex04.users (id, name, email, tier) VALUES ({}, {}, {}, {});", id,
-                       sql_literal(name), sql_literal(fmt::format("{}{}@example.com", name, id)),
+    return fmt::format("INSERT INTO ex04.users (id, name, email, tier) VALUES ({}, {}, {}, {});",
+                       id, sql_literal(name),
+                       sql_literal(fmt::format("{}{}@example.com", name, id)),
                        sql_literal(kTiers[static_cast<size_t>(pick(0, 2))]));
   }
 
@@ -56,7 +57,8 @@ class ChangeMaker {
     products_.insert(id);
     ++summary_.inserts;
     return fmt::format(
-        "INSERT INTO ex04.products (id, name, price, stock, description) VALUES ({}, {}, {}, {}, {});",
+        "INSERT INTO ex04.products (id, name, price, stock, description) VALUES ({}, {}, {}, {}, "
+        "{});",
         id, sql_literal(fmt::format("Product {}", id)), cents_to_numeric(pick(100, 50000)),
         pick(0, 100), description());
   }
@@ -98,8 +100,8 @@ class ChangeMaker {
         return fmt::format("UPDATE ex04.products SET price = {} WHERE id = {};",
                            cents_to_numeric(pick(100, 50000)), id);
       default:
-        return fmt::format("UPDATE ex04.products SET description = {} WHERE id = {};", description(),
-                           id);
+        return fmt::format("UPDATE ex04.products SET description = {} WHERE id = {};",
+                           description(), id);
     }
   }
 

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     cache::CacheSyncer syncer(config, options);
     stop_on_signals(syncer.connector());
     std::printf("cache_syncer: %s → %s, refresh mode, keys %s:%s.<table>:<id>, TTL",
-                config.slot_name.c_str(), redis_url.c_str(), options.prefix.c_str(), cache::kSchema);
+                config.slot_name.c_str(), redis_url.c_str(), options.prefix.c_str(),
+                cache::kSchema);
     for (const cache::CachedTable& table : cache::cached_tables()) {
       std::printf(" %s %llds", table.name.c_str(), static_cast<long long>(table.ttl.count()));
     }

@@ -17,7 +17,8 @@ int run_workload_program(CLI::App& app, int argc, char** argv, const WorkloadPro
   bool cleanup = false;
   bool check_args = false;
   app.add_option("--dsn", dsn, "libpq connection string")->envname("SABOT_DSN");
-  app.add_flag("--setup", setup, "only (re-)create the example's tables in schema " + program.schema);
+  app.add_flag("--setup", setup,
+               "only (re-)create the example's tables in schema " + program.schema);
   app.add_flag("--cleanup", cleanup, "only drop schema " + program.schema + " and its tables")
       ->excludes("--setup");
   add_check_args_flag(app, check_args);

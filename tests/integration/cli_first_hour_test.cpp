@@ -21,12 +21,12 @@ namespace {
 // A database with a table, slots made by `init` (publication NAME_pub) and one insert after them.
 std::string database_with_slots(const std::string& name, const std::vector<std::string>& slots) {
   const std::string dsn = LocalPostgres::shared().fresh_database(name);
-  sql_on(dsn, "SET client_min_messages = warning; DROP TABLE IF EXISTS t; "
-              "CREATE TABLE t (id int PRIMARY KEY)");
+  sql_on(dsn,
+         "SET client_min_messages = warning; DROP TABLE IF EXISTS t; "
+         "CREATE TABLE t (id int PRIMARY KEY)");
   for (const std::string& slot : slots) {
-    const CommandResult init =
-        run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", name + "_pub", "--tables",
-                 "public.t", "--no-ddl-capture"});
+    const CommandResult init = run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication",
+                                        name + "_pub", "--tables", "public.t", "--no-ddl-capture"});
     EXPECT_EQ(init.exit_code, 0) << init.err;
   }
   sql_on(dsn, "INSERT INTO t VALUES (1)");
@@ -62,7 +62,8 @@ TEST(CliUsage, UsageErrorsExitTwoAndHelpZero) {
   EXPECT_EQ(run_cli({}).exit_code, 2) << "a subcommand is required";
   EXPECT_EQ(run_cli({"stream", "--slot", "x", "--batch-size", "many"}).exit_code, 2);
   EXPECT_EQ(run_cli({"slots", "drop"}).exit_code, 2) << "a name or --inactive";
-  EXPECT_EQ(run_cli({"slots", "drop", "--prefix", "ex"}).exit_code, 2) << "--prefix needs --inactive";
+  EXPECT_EQ(run_cli({"slots", "drop", "--prefix", "ex"}).exit_code, 2)
+      << "--prefix needs --inactive";
   const CommandResult help = run_cli({"stream", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--slot"), std::string::npos);

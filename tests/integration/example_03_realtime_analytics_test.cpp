@@ -56,18 +56,20 @@ std::string windows_cte(const WindowSpec& spec) {
 SqlWindows sql_windows(PgSession& db, const WindowSpec& spec) {
   SqlWindows out;
   const std::string cte = windows_cte(spec);
-  for (const SqlRow& r : db.query(cte + "SELECT w.start, count(DISTINCT w.id), sum(l.quantity), "
-                                        "sum(l.quantity * l.unit_price) FROM w JOIN ex03.order_lines l "
-                                        "ON l.order_id = w.id GROUP BY w.start")) {
+  for (const SqlRow& r :
+       db.query(cte + "SELECT w.start, count(DISTINCT w.id), sum(l.quantity), "
+                      "sum(l.quantity * l.unit_price) FROM w JOIN ex03.order_lines l "
+                      "ON l.order_id = w.id GROUP BY w.start")) {
     WindowResult& result = out.by_start[number(r[0])];
     result.orders = number(r[1]);
     result.items = number(r[2]);
     result.revenue = parse_cents(*r[3]);
   }
-  for (const SqlRow& r : db.query(cte + "SELECT w.start, p.category, sum(l.quantity * "
-                                        "l.unit_price), count(DISTINCT w.id) FROM w JOIN "
-                                        "ex03.order_lines l ON l.order_id = w.id JOIN ex03.products p ON "
-                                        "p.id = l.product_id GROUP BY 1, 2")) {
+  for (const SqlRow& r :
+       db.query(cte + "SELECT w.start, p.category, sum(l.quantity * "
+                      "l.unit_price), count(DISTINCT w.id) FROM w JOIN "
+                      "ex03.order_lines l ON l.order_id = w.id JOIN ex03.products p ON "
+                      "p.id = l.product_id GROUP BY 1, 2")) {
     out.by_start[number(r[0])].by_category[*r[1]] = {parse_cents(*r[2]), number(r[3])};
   }
   for (const SqlRow& r : db.query(cte + "SELECT w.start, w.region, sum(l.quantity * "

@@ -46,7 +46,8 @@ std::string read_text(const fs::path& path) {
 // The lines of the README's ```bash blocks that run the example's run script.
 std::vector<ReadmeCommand> commands_of(const std::string& example) {
   std::vector<ReadmeCommand> commands;
-  std::istringstream readme(read_text(fs::path(SABOT_SOURCE_DIR) / "examples" / example / "README.md"));
+  std::istringstream readme(
+      read_text(fs::path(SABOT_SOURCE_DIR) / "examples" / example / "README.md"));
   bool in_bash = false;
   for (std::string line; std::getline(readme, line);) {
     if (line.rfind("```", 0) == 0) {
@@ -148,7 +149,8 @@ TEST_P(ExampleReadmeCommand, RunsAndExitsZero) {
   const CommandResult r = run_example(line, demo);
   EXPECT_EQ(r.exit_code, 0) << line << "\n--- stdout\n" << r.out << "\n--- stderr\n" << r.err;
   if (line.find("--cleanup") == std::string::npos) {
-    EXPECT_NE(r.err.find("--cleanup"), std::string::npos) << "the run says how to clean up\n" << r.err;
+    EXPECT_NE(r.err.find("--cleanup"), std::string::npos) << "the run says how to clean up\n"
+                                                          << r.err;
   }
 }
 
@@ -239,8 +241,9 @@ TEST(ExampleRunScripts, SecondRunRefusesWhileTheFirstIsGoing) {
                         demo);
   });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (count(dsn, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ex01_slot' AND "
-                    "active") != "1" &&
+  while (count(dsn,
+               "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ex01_slot' AND "
+               "active") != "1" &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -273,7 +276,8 @@ TEST(ExampleRunScripts, Example01WorkloadRunsOnANonEmptyTable) {
       shell_quote(dsn);
   ASSERT_EQ(run_command(workload + " --setup").exit_code, 0);
   for (int i = 0; i < 2; ++i) {
-    const CommandResult r = run_command(workload + " --transactions 10 --seed " + std::to_string(i));
+    const CommandResult r =
+        run_command(workload + " --transactions 10 --seed " + std::to_string(i));
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
 }

@@ -12,7 +12,7 @@ TEST(ProgressAllowed, OnlyWhenStderrIsATerminalThatIsNotAlsoStdout) {
   EXPECT_FALSE(progress_allowed(/*stderr_is_tty=*/true, /*stdout_is_tty=*/true,
                                 /*same_terminal=*/true));
   EXPECT_TRUE(progress_allowed(true, /*stdout_is_tty=*/false, false));  // stdout to a file/pipe
-  EXPECT_TRUE(progress_allowed(true, true, /*same_terminal=*/false));  // another terminal
+  EXPECT_TRUE(progress_allowed(true, true, /*same_terminal=*/false));   // another terminal
   EXPECT_FALSE(progress_allowed(/*stderr_is_tty=*/false, false, false));
   EXPECT_FALSE(progress_allowed(false, true, false));
 }
