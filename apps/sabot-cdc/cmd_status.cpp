@@ -1,7 +1,10 @@
 // sabot-cdc status [--slot NAME] [--json] [--warn-retained-bytes N]: per slot, whether it is
 // active and for which process, its confirmed and restart positions, the WAL it retains, its lag
 // behind the current WAL position, wal_status, the server's flush lag for an active stream, and,
-// when a sabot-cdc stream of that slot is running here, the last commit time it delivered.
+// when a sabot-cdc stream of that slot is running here, the last commit time it delivered. An
+// inactive slot that retains WAL is flagged: nothing consumes it, and PostgreSQL keeps every WAL
+// file from its restart_lsn on until it is used or dropped — a slot left behind by a test run
+// grows until the disk is full.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -28,6 +31,7 @@ struct SlotRow {
   SlotStatus status;                   // from the server
   std::optional<StreamStatus> stream;  // from the stream's status file
   bool retained_warning = false;
+  bool idle_retaining = false;  // inactive, yet holding WAL back
 };
 
 std::string opt_lsn(const std::optional<Lsn>& lsn) {
@@ -52,6 +56,12 @@ void print_text(const std::vector<SlotRow>& rows) {
     std::printf("  wal_status:          %s\n", s.wal_status.c_str());
     if (row.status.flush_lag_seconds) {
       std::printf("  seconds behind:      %.3f (server's flush lag)\n", *row.status.flush_lag_seconds);
+    }
+    if (row.idle_retaining) {
+      std::printf(
+          "  warning:             inactive, yet retains %s bytes of WAL that PostgreSQL cannot "
+          "recycle; if nothing will stream from it again: sabot-cdc slots drop %s\n",
+          opt_int(s.retained_wal_bytes).c_str(), s.name.c_str());
     }
     if (row.stream && row.stream->running) {
       std::printf(
@@ -81,12 +91,12 @@ void print_json(const std::vector<SlotRow>& rows) {
     out += fmt::format(
         ",\"active\":{},\"active_pid\":{},\"confirmed_flush_lsn\":{},\"restart_lsn\":{},"
         "\"retained_wal_bytes\":{},\"lag_bytes\":{},\"wal_status\":\"{}\",\"seconds_behind\":{},"
-        "\"retained_wal_warning\":{}",
+        "\"retained_wal_warning\":{},\"inactive_retaining_wal\":{}",
         s.active ? "true" : "false", s.active_pid ? std::to_string(*s.active_pid) : "null",
         lsn(s.confirmed_flush_lsn), lsn(s.restart_lsn), num(s.retained_wal_bytes), num(s.lag_bytes),
         s.wal_status,
         rows[i].status.flush_lag_seconds ? fmt::format("{:.3f}", *rows[i].status.flush_lag_seconds) : "null",
-        rows[i].retained_warning ? "true" : "false");
+        rows[i].retained_warning ? "true" : "false", rows[i].idle_retaining ? "true" : "false");
     const auto& stream = rows[i].stream;
     if (stream && stream->running) {
       out += fmt::format(
@@ -113,6 +123,7 @@ int run_status(const StatusFlags& flags) {
                                                             : flags.status_file);
     row.retained_warning =
         slot.retained_wal_bytes && *slot.retained_wal_bytes > flags.warn_retained_bytes;
+    row.idle_retaining = !slot.active && slot.retained_wal_bytes.value_or(0) > 0;
     if (row.retained_warning) {
       std::fprintf(stderr,
                    "sabot-cdc: warning: slot \"%s\" retains %lld bytes of WAL (threshold %lld). "

@@ -183,7 +183,7 @@ int run_stream(const StreamFlags& flags) {
   ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
 
-  Progress progress(!flags.quiet && isatty(STDERR_FILENO));
+  Progress progress(!flags.quiet && progress_allowed_on(STDOUT_FILENO, STDERR_FILENO));
   StatusFile status(flags.status_file.empty() ? default_status_file(flags.slot) : flags.status_file,
                     flags.slot);
   ObservedSink observed(*sink, connector, progress, status);
@@ -290,7 +290,9 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--status-file", flags->status_file,
                   "where the live position is written for 'sabot-cdc status' (default: "
                   "$TMPDIR/sabot-cdc-SLOT.status)");
-  cmd->add_flag("--quiet,-q", flags->quiet, "no progress line on stderr");
+  cmd->add_flag("--quiet,-q", flags->quiet,
+                "no progress line on stderr (shown only when stderr is a terminal that is not "
+                "also stdout)");
   cmd->callback([flags, &exit_code] {
     exit_code = run_reporting_errors([&] { return run_stream(*flags); });
   });

@@ -1,9 +1,16 @@
 // sabot-cdc: command-line front end. Parses flags and wires the library; no logic of its own.
+// Exit codes (README "The command-line tool"): 0 done, 1 an error while running, 2 a usage error
+// (unknown flag, missing or bad value), as most Unix tools do; CLI11's own codes (106, 109, ...)
+// are not promised to anyone.
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+
+namespace {
+constexpr int kUsageExitCode = 2;
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"sabot-cdc: stream every committed PostgreSQL row change, in order, with "
@@ -17,7 +24,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int status = app.exit(e);  // prints the help (status 0) or the error
+    return status == 0 ? 0 : kUsageExitCode;
   }
   return exit_code;
 }

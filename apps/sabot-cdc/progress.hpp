@@ -1,14 +1,55 @@
 // A live progress line on a terminal's stderr: events/s and stream position, redrawn once a second.
+// It is drawn only where it cannot mix with the data: when stdout is that same terminal, the
+// redrawn line and the JSON Lines would share one screen (and one line), so there is none.
 #pragma once
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-
-#include <fmt/format.h>
+#include <string>
 
 #include "sabot/connector.hpp"
 
 namespace sabot::cli {
+
+// Whether two open files are one terminal (or one file): same device and inode, and for device
+// files the same device number. /dev/tty and /dev/pts/3 opened separately still compare equal.
+inline bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_rdev == b.st_rdev;
+}
+
+// The decision, apart from the system calls: progress needs stderr on a terminal, and stdout
+// anywhere but that terminal (a file, a pipe, another terminal).
+inline bool progress_allowed(bool stderr_is_tty, bool stdout_is_tty, bool same_terminal) {
+  return stderr_is_tty && !(stdout_is_tty && same_terminal);
+}
+
+inline bool progress_allowed_on(int stdout_fd, int stderr_fd) {
+  struct stat out {};
+  struct stat err {};
+  const bool both_known = fstat(stdout_fd, &out) == 0 && fstat(stderr_fd, &err) == 0;
+  return progress_allowed(isatty(stderr_fd) == 1, isatty(stdout_fd) == 1,
+                          !both_known || same_file(out, err));
+}
+
+// "0/1A2B3C8", or "not yet" before anything was confirmed (0/0 would read as a position).
+inline std::string confirmed_text(Lsn flushed) {
+  return flushed == Lsn() ? "not yet" : flushed.to_string();
+}
+
+inline std::string progress_line(const StreamStats& stats, double events_per_second) {
+  return fmt::format("{} events  {:.0f} ev/s  at {}  confirmed {}", stats.events, events_per_second,
+                     stats.received_lsn.to_string(), confirmed_text(stats.flushed_lsn));
+}
+
+inline std::string final_progress_line(const StreamStats& stats) {
+  return fmt::format("{} event{} in {} transaction{}, confirmed {}", stats.events,
+                     stats.events == 1 ? "" : "s", stats.transactions,
+                     stats.transactions == 1 ? "" : "s", confirmed_text(stats.flushed_lsn));
+}
 
 class Progress {
  public:
@@ -22,21 +63,14 @@ class Progress {
     const double rate = last_draw_.time_since_epoch().count() == 0
                             ? 0.0
                             : static_cast<double>(stats.events - last_events_) / seconds;
-    std::fprintf(stderr, "\r\033[K%s", fmt::format("{} events  {:.0f} ev/s  at {}  confirmed {}",
-                                                  stats.events, rate,
-                                                  stats.received_lsn.to_string(),
-                                                  stats.flushed_lsn.to_string())
-                                          .c_str());
+    std::fprintf(stderr, "\r\033[K%s", progress_line(stats, rate).c_str());
     last_draw_ = now;
     last_events_ = stats.events;
   }
 
   void finish(const StreamStats& stats) {
     if (!enabled_) return;
-    std::fprintf(stderr, "\r\033[K%s\n", fmt::format("{} events in {} transactions, confirmed {}",
-                                                     stats.events, stats.transactions,
-                                                     stats.flushed_lsn.to_string())
-                                             .c_str());
+    std::fprintf(stderr, "\r\033[K%s\n", final_progress_line(stats).c_str());
   }
 
  private:

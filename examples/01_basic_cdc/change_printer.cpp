@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <span>
 
 namespace sabot::examples::basic {
@@ -69,15 +70,23 @@ std::string header(const ChangeEvent& e, std::string_view op) {
   return fmt::format("  {:<6} {}.{} lsn {}", op, e.schema, e.table, e.lsn.to_string());
 }
 
-// "ALTER TABLE: (id integer key not null, name text, ...)" — the table's columns after the DDL.
-std::string show_schema_change(const ChangeEvent& e) {
+bool contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// "ALTER TABLE: (id integer primary key identity not null, name text identity, ...)" — the
+// table's columns after the DDL. "identity" marks the replica identity columns (what an update or
+// delete carries as its old row: every column under REPLICA IDENTITY FULL); "primary key" the
+// columns the program names as the table's key, which the stream itself does not report.
+std::string show_schema_change(const ChangeEvent& e, const std::vector<std::string>& primary_key) {
   if (!e.table_schema || e.table_schema->dropped) {
     return fmt::format("{}  {} (table dropped)\n", header(e, "SCHEMA"), e.ddl);
   }
   std::string columns;
   for (const SchemaColumn& c : e.table_schema->columns) {
-    columns += fmt::format("{}{} {}{}{}", columns.empty() ? "" : ", ", c.name, c.type_name,
-                           c.key ? " key" : "", c.nullable == false ? " not null" : "");
+    columns += fmt::format("{}{} {}{}{}{}", columns.empty() ? "" : ", ", c.name, c.type_name,
+                           contains(primary_key, c.name) ? " primary key" : "",
+                           c.key ? " identity" : "", c.nullable == false ? " not null" : "");
   }
   return fmt::format("{}  {}: ({})\n", header(e, "SCHEMA"), e.ddl, columns);
 }
@@ -130,7 +139,7 @@ std::string describe_change(const ChangeEvent& e, const std::vector<std::string>
     case Op::Message:
       return fmt::format("  MESSAGE {}: {}\n", e.message_prefix, e.message_content);
     case Op::SchemaChange:
-      return show_schema_change(e);
+      return show_schema_change(e, key_columns);
   }
   return "";
 }

@@ -26,8 +26,9 @@ std::vector<ColumnChange> diff_columns(const std::vector<Column>& old_row,
 std::string describe_transaction(uint32_t xid, Lsn commit_lsn, Timestamp commit_time,
                                  size_t changes);
 // The lines for one event, each ending in '\n'. key_columns name the row in update and delete
-// lines; empty = the event's own. (pgoutput reports every column as identity for a REPLICA
-// IDENTITY FULL table, so a program that knows its table's key passes it.)
+// lines and are marked "primary key" in a SCHEMA line; empty = the event's own replica identity.
+// (Every column is identity for a REPLICA IDENTITY FULL table, so a program that knows its
+// table's key passes it.)
 std::string describe_change(const ChangeEvent& event,
                             const std::vector<std::string>& key_columns = {});
 

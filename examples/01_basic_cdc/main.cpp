@@ -1,4 +1,4 @@
-// Example 01 — basic CDC: stream public.products and print every insert, update (as a
+// Example 01 — basic CDC: stream ex01.products and print every insert, update (as a
 // column-by-column diff of old and new) and delete, with its transaction id and LSN.
 //
 //   basic_cdc --dsn "host=... dbname=..." [--plugin pgoutput|wal2json] [--slot ex01_slot]
@@ -10,6 +10,7 @@
 #include <sabot/sabot.hpp>
 
 #include "change_printer.hpp"
+#include "cli_args.hpp"
 #include "stream_flags.hpp"
 #include "transactions.hpp"
 
@@ -17,14 +18,15 @@ using namespace sabot;
 using namespace sabot::examples;
 
 int main(int argc, char** argv) {
-  CLI::App app("Example 01: print each change of public.products with its transaction and LSN");
+  CLI::App app("Example 01: print each change of ex01.products with its transaction and LSN");
   StreamFlags flags("ex01_slot", "ex01_pub");
   flags.add_to(app);
-  CLI11_PARSE(app, argc, argv);
+  if (const auto status = parse_arguments(app, argc, argv)) return *status;
 
   try {
     PostgresCdcConfig config = flags.config();
-    config.tables = {"public.products"};
+    config.tables = {"ex01.products"};
+    if (flags.check_args) return 0;
     PostgresCdcConnector connector(config);
     stop_on_signals(connector);
     connector.open();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "example_schema.hpp"
 #include "money.hpp"
 #include "workload_program.hpp"
 
@@ -24,6 +25,7 @@ class ProductWorkload {
       : db_(db), options_(options), random_(options.seed) {}
 
   WorkloadSummary run() {
+    continue_after_existing_rows();
     run_random_changes(db_, options_.transactions, options_.pause, random_,
                        [this] { return next_change(); });
     summary_.transactions = options_.transactions;
@@ -35,6 +37,15 @@ class ProductWorkload {
   template <typename T>
   const T& pick_from(const std::vector<T>& items) {
     return items[static_cast<size_t>(pick(0, static_cast<int>(items.size()) - 1))];
+  }
+
+  // Rows left by an earlier run stay: new ids start after them and they may be updated or deleted.
+  void continue_after_existing_rows() {
+    for (const SqlRow& row : db_.query("SELECT id FROM ex01.products ORDER BY id")) {
+      const int id = std::stoi(*row[0]);
+      live_ids_.push_back(id);
+      next_id_ = std::max(next_id_, id + 1);
+    }
   }
 
   std::string next_change() {
@@ -49,8 +60,8 @@ class ProductWorkload {
     live_ids_.push_back(id);
     ++summary_.inserts;
     return fmt::format(
-        "INSERT INTO products (id, name, category, price, stock) VALUES ({}, {}, {}, {}, {});", id,
-        sql_literal(pick_from(kNames)), sql_literal(pick_from(kCategories)),
+        "INSERT INTO ex01.products (id, name, category, price, stock) VALUES ({}, {}, {}, {}, {});",
+        id, sql_literal(pick_from(kNames)), sql_literal(pick_from(kCategories)),
         cents_to_numeric(pick(199, 99999)), pick(0, 50));
   }
 
@@ -83,7 +94,8 @@ class ProductWorkload {
     }
     std::string assignments;
     for (const std::string& s : sets) assignments += (assignments.empty() ? "" : ", ") + s;
-    return fmt::format("UPDATE products SET {} WHERE id = {};", assignments, pick_from(live_ids_));
+    return fmt::format("UPDATE ex01.products SET {} WHERE id = {};", assignments,
+                       pick_from(live_ids_));
   }
 
   std::string remove() {
@@ -91,7 +103,7 @@ class ProductWorkload {
     const size_t index = static_cast<size_t>(pick(0, static_cast<int>(live_ids_.size()) - 1));
     const int id = live_ids_[index];
     live_ids_.erase(live_ids_.begin() + static_cast<std::ptrdiff_t>(index));
-    return fmt::format("DELETE FROM products WHERE id = {};", id);
+    return fmt::format("DELETE FROM ex01.products WHERE id = {};", id);
   }
 
   PgSession& db_;
@@ -105,9 +117,10 @@ class ProductWorkload {
 }  // namespace
 
 void create_schema(PgSession& db) {
+  claim_example_schema(db, "ex01");  // refuses a schema of that name it did not create
   db.exec(R"sql(
-    DROP TABLE IF EXISTS products;
-    CREATE TABLE products (
+    DROP TABLE IF EXISTS ex01.products;
+    CREATE TABLE ex01.products (
       id         integer PRIMARY KEY,
       name       text NOT NULL,
       category   text,
@@ -117,7 +130,7 @@ void create_schema(PgSession& db) {
       updated_at timestamptz NOT NULL DEFAULT now()
     );
     -- Updates and deletes then carry the whole old row, so the example can diff old and new.
-    ALTER TABLE products REPLICA IDENTITY FULL;
+    ALTER TABLE ex01.products REPLICA IDENTITY FULL;
   )sql");
 }
 

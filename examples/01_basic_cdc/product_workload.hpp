@@ -1,4 +1,4 @@
-// Example 01's workload: random inserts, updates and deletes on public.products, a few changes per
+// Example 01's workload: random inserts, updates and deletes on ex01.products, a few changes per
 // transaction, ending with the done message (see common/transactions.hpp).
 #pragma once
 
@@ -9,8 +9,9 @@
 
 namespace sabot::examples::basic {
 
-// Drops and re-creates public.products with REPLICA IDENTITY FULL, so every update and delete
-// carries the whole old row (what the column-by-column diff needs).
+// Drops and re-creates ex01.products (in the example's own schema, see example_schema.hpp) with
+// REPLICA IDENTITY FULL, so every update and delete carries the whole old row (what the
+// column-by-column diff needs).
 void create_schema(PgSession& db);
 
 struct WorkloadOptions {

@@ -1,5 +1,6 @@
 // Example 01's workload simulator.
-//   workload --setup          drop and re-create public.products (REPLICA IDENTITY FULL)
+//   workload --setup          drop and re-create ex01.products (REPLICA IDENTITY FULL)
+//   workload --cleanup        drop schema ex01
 //   workload [--transactions N] [--seed S] [--pause-ms MS]
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -10,14 +11,15 @@
 using namespace sabot::examples;
 
 int main(int argc, char** argv) {
-  CLI::App app("Example 01 workload: random changes to public.products");
+  CLI::App app("Example 01 workload: random changes to ex01.products");
   basic::WorkloadOptions options;
   int pause_ms = 0;
   add_random_change_flags(app, options.transactions, options.seed, pause_ms);
   WorkloadProgram program;
+  program.schema = "ex01";
   program.setup = [](PgSession& db) {
     basic::create_schema(db);
-    std::printf("workload: created public.products (REPLICA IDENTITY FULL)\n");
+    std::printf("workload: created ex01.products (REPLICA IDENTITY FULL)\n");
   };
   program.run = [&](PgSession& db) {
     options.pause = std::chrono::milliseconds(pause_ms);

@@ -12,6 +12,7 @@
 #include <exception>
 #include <sabot/sabot.hpp>
 
+#include "cli_args.hpp"
 #include "order_processor.hpp"
 #include "stream_flags.hpp"
 #include "transactions.hpp"
@@ -26,11 +27,12 @@ int main(int argc, char** argv) {
   int dashboard_ms = 1000;
   app.add_option("--dashboard-ms", dashboard_ms, "how often the metrics line is printed")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (const auto status = parse_arguments(app, argc, argv)) return *status;
 
   try {
     PostgresCdcConfig config = flags.config();
-    config.tables = {"public.orders", "public.order_items", "public.payments", "public.inventory"};
+    config.tables = {"ex02.orders", "ex02.order_items", "ex02.payments", "ex02.inventory"};
+    if (flags.check_args) return 0;
     config.batch_size = 500;
     PostgresCdcConnector connector(config);
     stop_on_signals(connector);

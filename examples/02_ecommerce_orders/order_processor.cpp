@@ -98,6 +98,11 @@ void OrderProcessor::on_payment(const ChangeEvent& event, TxChanges& changes) {
   }
   const Payment now{int_of(event, "order_id"), cents_of(event, "amount"),
                     text_of(event, "status") == "refunded"};
+  // Like a status change of an order the stream never placed: reported, still counted (the
+  // database is the truth).
+  if (event.op == Op::Insert && !orders_.count(now.order_id)) {
+    alert(fmt::format("payment {} for order {}, which the stream never placed", id, now.order_id));
+  }
   Payment& payment = payments_[id];
   if (event.op == Op::Insert && !now.refunded) changes.captured[now.order_id] = now.amount;
   if (event.op == Op::Update && now.refunded && !payment.refunded) {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "example_schema.hpp"
 #include "money.hpp"
 #include "transactions.hpp"
 
@@ -95,7 +96,7 @@ class Shop {
       SimProduct p{i + 1, pick(500, 20000), 60, 0};
       products_.push_back(p);
       sql += fmt::format(
-          "INSERT INTO inventory (product_id, name, price, on_hand, reserved) "
+          "INSERT INTO ex02.inventory (product_id, name, price, on_hand, reserved) "
           "VALUES ({}, {}, {}, {}, 0);",
           p.id, sql_literal(kProductNames[static_cast<size_t>(i) % kProductNames.size()]),
           cents_to_numeric(p.price), p.on_hand);
@@ -105,8 +106,8 @@ class Shop {
 
   void restock(size_t product, int64_t units) {
     products_[product].on_hand += units;
-    commit(fmt::format("UPDATE inventory SET on_hand = on_hand + {} WHERE product_id = {};", units,
-                       products_[product].id));
+    commit(fmt::format("UPDATE ex02.inventory SET on_hand = on_hand + {} WHERE product_id = {};",
+                       units, products_[product].id));
     ++summary_.restocks;
   }
 
@@ -126,14 +127,14 @@ class Shop {
       order.total += quantity * p.price;
     }
     std::string sql = fmt::format(
-        "INSERT INTO orders (id, customer_id, status, total) VALUES ({}, {}, 'pending', {});",
+        "INSERT INTO ex02.orders (id, customer_id, status, total) VALUES ({}, {}, 'pending', {});",
         order.id, pick(1, 500), cents_to_numeric(order.total));
     for (size_t line = 0; line < order.lines.size(); ++line) {
       const SimProduct& p = products_[order.lines[line].product];
       sql += fmt::format(
-          "INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price) "
+          "INSERT INTO ex02.order_items (order_id, line_no, product_id, quantity, unit_price) "
           "VALUES ({}, {}, {}, {}, {});"
-          "UPDATE inventory SET reserved = reserved + {} WHERE product_id = {};",
+          "UPDATE ex02.inventory SET reserved = reserved + {} WHERE product_id = {};",
           order.id, line + 1, p.id, order.lines[line].quantity, cents_to_numeric(p.price),
           order.lines[line].quantity, p.id);
     }
@@ -161,8 +162,8 @@ class Shop {
     order.payment_id = next_payment_id_++;
     order.status = "paid";
     commit(fmt::format(
-        "INSERT INTO payments (id, order_id, amount, status) VALUES ({}, {}, {}, 'captured');"
-        "UPDATE orders SET status = 'paid', updated_at = now() WHERE id = {};",
+        "INSERT INTO ex02.payments (id, order_id, amount, status) VALUES ({}, {}, {}, 'captured');"
+        "UPDATE ex02.orders SET status = 'paid', updated_at = now() WHERE id = {};",
         order.payment_id, order.id, cents_to_numeric(order.total), order.id));
     ++summary_.payments;
   }
@@ -170,13 +171,13 @@ class Shop {
   // The units leave the warehouse: on hand and reserved both go down.
   void ship(SimOrder& order) {
     std::string sql = fmt::format(
-        "UPDATE orders SET status = 'shipped', updated_at = now() WHERE id = {};", order.id);
+        "UPDATE ex02.orders SET status = 'shipped', updated_at = now() WHERE id = {};", order.id);
     for (const SimLine& line : order.lines) {
       SimProduct& p = products_[line.product];
       p.on_hand -= line.quantity;
       p.reserved -= line.quantity;
       sql += fmt::format(
-          "UPDATE inventory SET on_hand = on_hand - {0}, reserved = reserved - {0} "
+          "UPDATE ex02.inventory SET on_hand = on_hand - {0}, reserved = reserved - {0} "
           "WHERE product_id = {1};",
           line.quantity, p.id);
     }
@@ -187,23 +188,25 @@ class Shop {
 
   void deliver(SimOrder& order) {
     order.status = "delivered";
-    commit(fmt::format("UPDATE orders SET status = 'delivered', updated_at = now() WHERE id = {};",
-                       order.id));
+    commit(fmt::format(
+        "UPDATE ex02.orders SET status = 'delivered', updated_at = now() WHERE id = {};",
+        order.id));
     ++summary_.deliveries;
   }
 
   void cancel(SimOrder& order) {
     std::string sql = fmt::format(
-        "UPDATE orders SET status = 'cancelled', updated_at = now() WHERE id = {};", order.id);
+        "UPDATE ex02.orders SET status = 'cancelled', updated_at = now() WHERE id = {};", order.id);
     for (const SimLine& line : order.lines) {
       products_[line.product].reserved -= line.quantity;
-      sql += fmt::format("UPDATE inventory SET reserved = reserved - {} WHERE product_id = {};",
-                         line.quantity, products_[line.product].id);
+      sql +=
+          fmt::format("UPDATE ex02.inventory SET reserved = reserved - {} WHERE product_id = {};",
+                      line.quantity, products_[line.product].id);
     }
     if (order.status == "paid") {
-      sql +=
-          fmt::format("UPDATE payments SET status = 'refunded', updated_at = now() WHERE id = {};",
-                      order.payment_id);
+      sql += fmt::format(
+          "UPDATE ex02.payments SET status = 'refunded', updated_at = now() WHERE id = {};",
+          order.payment_id);
       ++summary_.refunds;
     }
     order.status = "cancelled";
@@ -218,8 +221,8 @@ class Shop {
     const SimOrder order = finished_[index];
     finished_.erase(finished_.begin() + static_cast<std::ptrdiff_t>(index));
     const char* status = order.status == "delivered" ? "shipped" : "paid";
-    commit(fmt::format("UPDATE orders SET status = '{}', updated_at = now() WHERE id = {};", status,
-                       order.id));
+    commit(fmt::format("UPDATE ex02.orders SET status = '{}', updated_at = now() WHERE id = {};",
+                       status, order.id));
     ++summary_.illegal_transitions;
   }
 
@@ -237,9 +240,10 @@ class Shop {
 }  // namespace
 
 void create_schema(PgSession& db) {
+  claim_example_schema(db, "ex02");  // refuses a schema of that name it did not create
   db.exec(R"sql(
-    DROP TABLE IF EXISTS payments, order_items, orders, inventory;
-    CREATE TABLE inventory (
+    DROP TABLE IF EXISTS ex02.payments, ex02.order_items, ex02.orders, ex02.inventory;
+    CREATE TABLE ex02.inventory (
       product_id integer PRIMARY KEY,
       name       text NOT NULL,
       price      numeric(10,2) NOT NULL,
@@ -247,7 +251,7 @@ void create_schema(PgSession& db) {
       reserved   integer NOT NULL DEFAULT 0,
       CHECK (0 <= reserved AND reserved <= on_hand)
     );
-    CREATE TABLE orders (
+    CREATE TABLE ex02.orders (
       id          bigint PRIMARY KEY,
       customer_id integer NOT NULL,
       status      text NOT NULL,
@@ -255,17 +259,17 @@ void create_schema(PgSession& db) {
       created_at  timestamptz NOT NULL DEFAULT now(),
       updated_at  timestamptz NOT NULL DEFAULT now()
     );
-    CREATE TABLE order_items (
-      order_id   bigint NOT NULL REFERENCES orders,
+    CREATE TABLE ex02.order_items (
+      order_id   bigint NOT NULL REFERENCES ex02.orders,
       line_no    integer NOT NULL,
-      product_id integer NOT NULL REFERENCES inventory,
+      product_id integer NOT NULL REFERENCES ex02.inventory,
       quantity   integer NOT NULL,
       unit_price numeric(10,2) NOT NULL,
       PRIMARY KEY (order_id, line_no)
     );
-    CREATE TABLE payments (
+    CREATE TABLE ex02.payments (
       id         bigint PRIMARY KEY,
-      order_id   bigint NOT NULL REFERENCES orders,
+      order_id   bigint NOT NULL REFERENCES ex02.orders,
       amount     numeric(12,2) NOT NULL,
       status     text NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()

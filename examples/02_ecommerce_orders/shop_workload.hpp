@@ -13,7 +13,8 @@
 
 namespace sabot::examples::orders {
 
-// Drops and re-creates inventory, orders, order_items and payments.
+// Drops and re-creates inventory, orders, order_items and payments in schema ex02 (the example's
+// own, see example_schema.hpp).
 void create_schema(PgSession& db);
 
 struct WorkloadOptions {

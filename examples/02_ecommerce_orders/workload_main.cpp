@@ -1,6 +1,7 @@
 // Example 02's workload simulator.
-//   workload --setup                 drop and re-create inventory, orders, order_items, payments
-//   workload [--orders N] [--products N] [--seed S] [--pause-ms MS]
+//   workload --setup                 drop and re-create ex02.inventory, orders, order_items,
+//   payments workload --cleanup               drop schema ex02 workload [--orders N] [--products N]
+//   [--seed S] [--pause-ms MS]
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -20,9 +21,10 @@ int main(int argc, char** argv) {
   app.add_option("--illegal-per-thousand", options.illegal_per_thousand_steps)
       ->capture_default_str();
   WorkloadProgram program;
+  program.schema = "ex02";
   program.setup = [](PgSession& db) {
     orders::create_schema(db);
-    std::printf("workload: created inventory, orders, order_items, payments\n");
+    std::printf("workload: created ex02.inventory, ex02.orders, ex02.order_items, ex02.payments\n");
   };
   program.run = [&](PgSession& db) {
     options.pause = std::chrono::milliseconds(pause_ms);

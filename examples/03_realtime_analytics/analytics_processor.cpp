@@ -98,6 +98,7 @@ Kpis AnalyticsProcessor::kpis() const {
   const double minutes = std::max<double>(static_cast<double>(k.span.count()), 1e6) / 60e6;
   k.orders_per_minute = static_cast<double>(orders) / minutes;
   k.revenue_per_minute = static_cast<Cents>(static_cast<double>(revenue) / minutes);
+  k.orders = orders;
   k.average_basket = orders == 0 ? 0 : revenue / orders;
   k.items_per_order = orders == 0 ? 0 : static_cast<double>(items) / static_cast<double>(orders);
   return k;
@@ -133,8 +134,8 @@ std::string format_window(const ClosedWindow& closed, const AnalyticsProcessor& 
   const auto keyed = [](const std::map<std::string, KeyTotals>& totals) {
     std::string line;
     for (const auto& [key, t] : totals) {
-      line += fmt::format("{}{} {} ({})", line.empty() ? "" : " · ", key, format_money(t.revenue),
-                          t.orders);
+      line += fmt::format("{}{} {} ({} order{})", line.empty() ? "" : " · ", key,
+                          format_money(t.revenue), t.orders, t.orders == 1 ? "" : "s");
     }
     return line;
   };
@@ -145,6 +146,11 @@ std::string format_window(const ClosedWindow& closed, const AnalyticsProcessor& 
 }
 
 std::string format_kpis(const Kpis& k) {
+  // Rates over less than a second of commit time would say little (and 0 orders/min at first).
+  if (k.span < std::chrono::seconds(1)) {
+    return fmt::format("KPIs: {} order{} so far, less than a second of commit time: rates follow",
+                       k.orders, k.orders == 1 ? "" : "s");
+  }
   return fmt::format(
       "KPIs (last {:.0f} s of commit time): {:.1f} orders/min · {}/min · avg basket {} · {:.2f} "
       "items/order",

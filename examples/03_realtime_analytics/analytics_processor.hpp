@@ -32,6 +32,7 @@ struct ClosedWindow {
 };
 
 struct Kpis {
+  int64_t orders = 0;  // orders the figures cover
   double orders_per_minute = 0;
   Cents revenue_per_minute = 0;
   Cents average_basket = 0;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "example_schema.hpp"
 #include "money.hpp"
 #include "transactions.hpp"
 
@@ -27,9 +28,10 @@ struct Product {
 }  // namespace
 
 void create_schema(PgSession& db) {
+  claim_example_schema(db, "ex03");  // refuses a schema of that name it did not create
   db.exec(R"sql(
-    DROP TABLE IF EXISTS order_lines, orders, products;
-    CREATE TABLE products (
+    DROP TABLE IF EXISTS ex03.order_lines, ex03.orders, ex03.products;
+    CREATE TABLE ex03.products (
       id       integer PRIMARY KEY,
       name     text NOT NULL,
       category text NOT NULL,
@@ -37,15 +39,15 @@ void create_schema(PgSession& db) {
     );
     -- Insert-only: an order's xmin stays the transaction that placed it, so the test can ask
     -- pg_xact_commit_timestamp(xmin) for the commit time the stream reported.
-    CREATE TABLE orders (
+    CREATE TABLE ex03.orders (
       id          bigint PRIMARY KEY,
       region      text NOT NULL,
       customer_id integer NOT NULL
     );
-    CREATE TABLE order_lines (
-      order_id   bigint NOT NULL REFERENCES orders,
+    CREATE TABLE ex03.order_lines (
+      order_id   bigint NOT NULL REFERENCES ex03.orders,
       line_no    integer NOT NULL,
-      product_id integer NOT NULL REFERENCES products,
+      product_id integer NOT NULL REFERENCES ex03.products,
       quantity   integer NOT NULL,
       unit_price numeric(10,2) NOT NULL,
       PRIMARY KEY (order_id, line_no)
@@ -64,7 +66,7 @@ WorkloadSummary run_workload(PgSession& db, const WorkloadOptions& options) {
     const Product p{id, pick(300, 9000)};
     catalog.push_back(p);
     sql += fmt::format(
-        "INSERT INTO products VALUES ({}, {}, {}, {});", id,
+        "INSERT INTO ex03.products VALUES ({}, {}, {}, {});", id,
         sql_literal(fmt::format("{} #{}", kWords[static_cast<size_t>(id) % kWords.size()], id)),
         sql_literal(kCategories[static_cast<size_t>(id) % kCategories.size()]),
         cents_to_numeric(p.price));
@@ -76,13 +78,13 @@ WorkloadSummary run_workload(PgSession& db, const WorkloadOptions& options) {
   for (int order = 1; order <= options.orders; ++order) {
     // Pace by the clock, not by sleeping a fixed amount: slow round trips do not stretch the run.
     std::this_thread::sleep_until(start + options.duration * (order - 1) / options.orders);
-    sql = fmt::format("BEGIN;INSERT INTO orders VALUES ({}, {}, {});", order,
+    sql = fmt::format("BEGIN;INSERT INTO ex03.orders VALUES ({}, {}, {});", order,
                       sql_literal(kRegions[static_cast<size_t>(pick(0, 4))]), pick(1, 1000));
     const int lines = pick(1, 4);
     for (int line = 1; line <= lines; ++line) {
       const Product& p = catalog[static_cast<size_t>(pick(0, options.products - 1))];
-      sql += fmt::format("INSERT INTO order_lines VALUES ({}, {}, {}, {}, {});", order, line, p.id,
-                         pick(1, 3), cents_to_numeric(p.price));
+      sql += fmt::format("INSERT INTO ex03.order_lines VALUES ({}, {}, {}, {}, {});", order, line,
+                         p.id, pick(1, 3), cents_to_numeric(p.price));
     }
     db.exec(sql + "COMMIT;");
     ++summary.orders;

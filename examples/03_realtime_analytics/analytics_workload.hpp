@@ -10,7 +10,8 @@
 
 namespace sabot::examples::analytics {
 
-// Drops and re-creates products, orders and order_lines.
+// Drops and re-creates products, orders and order_lines in schema ex03 (the example's own, see
+// example_schema.hpp).
 void create_schema(PgSession& db);
 
 struct WorkloadOptions {

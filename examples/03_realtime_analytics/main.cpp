@@ -12,6 +12,7 @@
 #include <sabot/sabot.hpp>
 
 #include "analytics_processor.hpp"
+#include "cli_args.hpp"
 #include "stream_flags.hpp"
 #include "transactions.hpp"
 
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   app.add_option("--slide-ms", slide_ms, "sliding window step")->capture_default_str();
   app.add_option("--top", top, "top N products per window")->capture_default_str();
   app.add_option("--kpi-ms", kpi_ms, "how often the KPI line is refreshed")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (const auto status = parse_arguments(app, argc, argv)) return *status;
 
   try {
     analytics::AnalyticsOptions options;
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
     analytics::AnalyticsProcessor processor(options);
 
     PostgresCdcConfig config = flags.config();
-    config.tables = {"public.products", "public.orders", "public.order_lines"};
+    config.tables = {"ex03.products", "ex03.orders", "ex03.order_lines"};
+    if (flags.check_args) return 0;
     PostgresCdcConnector connector(config);
     stop_on_signals(connector);
     connector.open();

@@ -1,5 +1,6 @@
 // Example 03's workload simulator.
-//   workload --setup                       drop and re-create products, orders, order_lines
+//   workload --setup                       drop and re-create ex03.products, orders, order_lines
+//   workload --cleanup                     drop schema ex03
 //   workload [--orders N] [--duration-ms MS] [--products N] [--seed S]
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -19,9 +20,10 @@ int main(int argc, char** argv) {
   app.add_option("--products", options.products)->capture_default_str();
   app.add_option("--seed", options.seed)->capture_default_str();
   WorkloadProgram program;
+  program.schema = "ex03";
   program.setup = [](PgSession& db) {
     analytics::create_schema(db);
-    std::printf("workload: created products, orders, order_lines\n");
+    std::printf("workload: created ex03.products, ex03.orders, ex03.order_lines\n");
   };
   program.run = [&](PgSession& db) {
     options.duration = std::chrono::milliseconds(duration_ms);

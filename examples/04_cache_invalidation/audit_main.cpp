@@ -8,6 +8,7 @@
 
 #include "cache_audit.hpp"
 #include "cache_setup.hpp"
+#include "cli_args.hpp"
 
 using namespace sabot::examples;
 
@@ -19,7 +20,10 @@ int main(int argc, char** argv) {
   app.add_option("--redis", redis_url, "redis://HOST:PORT[/DB]")
       ->envname("SABOT_REDIS_URL")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  bool check_args = false;
+  add_check_args_flag(app, check_args);
+  if (const auto status = parse_arguments(app, argc, argv)) return *status;
+  if (check_args) return 0;
 
   try {
     PgSession db(dsn);

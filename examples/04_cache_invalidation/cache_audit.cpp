@@ -16,7 +16,8 @@ std::map<std::string, RedisCacheClient::Row> rows_in_database(PgSession& db,
   std::string columns;
   for (const std::string& c : table.columns) columns += (columns.empty() ? "" : ", ") + c;
   std::map<std::string, RedisCacheClient::Row> rows;
-  for (const SqlRow& values : db.query(fmt::format("SELECT {} FROM {}", columns, table.name))) {
+  for (const SqlRow& values :
+       db.query(fmt::format("SELECT {} FROM {}.{}", columns, kSchema, table.name))) {
     RedisCacheClient::Row& row = rows[*values[0]];
     for (size_t i = 0; i < table.columns.size(); ++i) {
       if (values[i]) row.emplace(table.columns[i], *values[i]);
@@ -31,7 +32,7 @@ AuditResult audit_cache(PgSession& db, RedisCacheClient& cache) {
   AuditResult result;
   for (const CachedTable& table : cached_tables()) {
     const auto truth = rows_in_database(db, table);
-    for (const RedisCacheClient::CachedEntry& entry : cache.scan("public", table.name)) {
+    for (const RedisCacheClient::CachedEntry& entry : cache.scan(kSchema, table.name)) {
       ++result.cached_rows;
       const std::string id = entry.key_values.at(0);
       const auto row = truth.find(id);

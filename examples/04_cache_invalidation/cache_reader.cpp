@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cache_setup.hpp"
+#include "plural.hpp"
 
 namespace sabot::examples::cache {
 
@@ -16,8 +17,8 @@ std::optional<RedisCacheClient::LoadedRow> load_row(PgSession& db, const CachedT
                                                     int id) {
   std::string columns;
   for (const std::string& c : table.columns) columns += ", " + c;
-  const auto rows =
-      db.query(fmt::format("SELECT xmin{} FROM {} WHERE id = {}", columns, table.name, id));
+  const auto rows = db.query(
+      fmt::format("SELECT xmin{} FROM {}.{} WHERE id = {}", columns, kSchema, table.name, id));
   if (rows.empty()) return std::nullopt;
   RedisCacheClient::LoadedRow loaded;
   loaded.xmin = static_cast<uint32_t>(std::stoul(*rows[0][0]));
@@ -39,7 +40,7 @@ void CacheReader::lookup_random_row() {
       tables[std::uniform_int_distribution<size_t>(0, tables.size() - 1)(random_)];
   const int id = std::uniform_int_distribution<int>(1, table.max_id)(random_);
   const RedisCacheClient::Lookup lookup =
-      cache_.get("public", table.name, {std::to_string(id)}, [&] {
+      cache_.get(kSchema, table.name, {std::to_string(id)}, [&] {
         auto loaded = load_row(db_, table, id);
         if (slow_down_.count() > 0) std::this_thread::sleep_for(slow_down_);
         return loaded;
@@ -64,11 +65,12 @@ void CacheReader::run_until(const std::atomic<bool>& stop) {
 
 std::string describe(const ReaderStats& s) {
   return fmt::format(
-      "{} lookups: {} hits ({:.0f} %), {} filled from PostgreSQL, {} fills refused (not the "
-      "version the stream applied last), {} ids without a row",
-      s.lookups, s.hits,
+      "{} {}: {} {} ({:.0f} %), {} filled from PostgreSQL, {} {} refused (not the version the "
+      "stream applied last), {} {} without a row",
+      s.lookups, plural(s.lookups, "lookup", "lookups"), s.hits, plural(s.hits, "hit", "hits"),
       s.lookups ? 100.0 * static_cast<double>(s.hits) / static_cast<double>(s.lookups) : 0.0,
-      s.fills, s.fills_refused, s.missing);
+      s.fills, s.fills_refused, plural(s.fills_refused, "fill", "fills"), s.missing,
+      plural(s.missing, "id", "ids"));
 }
 
 }  // namespace sabot::examples::cache

@@ -17,7 +17,7 @@ RedisSinkOptions cache_options(const std::string& redis_url) {
   options.format = RedisRowFormat::Hash;
   options.prefix = "ex04";
   for (const CachedTable& table : cached_tables()) {
-    options.table_ttl.emplace_back("public." + table.name, table.ttl);
+    options.table_ttl.emplace_back(std::string(kSchema) + "." + table.name, table.ttl);
   }
   options.fence_ttl = std::chrono::minutes(2);
   return options;

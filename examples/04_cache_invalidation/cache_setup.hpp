@@ -9,8 +9,11 @@
 
 namespace sabot::examples::cache {
 
+// The example's own schema (see example_schema.hpp); Redis keys name it: ex04:ex04.users:17.
+inline constexpr const char* kSchema = "ex04";
+
 struct CachedTable {
-  std::string name;                  // in schema public
+  std::string name;                  // in schema kSchema
   std::vector<std::string> columns;  // in SELECT order; the first is the key ("id")
   int max_id;                        // readers look up ids 1..max_id (some do not exist)
   std::chrono::seconds ttl;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "plural.hpp"
 #include "transactions.hpp"
 
 namespace sabot::examples::cache {
@@ -28,9 +29,12 @@ void CacheSyncer::run(bool stop_at_done_message,
 
 std::string describe(const RedisSinkStats& s) {
   return fmt::format(
-      "{} batches: {} cached rows refreshed, {} keys deleted, {} changes to rows not cached, {} "
-      "stale changes skipped",
-      s.batches, s.rows_written, s.rows_deleted, s.not_cached, s.stale_skipped);
+      "{} {}: {} cached {} refreshed, {} {} deleted, {} {} to rows not cached, {} stale {} "
+      "skipped",
+      s.batches, plural(s.batches, "batch", "batches"), s.rows_written,
+      plural(s.rows_written, "row", "rows"), s.rows_deleted, plural(s.rows_deleted, "key", "keys"),
+      s.not_cached, plural(s.not_cached, "change", "changes"), s.stale_skipped,
+      plural(s.stale_skipped, "change", "changes"));
 }
 
 }  // namespace sabot::examples::cache

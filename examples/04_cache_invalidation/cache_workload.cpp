@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cache_setup.hpp"
+#include "example_schema.hpp"
 #include "money.hpp"
 #include "workload_program.hpp"
 
@@ -46,8 +47,9 @@ class ChangeMaker {
     users_.insert(id);
     ++summary_.inserts;
     const std::string name = kFirstNames[static_cast<size_t>(pick(0, 5))];
-    return fmt::format("INSERT INTO users (id, name, email, tier) VALUES ({}, {}, {}, {});", id,
-                       sql_literal(name), sql_literal(fmt::format("{}{}@example.com", name, id)),
+    return fmt::format("INSERT INTO ex04.users (id, name, email, tier) VALUES ({}, {}, {}, {});",
+                       id, sql_literal(name),
+                       sql_literal(fmt::format("{}{}@example.com", name, id)),
                        sql_literal(kTiers[static_cast<size_t>(pick(0, 2))]));
   }
 
@@ -55,7 +57,8 @@ class ChangeMaker {
     products_.insert(id);
     ++summary_.inserts;
     return fmt::format(
-        "INSERT INTO products (id, name, price, stock, description) VALUES ({}, {}, {}, {}, {});",
+        "INSERT INTO ex04.products (id, name, price, stock, description) VALUES ({}, {}, {}, {}, "
+        "{});",
         id, sql_literal(fmt::format("Product {}", id)), cents_to_numeric(pick(100, 50000)),
         pick(0, 100), description());
   }
@@ -83,22 +86,22 @@ class ChangeMaker {
     if (pick(1, 100) <= 12) {
       live.erase(id);
       ++summary_.deletes;
-      return fmt::format("DELETE FROM {} WHERE id = {};", user ? "users" : "products", id);
+      return fmt::format("DELETE FROM ex04.{} WHERE id = {};", user ? "users" : "products", id);
     }
     ++summary_.updates;
     if (user) {
-      return fmt::format("UPDATE users SET tier = {}, updated_at = now() WHERE id = {};",
+      return fmt::format("UPDATE ex04.users SET tier = {}, updated_at = now() WHERE id = {};",
                          sql_literal(kTiers[static_cast<size_t>(pick(0, 2))]), id);
     }
     switch (pick(0, 2)) {  // the description is left alone twice in three times
       case 0:
-        return fmt::format("UPDATE products SET stock = {} WHERE id = {};", pick(0, 100), id);
+        return fmt::format("UPDATE ex04.products SET stock = {} WHERE id = {};", pick(0, 100), id);
       case 1:
-        return fmt::format("UPDATE products SET price = {} WHERE id = {};",
+        return fmt::format("UPDATE ex04.products SET price = {} WHERE id = {};",
                            cents_to_numeric(pick(100, 50000)), id);
       default:
-        return fmt::format("UPDATE products SET description = {} WHERE id = {};", description(),
-                           id);
+        return fmt::format("UPDATE ex04.products SET description = {} WHERE id = {};",
+                           description(), id);
     }
   }
 
@@ -113,16 +116,17 @@ class ChangeMaker {
 }  // namespace
 
 void create_schema(PgSession& db) {
+  claim_example_schema(db, "ex04");  // refuses a schema of that name it did not create
   db.exec(R"sql(
-    DROP TABLE IF EXISTS users, products;
-    CREATE TABLE users (
+    DROP TABLE IF EXISTS ex04.users, ex04.products;
+    CREATE TABLE ex04.users (
       id         integer PRIMARY KEY,
       name       text NOT NULL,
       email      text NOT NULL,
       tier       text NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
     );
-    CREATE TABLE products (
+    CREATE TABLE ex04.products (
       id          integer PRIMARY KEY,
       name        text NOT NULL,
       price       numeric(10,2) NOT NULL,

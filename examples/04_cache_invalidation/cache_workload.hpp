@@ -12,7 +12,8 @@
 
 namespace sabot::examples::cache {
 
-// Drops and re-creates users and products.
+// Drops and re-creates users and products in schema ex04 (the example's own, see
+// example_schema.hpp).
 void create_schema(PgSession& db);
 
 struct WorkloadOptions {

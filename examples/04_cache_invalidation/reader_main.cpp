@@ -11,6 +11,7 @@
 
 #include "cache_reader.hpp"
 #include "cache_setup.hpp"
+#include "cli_args.hpp"
 
 using namespace sabot::examples;
 
@@ -35,7 +36,10 @@ int main(int argc, char** argv) {
   app.add_option("--slow-down-us", slow_down_us,
                  "pause between reading a row and filling the cache (a busy app server)")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  bool check_args = false;
+  add_check_args_flag(app, check_args);
+  if (const auto status = parse_arguments(app, argc, argv)) return *status;
+  if (check_args) return 0;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 

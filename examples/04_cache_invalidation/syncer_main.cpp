@@ -1,4 +1,4 @@
-// Example 04 — the cache syncer: keeps the Redis cache of public.users and public.products in
+// Example 04 — the cache syncer: keeps the Redis cache of ex04.users and ex04.products in
 // step with PostgreSQL. Refresh mode: a change to a cached row refreshes it (and its TTL), a
 // change to a row nobody cached is skipped, a delete removes the key; every write is fenced by
 // the change's LSN so an older change never overwrites a newer one.
@@ -11,6 +11,7 @@
 
 #include "cache_setup.hpp"
 #include "cache_syncer.hpp"
+#include "cli_args.hpp"
 #include "stream_flags.hpp"
 #include "transactions.hpp"
 
@@ -25,16 +26,18 @@ int main(int argc, char** argv) {
   app.add_option("--redis", redis_url, "redis://HOST:PORT[/DB]")
       ->envname("SABOT_REDIS_URL")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (const auto status = parse_arguments(app, argc, argv)) return *status;
 
   try {
     PostgresCdcConfig config = flags.config();
-    config.tables = {"public.users", "public.products"};
+    config.tables = {"ex04.users", "ex04.products"};
+    if (flags.check_args) return 0;
     const RedisSinkOptions options = cache::cache_options(redis_url);
     cache::CacheSyncer syncer(config, options);
     stop_on_signals(syncer.connector());
-    std::printf("cache_syncer: %s → %s, refresh mode, keys %s:public.<table>:<id>, TTL",
-                config.slot_name.c_str(), redis_url.c_str(), options.prefix.c_str());
+    std::printf("cache_syncer: %s → %s, refresh mode, keys %s:%s.<table>:<id>, TTL",
+                config.slot_name.c_str(), redis_url.c_str(), options.prefix.c_str(),
+                cache::kSchema);
     for (const cache::CachedTable& table : cache::cached_tables()) {
       std::printf(" %s %llds", table.name.c_str(), static_cast<long long>(table.ttl.count()));
     }

@@ -1,5 +1,6 @@
 // Example 04's workload simulator.
-//   workload --setup                     drop and re-create users and products
+//   workload --setup                     drop and re-create ex04.users and ex04.products
+//   workload --cleanup                   drop schema ex04
 //   workload [--transactions N] [--seed S] [--pause-ms MS]
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -15,9 +16,10 @@ int main(int argc, char** argv) {
   int pause_ms = 0;
   add_random_change_flags(app, options.transactions, options.seed, pause_ms);
   WorkloadProgram program;
+  program.schema = "ex04";
   program.setup = [](PgSession& db) {
     cache::create_schema(db);
-    std::printf("workload: created users and products\n");
+    std::printf("workload: created ex04.users and ex04.products\n");
   };
   program.run = [&](PgSession& db) {
     options.pause = std::chrono::milliseconds(pause_ms);

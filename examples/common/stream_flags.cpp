@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "cli_args.hpp"
+
 namespace sabot::examples {
 
 void StreamFlags::add_to(CLI::App& app) {
@@ -14,6 +16,7 @@ void StreamFlags::add_to(CLI::App& app) {
       ->check(CLI::IsMember({"pgoutput", "wal2json"}))
       ->capture_default_str();
   app.add_option("--end-lsn", end_lsn, "stop once the stream has passed this LSN");
+  add_check_args_flag(app, check_args);
 }
 
 PostgresCdcConfig StreamFlags::config() const {

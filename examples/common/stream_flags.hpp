@@ -1,6 +1,6 @@
 // The connection flags every example program takes, and the PostgresCdcConfig they make.
 //   --dsn CONNINFO        (default: $SABOT_DSN, else libpq's PG* variables)
-//   --slot NAME  --publication NAME  --plugin pgoutput|wal2json  --end-lsn LSN
+//   --slot NAME  --publication NAME  --plugin pgoutput|wal2json  --end-lsn LSN  --check-args
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,6 +15,7 @@ struct StreamFlags {
   std::string publication;
   std::string plugin = "pgoutput";
   std::string end_lsn;
+  bool check_args = false;  // only check the arguments (see cli_args.hpp)
 
   StreamFlags(std::string default_slot, std::string default_publication)
       : slot(std::move(default_slot)), publication(std::move(default_publication)) {}

@@ -5,6 +5,8 @@
 #include <string>
 #include <thread>
 
+#include "cli_args.hpp"
+#include "example_schema.hpp"
 #include "transactions.hpp"
 
 namespace sabot::examples {
@@ -12,13 +14,24 @@ namespace sabot::examples {
 int run_workload_program(CLI::App& app, int argc, char** argv, const WorkloadProgram& program) {
   std::string dsn;
   bool setup = false;
+  bool cleanup = false;
+  bool check_args = false;
   app.add_option("--dsn", dsn, "libpq connection string")->envname("SABOT_DSN");
-  app.add_flag("--setup", setup, "only (re-)create the example's tables");
-  CLI11_PARSE(app, argc, argv);
+  app.add_flag("--setup", setup,
+               "only (re-)create the example's tables in schema " + program.schema);
+  app.add_flag("--cleanup", cleanup, "only drop schema " + program.schema + " and its tables")
+      ->excludes("--setup");
+  add_check_args_flag(app, check_args);
+  if (const auto status = parse_arguments(app, argc, argv)) return *status;
+  if (check_args) return 0;
   try {
     PgSession db(dsn);
     if (setup) {
       program.setup(db);
+    } else if (cleanup) {
+      const bool dropped = drop_example_schema(db, program.schema);
+      std::printf("workload: schema %s %s\n", program.schema.c_str(),
+                  dropped ? "dropped with its tables" : "was not there");
     } else {
       program.run(db);
     }

@@ -1,6 +1,7 @@
-// The frame every example's workload program shares: `--dsn` (default $SABOT_DSN) and `--setup`
-// on top of the example's own options, then either (re-)create the example's tables or run the
-// workload. Errors are printed as "workload: <what>" with exit status 1.
+// The frame every example's workload program shares: `--dsn` (default $SABOT_DSN), `--setup`,
+// `--cleanup` and `--check-args` on top of the example's own options, then either (re-)create the
+// example's tables in its own schema, drop that schema, only check the arguments, or run the
+// workload. Errors are printed as "workload: <what>" with exit status 1; usage errors exit 2.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,13 +16,16 @@
 namespace sabot::examples {
 
 struct WorkloadProgram {
-  // (Re-)creates the example's tables; prints what it created.
+  // The example's own schema (ex01, ...), which `setup` claims (example_schema.hpp) and --cleanup
+  // drops.
+  std::string schema;
+  // (Re-)creates the example's tables in that schema; prints what it created.
   std::function<void(PgSession&)> setup;
   // Runs the workload; prints its summary.
   std::function<void(PgSession&)> run;
 };
 
-// Adds --dsn and --setup to `app`, parses argv, connects and runs program.setup or program.run.
+// Adds the common flags to `app`, parses argv, connects and runs what was asked.
 // Returns the process exit status.
 int run_workload_program(CLI::App& app, int argc, char** argv, const WorkloadProgram& program);
 

@@ -42,7 +42,7 @@ std::map<std::string, Row> table_in_database(PgSession& db) {
                                           "stock", "active", "updated_at"};
   std::map<std::string, Row> table;
   for (const SqlRow& values :
-       db.query("SELECT id, name, category, price, stock, active, updated_at FROM products")) {
+       db.query("SELECT id, name, category, price, stock, active, updated_at FROM ex01.products")) {
     Row& row = table[*values[0]];
     for (size_t i = 0; i < names.size(); ++i) row[names[i]] = values[i];
   }
@@ -61,7 +61,7 @@ TEST_P(Example01Basic, ReplayingThePrintedDiffsRebuildsTheTable) {
   basic::create_schema(db);
   const std::string slot = "ex01_slot_" + plugin;  // slot names are cluster-wide
   auto init = test::run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", "ex01_pub",
-                             "--plugin", plugin, "--tables", "public.products"});
+                             "--plugin", plugin, "--tables", "ex01.products"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   const basic::WorkloadSummary summary = basic::run_workload(db, {.transactions = 300, .seed = 7});
   ASSERT_GT(summary.updates, 100);
@@ -72,7 +72,7 @@ TEST_P(Example01Basic, ReplayingThePrintedDiffsRebuildsTheTable) {
   config.slot_name = slot;
   config.publication_name = "ex01_pub";
   config.plugin = plugin == "wal2json" ? Plugin::Wal2json : Plugin::Pgoutput;
-  config.tables = {"public.products"};
+  config.tables = {"ex01.products"};
   config.end_lsn = db.current_wal_insert_lsn();
   PostgresCdcConnector connector(config);
 

@@ -43,7 +43,7 @@ TEST_P(Example02Orders, ProcessorMatchesSqlAfter2000RandomOrders) {
   const std::string slot = "ex02_slot_" + plugin;
   auto init = test::run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", "ex02_pub",
                              "--plugin", plugin, "--tables",
-                             "public.orders,public.order_items,public.payments,public.inventory"});
+                             "ex02.orders,ex02.order_items,ex02.payments,ex02.inventory"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   const orders::WorkloadSummary summary =
       orders::run_workload(db, {.orders = 2000, .products = 12, .seed = seed});
@@ -63,7 +63,7 @@ TEST_P(Example02Orders, ProcessorMatchesSqlAfter2000RandomOrders) {
   EXPECT_EQ(processor.transactions(), summary.transactions + 1);  // + the done message
 
   const orders::Metrics m = processor.metrics();
-  for (const SqlRow& row : db.query("SELECT status, count(*) FROM orders GROUP BY status")) {
+  for (const SqlRow& row : db.query("SELECT status, count(*) FROM ex02.orders GROUP BY status")) {
     const auto status = orders::parse_status(*row[0]);
     ASSERT_TRUE(status) << *row[0];
     EXPECT_EQ(m.orders_by_status.at(*status), number(row[1])) << *row[0];
@@ -73,20 +73,20 @@ TEST_P(Example02Orders, ProcessorMatchesSqlAfter2000RandomOrders) {
   EXPECT_EQ(counted, 2000);
 
   const SqlRow captured = db.query(
-      "SELECT sum(amount), count(*), trunc(sum(amount) / count(*), 2) FROM payments "
+      "SELECT sum(amount), count(*), trunc(sum(amount) / count(*), 2) FROM ex02.payments "
       "WHERE status = 'captured'")[0];
   EXPECT_EQ(m.revenue, money(captured[0]));
   EXPECT_EQ(m.captured_payments, number(captured[1]));
   EXPECT_EQ(m.average_order_value(), money(captured[2]));
   const SqlRow refunded =
-      db.query("SELECT sum(amount), count(*) FROM payments WHERE status = 'refunded'")[0];
+      db.query("SELECT sum(amount), count(*) FROM ex02.payments WHERE status = 'refunded'")[0];
   EXPECT_EQ(m.refunded_amount, money(refunded[0]));
   EXPECT_EQ(m.refunds, number(refunded[1]));
   EXPECT_EQ(m.refunds, summary.refunds);
 
   const auto inventory = db.query(
       "SELECT product_id, on_hand, reserved, on_hand - reserved "
-      "FROM inventory ORDER BY product_id");
+      "FROM ex02.inventory ORDER BY product_id");
   ASSERT_EQ(processor.inventory().size(), inventory.size());
   for (const SqlRow& row : inventory) {
     const int64_t product = number(row[0]);
@@ -99,7 +99,7 @@ TEST_P(Example02Orders, ProcessorMatchesSqlAfter2000RandomOrders) {
         << "reservations the processor derived from order lines, product " << product;
   }
 
-  const auto payments = db.query("SELECT id, order_id, amount, status FROM payments");
+  const auto payments = db.query("SELECT id, order_id, amount, status FROM ex02.payments");
   ASSERT_EQ(processor.payments().size(), payments.size());
   for (const SqlRow& row : payments) {
     const orders::Payment& p = processor.payments().at(number(row[0]));

@@ -44,7 +44,7 @@ std::string windows_cte(const WindowSpec& spec) {
   const int64_t size = spec.size.count(), slide = spec.slide.count();
   return "WITH o AS (SELECT id, region, "
          "(extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000000)::bigint AS t "
-         "FROM orders), "
+         "FROM ex03.orders), "
          "w AS (SELECT o.id, o.region, k * " +
          std::to_string(slide) +
          " AS start FROM o, "
@@ -56,23 +56,25 @@ std::string windows_cte(const WindowSpec& spec) {
 SqlWindows sql_windows(PgSession& db, const WindowSpec& spec) {
   SqlWindows out;
   const std::string cte = windows_cte(spec);
-  for (const SqlRow& r : db.query(cte + "SELECT w.start, count(DISTINCT w.id), sum(l.quantity), "
-                                        "sum(l.quantity * l.unit_price) FROM w JOIN order_lines l "
-                                        "ON l.order_id = w.id GROUP BY w.start")) {
+  for (const SqlRow& r :
+       db.query(cte + "SELECT w.start, count(DISTINCT w.id), sum(l.quantity), "
+                      "sum(l.quantity * l.unit_price) FROM w JOIN ex03.order_lines l "
+                      "ON l.order_id = w.id GROUP BY w.start")) {
     WindowResult& result = out.by_start[number(r[0])];
     result.orders = number(r[1]);
     result.items = number(r[2]);
     result.revenue = parse_cents(*r[3]);
   }
-  for (const SqlRow& r : db.query(cte + "SELECT w.start, p.category, sum(l.quantity * "
-                                        "l.unit_price), count(DISTINCT w.id) FROM w JOIN "
-                                        "order_lines l ON l.order_id = w.id JOIN products p ON "
-                                        "p.id = l.product_id GROUP BY 1, 2")) {
+  for (const SqlRow& r :
+       db.query(cte + "SELECT w.start, p.category, sum(l.quantity * "
+                      "l.unit_price), count(DISTINCT w.id) FROM w JOIN "
+                      "ex03.order_lines l ON l.order_id = w.id JOIN ex03.products p ON "
+                      "p.id = l.product_id GROUP BY 1, 2")) {
     out.by_start[number(r[0])].by_category[*r[1]] = {parse_cents(*r[2]), number(r[3])};
   }
   for (const SqlRow& r : db.query(cte + "SELECT w.start, w.region, sum(l.quantity * "
                                         "l.unit_price), count(DISTINCT w.id) FROM w JOIN "
-                                        "order_lines l ON l.order_id = w.id GROUP BY 1, 2")) {
+                                        "ex03.order_lines l ON l.order_id = w.id GROUP BY 1, 2")) {
     out.by_start[number(r[0])].by_region[*r[1]] = {parse_cents(*r[2]), number(r[3])};
   }
   for (const SqlRow& r :
@@ -80,7 +82,7 @@ SqlWindows sql_windows(PgSession& db, const WindowSpec& spec) {
                 "SELECT start, product_id, revenue FROM (SELECT w.start, l.product_id, "
                 "sum(l.quantity * l.unit_price) AS revenue, row_number() OVER (PARTITION BY "
                 "w.start ORDER BY sum(l.quantity * l.unit_price) DESC, l.product_id) AS rank "
-                "FROM w JOIN order_lines l ON l.order_id = w.id GROUP BY 1, 2) ranked "
+                "FROM w JOIN ex03.order_lines l ON l.order_id = w.id GROUP BY 1, 2) ranked "
                 "WHERE rank <= " +
                 std::to_string(kTopN) + " ORDER BY start, rank")) {
     out.top[number(r[0])].emplace_back(number(r[1]), parse_cents(*r[2]));
@@ -125,7 +127,7 @@ TEST_P(Example03Analytics, EveryClosedWindowEqualsSqlGroupByCommitTime) {
   const std::string slot = "ex03_slot_" + plugin;
   auto init =
       test::run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", "ex03_pub", "--plugin",
-                     plugin, "--tables", "public.products,public.orders,public.order_lines"});
+                     plugin, "--tables", "ex03.products,ex03.orders,ex03.order_lines"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   const WorkloadSummary summary =
       run_workload(db, {.orders = 800, .products = 15, .duration = milliseconds(4000), .seed = 11});

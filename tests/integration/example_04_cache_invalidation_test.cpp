@@ -39,7 +39,7 @@ TEST_P(Example04Cache, ConcurrentReadersAndStreamLeaveNoStaleRowAndTtlsEverywher
   }
   const std::string slot = "ex04_slot_" + plugin;
   auto init = test::run_cli({"init", "--dsn", dsn, "--slot", slot, "--publication", "ex04_pub",
-                             "--plugin", plugin, "--tables", "public.users,public.products"});
+                             "--plugin", plugin, "--tables", "ex04.users,ex04.products"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   const RedisSinkOptions options = cache_options(redis.url());
   PostgresCdcConfig config;
