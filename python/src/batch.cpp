@@ -34,7 +34,9 @@ py::dict raw_dict(const std::vector<sabot::Column>& columns) {
   return out;
 }
 
+// A schema_change's columns describe the table (see Event.columns), they hold no values.
 py::object data_of(Event& e) {
+  if (e.event->op == sabot::Op::SchemaChange) return py::dict();
   if (!e.data) e.data = values_dict(e.event->columns);
   return e.data;
 }

@@ -106,7 +106,9 @@ def test_table_filtering_and_transaction_boundaries(seed_database):
 
     def process_atomically(batch):
         assert len({e.transaction_id for e in batch}) == 1
-        batches.append((namespace["transaction_id"], [(e.table, e.data) for e in batch]))
+        rows = [(e.table, e.data) for e in batch if e.type != "schema_change"]
+        if rows:
+            batches.append((namespace["transaction_id"], rows))
 
     namespace = {"connector": connector, "process_atomically": process_atomically}
     with connector:
