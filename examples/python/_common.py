@@ -46,17 +46,25 @@ def demo_database(name):
     return f"{base} dbname={name}"
 
 
+def _to_stderr():
+    """The workload's stdout goes to our stderr (stdout is the example's report)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a captured stderr (pytest) has no fd
+        return subprocess.DEVNULL
+
+
 def workload(example, dsn, *args, wait=True):
     """Runs the C++ example's workload simulator (built with the project)."""
     program = os.path.join(BUILD, "examples", example, "workload")
     if not os.path.exists(program):
         subprocess.run(["cmake", "--build", BUILD, "--target", f"example_{example[:2]}"],
-                       check=True, stdout=sys.stderr)
+                       check=True, stdout=_to_stderr())
     command = [program, "--dsn", dsn, *args]
     if wait:
-        subprocess.run(command, check=True, stdout=sys.stderr)
+        subprocess.run(command, check=True, stdout=_to_stderr())
         return None
-    return subprocess.Popen(command, stdout=sys.stderr)
+    return subprocess.Popen(command, stdout=_to_stderr())
 
 
 def fresh_slot(dsn, slot, publication, tables, plugin):

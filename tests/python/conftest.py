@@ -36,9 +36,12 @@ class Postgres:
         return conn
 
     def execute(self, sql, params=None):
-        with self.connect() as conn, conn.cursor() as cur:
-            cur.execute(sql, params)
-        conn.close()
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+        finally:
+            conn.close()
 
     def query(self, sql, params=None):
         conn = self.connect()
