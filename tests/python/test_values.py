@@ -50,6 +50,9 @@ def test_every_type(pg, setup_slot, names, plugin):
     assert data == EXPECTED
     assert type(data["tstz"]) is datetime.datetime and data["tstz"].tzinfo is not None
     assert data["ts"].tzinfo is None
+    u = data["u"]  # built without running UUID.__init__: must be a complete UUID
+    assert str(u) == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" and u.is_safe == uuid.SafeUUID.unknown
+    assert hash(u) == hash(EXPECTED["u"]) and u.version == 4
     assert all(v is None for k, v in events[1].data.items() if k != "id")
     raw = events[0].raw_data
     assert raw["num"] == "123456789.125" and raw["tstz"] == "2026-11-26 01:29:12.672064+00"
