@@ -4,6 +4,7 @@ generator of bench/run: tables orders and wide, 60 % inserts, 30 % updates, 10 %
   cpp        `sabot-cdc stream --end-lsn ... > /dev/null` (the C++ drain of bench/run)
   python     sabot_cdc, `async for batch in connector.stream_batches()`, every value of every
              event touched (event.data and event.old_data: typed Python values)
+  python_events  the same loop reading no value: what the engine and the binding cost alone
   psycopg2   psycopg2's LogicalReplicationConnection + wal2json (format 2) + json.loads, every
              value touched (untyped JSON values: what one would write without sabot_cdc)
 
@@ -102,7 +103,7 @@ def drain_cpp(server, slot, end, build_dir):
     return time.monotonic() - started, None
 
 
-def drain_python(server, slot, end):
+def drain_python(server, slot, end, touch=True):
     import sabot_cdc  # pylint: disable=import-outside-toplevel
     config = sabot_cdc.PostgreSQLCDCConfig(dsn=server.dsn, slot_name=slot,
                                            publication_name="bench", end_lsn=end,
@@ -112,6 +113,9 @@ def drain_python(server, slot, end):
         events = touched = 0
         async with sabot_cdc.PostgreSQLCDCConnector(config) as connector:
             async for batch in connector.stream_batches():
+                if not touch:
+                    events += len(batch)
+                    continue
                 for event in batch:
                     events += 1
                     for _value in event.data.values():
@@ -167,13 +171,16 @@ def main():
     server = Server()
     try:
         end = make_backlog(server, args.n, args.per_tx)
-        times = {"cpp": [], "python": [], "psycopg2": []}
+        times = {"cpp": [], "python": [], "python_events": [], "psycopg2": []}
         for run in range(args.runs):
             times["cpp"].append(drain_cpp(server, clone(server, "pgoutput", f"c{run}"), end,
                                           args.build_dir)[0])
             wall, events = drain_python(server, clone(server, "pgoutput", f"p{run}"), end)
             assert events == args.n, f"sabot_cdc saw {events} of {args.n}"
             times["python"].append(wall)
+            wall, events = drain_python(server, clone(server, "pgoutput", f"e{run}"), end, False)
+            assert events == args.n, f"sabot_cdc saw {events} of {args.n}"
+            times["python_events"].append(wall)
             wall, events = drain_psycopg2(server, clone(server, "wal2json", f"w{run}"), args.n)
             assert events == args.n, f"psycopg2 saw {events} of {args.n}"
             times["psycopg2"].append(wall)
@@ -199,6 +206,7 @@ def report(args, times):
     ]
     names = {"cpp": "C++ `sabot-cdc stream` (pgoutput)",
              "python": "Python `sabot_cdc` async for, every value (pgoutput)",
+             "python_events": "Python `sabot_cdc` async for, batches only, no value read",
              "psycopg2": "psycopg2 + wal2json 2 + json.loads, every value"}
     for key, name in names.items():
         lines.append(f"| {name} | {statistics.median(times[key]):.2f} | {rate[key]:,.0f} | "
