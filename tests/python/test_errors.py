@@ -16,10 +16,6 @@ def test_bad_password_is_authentication_error_with_sqlstate(pg, make_config):
     assert isinstance(error, sabot_cdc.CDCError)
     assert error.kind == "authentication"
     assert "password" in str(error) and not error.retryable
-    if error.sqlstate == "":
-        # The binding passes on what the engine reports; the engine's SQLSTATE for a failed
-        # connection-time authentication comes with branch h-errors (src/pg/pg_connection.cpp).
-        pytest.xfail("engine reports no SQLSTATE for connection-time authentication failures")
     assert error.sqlstate == "28P01"
 
 
