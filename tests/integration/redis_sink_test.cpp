@@ -10,6 +10,7 @@
 #include "local_redis.hpp"
 #include "sabot/sabot.hpp"
 #include "sinks/redis/redis_connection.hpp"
+#include "slot_polling.hpp"
 
 using namespace sabot;
 using sabot::test::LocalPostgres;
@@ -424,15 +425,12 @@ TEST(RedisCli, SinkFlagWritesRowsAndOnlyConfirmedBatchesAreAcknowledged) {
       "--redis-prefix", "cli",       "--redis-ttl", "public.cli_*=120"};
 
   // Redis down: the stream fails and the slot does not move.
-  const std::string before =
-      pg.sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'cli_r_slot'");
+  const Lsn before = test::confirmed_flush_lsn(pg, "cli_r_slot");
   redis.stop();
   auto failed = test::run_cli(stream);
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_NE(failed.err.find("Redis"), std::string::npos) << failed.err;
-  EXPECT_EQ(pg.sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = "
-                   "'cli_r_slot'"),
-            before);
+  EXPECT_EQ(test::confirmed_flush_lsn(pg, "cli_r_slot"), before);
 
   LocalRedis second;
   std::vector<std::string> again = stream;

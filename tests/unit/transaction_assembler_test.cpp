@@ -1,12 +1,11 @@
 #include "core/transaction_assembler.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 
 #include "base/byte_arena.hpp"
+#include "files.hpp"
 #include "sabot/error.hpp"
 
 using namespace sabot;
@@ -206,12 +205,10 @@ TEST(TransactionAssembler, ReadyBatchesCountTheDecoderBuffersTheyPin) {
   // the events) before a slow consumer's queue pins more than max_ready_bytes.
   constexpr size_t kChunk = 64 * 1024;
   constexpr int kEvents = 100;
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("sabot-pin-test-" + std::to_string(getpid())))
-          .string();
+  const sabot::test::TempDir dir("pin-test");
   AckTracker acks;
   TransactionAssembler a(BatchLimits{1, 1 << 20, 16 * kChunk}, TableFilter(), acks);
-  a.set_overflow_directory(dir);
+  a.set_overflow_directory(dir.path());
   ByteArena arena(kChunk);
   std::vector<std::weak_ptr<const void>> buffers;
   for (int i = 0; i < kEvents; ++i) {
@@ -235,5 +232,4 @@ TEST(TransactionAssembler, ReadyBatchesCountTheDecoderBuffersTheyPin) {
   for (int i = 0; i < kEvents; ++i) {
     EXPECT_EQ(batches[i].events[0].columns[0].value.text(), std::to_string(i));
   }
-  std::filesystem::remove_all(dir);
 }
