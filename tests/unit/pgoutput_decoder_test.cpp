@@ -64,7 +64,8 @@ class PgoutputDecodeTest : public ::testing::Test {
     decoder_.decode(payload, Lsn(lsn), rec_);
   }
 
-  // Decodes `payload` at `lsn`, expects CdcError{Protocol} naming the LSN and `needle`.
+  // Decodes `payload` at `lsn`, expects CdcError{Protocol} naming the LSN and `needle` (not empty:
+  // an empty needle is in every message).
   void expect_error(const std::string& payload, const std::string& needle,
                     uint64_t lsn = 0x2A0000C8) {
     try {
@@ -74,6 +75,7 @@ class PgoutputDecodeTest : public ::testing::Test {
       EXPECT_EQ(e.kind(), ErrorKind::Protocol) << e.what();
       const std::string what = e.what();
       EXPECT_NE(what.find(Lsn(lsn).to_string()), std::string::npos) << what;
+      EXPECT_FALSE(needle.empty()) << "an empty needle is in every message; this one: " << what;
       EXPECT_NE(what.find(needle), std::string::npos) << "missing '" << needle << "' in: " << what;
     }
   }

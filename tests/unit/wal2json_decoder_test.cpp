@@ -40,7 +40,8 @@ void feed(Wal2jsonDecoder& decoder, RecordingHandler& rec,
   for (std::string_view p : payloads) decoder.decode(p, at, rec);
 }
 
-// The payload must fail with a Protocol error naming kBadAtText and containing `fragment`.
+// The payload must fail with a Protocol error naming kBadAtText and containing `fragment` (not
+// empty: an empty fragment is found in any message).
 void expect_protocol_error(Wal2jsonDecoder& decoder, std::string_view payload,
                            std::string_view fragment) {
   RecordingHandler rec;
@@ -51,6 +52,8 @@ void expect_protocol_error(Wal2jsonDecoder& decoder, std::string_view payload,
     EXPECT_EQ(e.kind(), ErrorKind::Protocol) << e.what();
     const std::string message = e.what();
     EXPECT_NE(message.find(kBadAtText), std::string::npos) << message;
+    EXPECT_FALSE(fragment.empty())
+        << "an empty fragment is in every message; this one: " << message;
     EXPECT_NE(message.find(fragment), std::string::npos)
         << "expected '" << fragment << "' in: " << message;
   }
@@ -505,23 +508,31 @@ TEST(Wal2jsonV2, ManyTransactionsInARow) {
 TEST(Wal2jsonV2Errors, MalformedAndTruncatedJson) {
   Wal2jsonDecoder decoder(2);
   const std::string full(kB731);
-  for (size_t cut : {size_t{1}, size_t{10}, full.size() / 2, full.size() - 1}) {
-    expect_protocol_error(decoder, std::string_view(full).substr(0, cut), "");
+  // Cut inside a string (at half the length) the document is no JSON at all; elsewhere it ends
+  // early.
+  const std::pair<size_t, std::string_view> cuts[] = {
+      {1, "expected one complete JSON object"},
+      {10, "expected one complete JSON object"},
+      {full.size() / 2, "not a JSON document"},
+      {full.size() - 1, "expected one complete JSON object"}};
+  for (const auto& [cut, fragment] : cuts) {
+    expect_protocol_error(decoder, std::string_view(full).substr(0, cut), fragment);
   }
   expect_protocol_error(decoder, "", "empty payload");
-  expect_protocol_error(decoder, "{", "");
-  expect_protocol_error(decoder, "}", "");
-  expect_protocol_error(decoder, R"({"action":"B",})", "");
-  expect_protocol_error(decoder, R"({"action" "B"})", "");
-  expect_protocol_error(decoder, R"({"action":"B" "xid":1})", "");
-  expect_protocol_error(decoder, R"({'action':'B'})", "");
+  expect_protocol_error(decoder, "{", "expected one complete JSON object");
+  expect_protocol_error(decoder, "}", "expected one complete JSON object");
+  expect_protocol_error(decoder, R"({"action":"B",})", "malformed JSON object");
+  expect_protocol_error(decoder, R"({"action" "B"})", "malformed JSON object");
+  expect_protocol_error(decoder, R"({"action":"B" "xid":1})", "malformed JSON object");
+  expect_protocol_error(decoder, R"({'action':'B'})", "malformed JSON object");
   expect_protocol_error(decoder, "[]", "expected one complete JSON object");
   expect_protocol_error(decoder, R"("B")", "expected one complete JSON object");
   expect_protocol_error(decoder, "42", "expected one complete JSON object");
   expect_protocol_error(decoder, "null", "expected one complete JSON object");
-  expect_protocol_error(decoder, std::string(kB731) + " x", "");
-  expect_protocol_error(decoder, std::string(kB731) + std::string(kB731), "");
-  expect_protocol_error(decoder, std::string(kB731) + "}", "");
+  expect_protocol_error(decoder, std::string(kB731) + " x", "expected one complete JSON object");
+  expect_protocol_error(decoder, std::string(kB731) + std::string(kB731),
+                        "trailing bytes after the JSON object");
+  expect_protocol_error(decoder, std::string(kB731) + "}", "trailing bytes after the JSON object");
 }
 
 TEST(Wal2jsonV2Errors, InvalidUtf8) {
@@ -641,10 +652,23 @@ TEST(Wal2jsonV2Errors, WrongTypes) {
 
 TEST(Wal2jsonV2Errors, BadScalarTokens) {
   Wal2jsonDecoder decoder(2);
-  for (std::string_view token : {"-", "01", "1.", ".5", "1e", "1e+", "+1", "1.2.3", "tru", "nul",
-                                 "falsey", "NaN", "Infinity", "0x10"}) {
-    expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, token), ""), "");
+  // What looks like a number but is not one is named; other bad tokens are not a value at all,
+  // or not the literal they start like.
+  for (std::string_view token : {"-", "01", "1.", "1e", "1e+", "1.2.3", "0x10"}) {
+    expect_protocol_error(
+        decoder, insert_v2(col("a", "numeric", 1700, token), ""),
+        "\"columns\" element 0 \"" + std::string(token) + "\" is not a JSON number");
   }
+  for (std::string_view token : {".5", "+1", "NaN", "Infinity"}) {
+    expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, token), ""),
+                          "\"columns\" element 0 is not a JSON value");
+  }
+  for (std::string_view token : {"tru", "falsey"}) {
+    expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, token), ""),
+                          "\"columns\" element 0 is not true or false");
+  }
+  expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, "nul"), ""),
+                        "\"columns\" element 0 is not null");
 }
 
 TEST(Wal2jsonV2Errors, ByteaThatIsNotHex) {
@@ -917,9 +941,9 @@ TEST(Wal2jsonV1Errors, BadDocuments) {
       R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[)";
   const std::string ins =
       R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1]})";
-  expect_protocol_error(decoder, head + ins, "");  // truncated
-  expect_protocol_error(decoder, head + ins + "]", "");
-  expect_protocol_error(decoder, head + ins + "]}x", "");
+  expect_protocol_error(decoder, head + ins, "malformed \"change\" array");  // truncated
+  expect_protocol_error(decoder, head + ins + "]", "expected one complete JSON object");
+  expect_protocol_error(decoder, head + ins + "]}x", "expected one complete JSON object");
   expect_protocol_error(decoder,
                         R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00"})",
                         "no \"change\"");
@@ -1015,7 +1039,7 @@ TEST(Wal2jsonV1Errors, NoHalfTransactionIsDelivered) {
       R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[)"
       R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1]},)"
       R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1.]}]})",
-      "");
+      "\"columnvalues\" element 0 \"1.\" is not a JSON number");
   RecordingHandler rec;
   decoder.decode(R"({"xid":2,"nextlsn":"0/20","timestamp":"2026-01-01 00:00:00+00","change":[]})",
                  Lsn{0x20}, rec);
