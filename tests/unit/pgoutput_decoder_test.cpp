@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cdc_error_checks.hpp"
 #include "decode/pgoutput/pgoutput_reader.hpp"
 #include "decode/pgoutput/relation_cache.hpp"
 #include "files.hpp"
@@ -630,7 +631,10 @@ TEST(PgoutputStreamAbort, Protocol4ParallelAbortCarriesLsnAndTime) {
 
   // Version 3 does not have the fields: extra bytes are an error.
   sabot::base::ByteReader in3(std::string_view(payload).substr(1));
-  EXPECT_THROW(pgoutput::read_stream_abort(in3, pgoutput::ReadContext{3, false}), CdcError);
+  const pgoutput::ReadContext v3{3, false};
+  EXPECT_TRUE(sabot::test::throws_cdc_error([&] { pgoutput::read_stream_abort(in3, v3); },
+                                            ErrorKind::Protocol,
+                                            "Stream Abort has 16 unexpected trailing bytes"));
 }
 
 // ---- spilling -----------------------------------------------------------------------------------
@@ -1163,9 +1167,13 @@ TEST(PgoutputPluginOptions, BadInputIsAConfigError) {
       EXPECT_EQ(e.kind(), ErrorKind::Config) << csv;
     }
   }
-  EXPECT_THROW(PgoutputDecoder::plugin_options(1, "p", true, false), CdcError);
-  EXPECT_THROW(PgoutputDecoder::plugin_options(0, "p", false, false), CdcError);
-  EXPECT_THROW(PgoutputDecoder::plugin_options(5, "p", false, false), CdcError);
+  using sabot::test::throws_cdc_error;
+  EXPECT_TRUE(throws_cdc_error([] { PgoutputDecoder::plugin_options(1, "p", true, false); },
+                               ErrorKind::Config, "streaming needs protocol version 2"));
+  EXPECT_TRUE(throws_cdc_error([] { PgoutputDecoder::plugin_options(0, "p", false, false); },
+                               ErrorKind::Config, "protocol version 0 is not supported"));
+  EXPECT_TRUE(throws_cdc_error([] { PgoutputDecoder::plugin_options(5, "p", false, false); },
+                               ErrorKind::Config, "protocol version 5 is not supported"));
 }
 
 TEST(PgoutputPluginOptions, SqlForm) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cdc_error_checks.hpp"
 #include "core/ack_tracker.hpp"
 #include "core/transaction_assembler.hpp"
 #include "decode/pgoutput/pgoutput_decoder.hpp"
@@ -273,7 +274,8 @@ TEST(SchemaEvents, AssemblerAppliesTheTableFilterToSchemaChanges) {
 
   // A malformed DDL message stops the stream with a protocol error.
   assembler.on_begin(begin);
-  EXPECT_THROW(assembler.on_change(ddl_message("{")), CdcError);
+  EXPECT_TRUE(sabot::test::throws_cdc_error([&] { assembler.on_change(ddl_message("{")); },
+                                            ErrorKind::Protocol, "not valid JSON"));
 }
 
 // ---- registry -----------------------------------------------------------------------------------

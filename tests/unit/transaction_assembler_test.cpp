@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "base/byte_arena.hpp"
+#include "cdc_error_checks.hpp"
 #include "files.hpp"
 #include "sabot/error.hpp"
 
@@ -151,14 +152,20 @@ TEST(TransactionAssembler, LatencyFlushHoldsBackTheNewestEvent) {
 TEST(TransactionAssembler, IllegalSequencesAreProtocolErrors) {
   AckTracker acks;
   TransactionAssembler a(BatchLimits{}, TableFilter(), acks);
-  EXPECT_THROW(a.on_change(row("t", 1)), CdcError);
-  EXPECT_THROW(a.on_commit(commit(1, 1, 2)), CdcError);
+  using sabot::test::throws_cdc_error;
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_change(row("t", 1)); }, ErrorKind::Protocol,
+                               "insert on public.t outside a transaction"));
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_commit(commit(1, 1, 2)); }, ErrorKind::Protocol,
+                               "COMMIT of xid 1 without BEGIN"));
   a.on_begin(begin(1, 10));
-  EXPECT_THROW(a.on_begin(begin(2, 20)), CdcError);
-  EXPECT_THROW(a.on_commit(commit(3, 10, 20)), CdcError);
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_begin(begin(2, 20)); }, ErrorKind::Protocol,
+                               "BEGIN of xid 2 while xid 1 is still open"));
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_commit(commit(3, 10, 20)); }, ErrorKind::Protocol,
+                               "COMMIT of xid 3 inside xid 1"));
   ChangeEvent msg;
   msg.op = Op::Message;
-  EXPECT_THROW(a.on_message(std::move(msg)), CdcError);
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_message(std::move(msg)); }, ErrorKind::Protocol,
+                               "a non-transactional message inside a transaction"));
 }
 
 TEST(TransactionAssembler, NonTransactionalMessageIsItsOwnBatch) {
