@@ -9,14 +9,13 @@
 // with the next payload (the decoder resets itself). Anything else escaping, a crash, or a
 // handler call sequence that breaks the DecodeHandler contract (change or commit outside
 // begin/commit, nested begin, commit xid differing from begin xid) is a bug.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "decode/pgoutput/pgoutput_decoder.hpp"
+#include "files.hpp"
 #include "sabot/error.hpp"
 
 namespace {
@@ -47,9 +46,10 @@ class ContractCheckingHandler : public sabot::decode::DecodeHandler {
   uint32_t xid_ = 0;
 };
 
+// Removed at exit.
 const std::string& spill_dir() {
-  static const std::string dir = "/tmp/sabot-fuzz-pgoutput-" + std::to_string(::getpid());
-  return dir;
+  static const sabot::test::TempDir dir("fuzz-pgoutput");
+  return dir.path();
 }
 
 }  // namespace

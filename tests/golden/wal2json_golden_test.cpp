@@ -27,42 +27,31 @@
 //  10  UPDATE of public.docs whose TOASTed body is unchanged: the column is left out
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "decode/wal2json/wal2json_decoder.hpp"
+#include "files.hpp"
 #include "recording_handler.hpp"
 #include "sabot/error.hpp"
+#include "text.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using sabot::Lsn;
 using sabot::decode::Wal2jsonDecoder;
+using sabot::test::read_file;
+using sabot::test::split_lines;
 using sabot::testing::RecordingHandler;
 
 fs::path golden_dir() {
   return fs::path(SABOT_SOURCE_DIR) / "tests" / "golden" / "wal2json";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
 }
 
 // Decodes every payload of `<name>.jsonl` with a fresh decoder and returns the transcript.

@@ -4,8 +4,10 @@
 
 #include "local_postgres.hpp"
 #include "sabot/sabot.hpp"
+#include "slot_polling.hpp"
 
 using namespace sabot;
+using sabot::test::confirmed_flush_lsn;
 using sabot::test::LocalPostgres;
 
 namespace {
@@ -26,11 +28,6 @@ void create_pgoutput_slot(const LocalPostgres& pg, const std::string& slot) {
   pg.sql("DO $$ BEGIN CREATE PUBLICATION sabot_cdc FOR ALL TABLES; "
          "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
   pg.sql("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
-}
-
-std::string confirmed_flush(const LocalPostgres& pg, const std::string& slot) {
-  return pg.sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + slot +
-                "'");
 }
 
 }  // namespace
@@ -64,7 +61,7 @@ TEST(Batches, BatchSizeSplitsA10000RowTransaction) {
   EXPECT_NE(batches[10].transaction_id, big_xid);
   EXPECT_TRUE(batches[10].first_in_transaction && batches[10].last_in_transaction);
   connector.close();
-  EXPECT_EQ(confirmed_flush(pg, "big_slot"), batches[10].end_lsn.to_string());
+  EXPECT_EQ(confirmed_flush_lsn(pg, "big_slot").to_string(), batches[10].end_lsn.to_string());
 }
 
 TEST(Batches, OnlyAcknowledgedTransactionsAreConfirmedAndTheRestIsRedelivered) {
@@ -85,7 +82,7 @@ TEST(Batches, OnlyAcknowledgedTransactionsAreConfirmedAndTheRestIsRedelivered) {
     first_end = b1->end_lsn;
     connector.close();
   }
-  EXPECT_EQ(confirmed_flush(pg, "ack_slot"), first_end.to_string());
+  EXPECT_EQ(confirmed_flush_lsn(pg, "ack_slot").to_string(), first_end.to_string());
   PostgresCdcConnector again(config_for(pg, "ack_slot", end));
   std::vector<int64_t> ids;
   for (const ChangeBatch& batch : again.stream_batches()) {

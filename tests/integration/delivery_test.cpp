@@ -10,14 +10,14 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
+#include "files.hpp"
 #include "json_events.hpp"
 #include "local_postgres.hpp"
 #include "sabot/sabot.hpp"
+#include "slot_polling.hpp"
 
 using namespace sabot::test;
 using namespace std::chrono_literals;
@@ -94,15 +94,9 @@ class Workload {
   std::vector<ExpectedChange> expected_;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
+// Lines in the file so far; 0 before the stream has created it.
 size_t line_count(const std::string& path) {
-  const std::string text = read_file(path);
+  const std::string text = read_file_if_present(path);
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
@@ -130,22 +124,6 @@ void expect_exactly_once(const std::vector<JsonEvent>& got, const std::vector<Ex
     }
   }
   EXPECT_EQ(mismatches, 0u);
-}
-
-sabot::Lsn confirmed_flush(const LocalPostgres& pg, const std::string& slot) {
-  return *sabot::Lsn::parse(
-      pg.sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
-}
-
-// Polls (bounded) until `condition` holds.
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = 30s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
 }
 
 }  // namespace
@@ -252,7 +230,7 @@ TEST(Delivery, ConsumerFailingMidTransactionConfirmsNothingOfItAndGetsItAgain) {
   }
   // Confirmed: all of the first transaction, and at most a keepalive position inside the WAL of
   // the failed one — never its commit record, so it is decoded again.
-  const sabot::Lsn confirmed = confirmed_flush(pg, "fail_slot");
+  const sabot::Lsn confirmed = confirmed_flush_lsn(pg, "fail_slot");
   EXPECT_GE(confirmed, first_tx_end);
   EXPECT_LE(confirmed, failed_tx_commit) << confirmed.to_string();
   sabot::PostgresCdcConnector again(config);
@@ -280,25 +258,27 @@ TEST(Delivery, WritesOnlyToFilteredOutTablesStillAdvanceTheSlot) {
   }
   const sabot::Lsn after_writes = pg.current_wal_insert_lsn();
   const bool advanced =
-      eventually([&] { return confirmed_flush(pg, "quiet_slot") >= after_writes; }, 15s);
+      eventually([&] { return confirmed_flush_lsn(pg, "quiet_slot") >= after_writes; }, 15s);
   kill(pid, SIGTERM);
   wait_for_exit(pid, 20s);
-  EXPECT_TRUE(advanced) << "confirmed_flush_lsn " << confirmed_flush(pg, "quiet_slot").to_string()
-                        << " stayed behind " << after_writes.to_string();
+  EXPECT_TRUE(advanced) << "confirmed_flush_lsn "
+                        << confirmed_flush_lsn(pg, "quiet_slot").to_string() << " stayed behind "
+                        << after_writes.to_string();
   EXPECT_EQ(line_count(out), 0u);
 }
 
 TEST(Delivery, HeartbeatAdvancesTheSlotOfAnIdleDatabaseAndStaysInvisible) {
   LocalPostgres& pg = LocalPostgres::shared();
   create_slot(pg, "idle_slot");
-  const sabot::Lsn start = confirmed_flush(pg, "idle_slot");
+  const sabot::Lsn start = confirmed_flush_lsn(pg, "idle_slot");
   const std::string out = pg.dir() + "/idle.jsonl";
   const int pid = spawn_cli({"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "idle_slot",
                              "--output", out, "--status-interval-ms", "100", "--heartbeat-ms",
                              "100"},
                             pg.dir() + "/idle.log");
   // Nobody writes: only heartbeats can move the slot, past where it was created.
-  const bool advanced = eventually([&] { return confirmed_flush(pg, "idle_slot") > start; }, 15s);
+  const bool advanced =
+      eventually([&] { return confirmed_flush_lsn(pg, "idle_slot") > start; }, 15s);
   kill(pid, SIGTERM);
   wait_for_exit(pid, 20s);
   EXPECT_TRUE(advanced);

@@ -4,18 +4,16 @@
 
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
+#include "files.hpp"
 #include "json_events.hpp"
 #include "local_postgres.hpp"
+#include "slot_polling.hpp"
+#include "text.hpp"
 
 using namespace sabot::test;
 
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 CommandResult stream(const std::string& dsn, const std::string& slot,
                      std::vector<std::string> extra = {}) {
@@ -96,12 +94,8 @@ TEST(Errors, SlotActiveInAnotherConnection) {
   const int pid = spawn_cli({"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "busy_slot"},
                             pg.dir() + "/busy.out");
   // Wait (bounded) until the first stream holds the slot; no fixed sleep.
-  bool active = false;
-  for (int i = 0; i < 200 && !active; ++i) {
-    active = pg.sql("SELECT active FROM pg_replication_slots WHERE slot_name = 'busy_slot'") == "t";
-    if (!active) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(active);
+  ASSERT_TRUE(
+      eventually([&] { return slot_is_active(pg, "busy_slot"); }, std::chrono::seconds(10)));
   auto r = stream(pg.dsn(), "busy_slot");
   kill(pid, SIGTERM);
   EXPECT_TRUE(wait_for_exit(pid, std::chrono::seconds(20)));
@@ -118,8 +112,7 @@ TEST(Errors, MalformedPluginMessageNamesTheLsnAndLosesNothing) {
   // A first, clean run acknowledges transaction 1.
   auto first = stream_to_now(pg, "chunk_slot", {"--plugin", "wal2json", "--format-version", "1"});
   ASSERT_EQ(first.size(), 1u);
-  const std::string confirmed_before = pg.sql(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'chunk_slot'");
+  const sabot::Lsn confirmed_before = confirmed_flush_lsn(pg, "chunk_slot");
   pg.sql("INSERT INTO chunk_t SELECT g, repeat('x', 100) FROM generate_series(2, 50) g");
   // write-in-chunks makes wal2json split each transaction's document over several messages:
   // each one alone is a truncated document, which must stop the stream with the LSN named.
@@ -134,11 +127,9 @@ TEST(Errors, MalformedPluginMessageNamesTheLsnAndLosesNothing) {
   EXPECT_TRUE(r.out.empty());
   // The slot may move up to a keepalive position inside the failed transaction (safe: its commit
   // lies beyond, so it is decoded again), never past the transaction's commit.
-  const auto confirmed_after = sabot::Lsn::parse(pg.sql(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'chunk_slot'"));
-  ASSERT_TRUE(confirmed_after);
-  EXPECT_GE(*confirmed_after, *sabot::Lsn::parse(confirmed_before));
-  EXPECT_LT(*confirmed_after, workload_end);
+  const sabot::Lsn confirmed_after = confirmed_flush_lsn(pg, "chunk_slot");
+  EXPECT_GE(confirmed_after, confirmed_before);
+  EXPECT_LT(confirmed_after, workload_end);
   // Nothing was lost: a normal run delivers all 49 rows.
   auto after = stream_to_now(pg, "chunk_slot", {"--plugin", "wal2json", "--format-version", "1"});
   EXPECT_EQ(after.size(), 49u);
@@ -152,18 +143,11 @@ TEST(Signals, SigtermStopsCleanlyAndConfirmsWhatWasWritten) {
   const sabot::Lsn after_insert = pg.current_wal_insert_lsn();
   const std::string out_path = pg.dir() + "/sig.out";
   const int pid = spawn_cli({"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "sig_slot"}, out_path);
-  bool written = false;
-  for (int i = 0; i < 400 && !written; ++i) {
-    written = contains(run_command("cat " + shell_quote(out_path)).out, "\"insert\"");
-    if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ASSERT_TRUE(written);
+  ASSERT_TRUE(eventually([&] { return contains(read_file_if_present(out_path), "\"insert\""); },
+                         std::chrono::seconds(10)));
   kill(pid, SIGTERM);
   auto code = wait_for_exit(pid, std::chrono::seconds(20));
   ASSERT_TRUE(code) << "stream did not exit after SIGTERM";
-  EXPECT_EQ(*code, 0) << run_command("cat " + shell_quote(out_path)).out;
-  const auto confirmed = sabot::Lsn::parse(pg.sql(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'sig_slot'"));
-  ASSERT_TRUE(confirmed);
-  EXPECT_GE(*confirmed, after_insert);
+  EXPECT_EQ(*code, 0) << read_file(out_path);
+  EXPECT_GE(confirmed_flush_lsn(pg, "sig_slot"), after_insert);
 }

@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "cdc_error_checks.hpp"
 #include "json_events.hpp"
 #include "local_postgres.hpp"
 #include "local_redis.hpp"
 #include "sabot/sabot.hpp"
 #include "sinks/redis/redis_connection.hpp"
+#include "slot_polling.hpp"
 
 using namespace sabot;
 using sabot::test::LocalPostgres;
@@ -91,7 +93,8 @@ TEST(RedisSinkUrl, ParsesHostPortDatabaseAndCredentials) {
   EXPECT_EQ(url.port, 7000);
   for (const char* bad :
        {"http://x", "redis://", "redis://h:99999", "redis://h:1/x", "redis://user@h"}) {
-    EXPECT_THROW(parse_redis_url(bad), CdcError) << bad;
+    EXPECT_TRUE(test::throws_cdc_error([&] { parse_redis_url(bad); }, ErrorKind::Config,
+                                       "Redis URL '" + std::string(bad) + "'"));
   }
 }
 
@@ -106,10 +109,17 @@ TEST(RedisSinkOptionsParsing, TtlAndKeyColumnSpecs) {
   EXPECT_EQ(options.table_ttl[0].second, std::chrono::seconds(60));
   ASSERT_EQ(options.key_columns.size(), 1u);
   EXPECT_EQ(options.key_columns[0].second, (std::vector<std::string>{"order_id", "line_no"}));
-  EXPECT_THROW(add_redis_ttl_spec(options, "soon"), CdcError);
-  EXPECT_THROW(add_redis_ttl_spec(options, "public.x=-1"), CdcError);
-  EXPECT_THROW(add_redis_key_columns_spec(options, "public.items="), CdcError);
-  EXPECT_THROW(parse_redis_mode("append"), CdcError);
+  EXPECT_TRUE(test::throws_cdc_error([&] { add_redis_ttl_spec(options, "soon"); },
+                                     ErrorKind::Config, "TTL 'soon' must be SECONDS"));
+  EXPECT_TRUE(test::throws_cdc_error([&] { add_redis_ttl_spec(options, "public.x=-1"); },
+                                     ErrorKind::Config, "TTL 'public.x=-1' must be SECONDS"));
+  EXPECT_TRUE(test::throws_cdc_error([&] { add_redis_key_columns_spec(options, "public.items="); },
+                                     ErrorKind::Config, "key columns 'public.items=' must be"));
+  EXPECT_TRUE(test::throws_cdc_error([&] { parse_redis_mode("append"); }, ErrorKind::Config,
+                                     "unknown Redis mode 'append'"));
+  // A rejected spec changes nothing.
+  EXPECT_EQ(options.table_ttl.size(), 1u);
+  EXPECT_EQ(options.key_columns.size(), 1u);
   EXPECT_EQ(parse_redis_mode("refresh"), RedisMode::Refresh);
 }
 
@@ -424,15 +434,12 @@ TEST(RedisCli, SinkFlagWritesRowsAndOnlyConfirmedBatchesAreAcknowledged) {
       "--redis-prefix", "cli",       "--redis-ttl", "public.cli_*=120"};
 
   // Redis down: the stream fails and the slot does not move.
-  const std::string before =
-      pg.sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'cli_r_slot'");
+  const Lsn before = test::confirmed_flush_lsn(pg, "cli_r_slot");
   redis.stop();
   auto failed = test::run_cli(stream);
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_NE(failed.err.find("Redis"), std::string::npos) << failed.err;
-  EXPECT_EQ(pg.sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = "
-                   "'cli_r_slot'"),
-            before);
+  EXPECT_EQ(test::confirmed_flush_lsn(pg, "cli_r_slot"), before);
 
   LocalRedis second;
   std::vector<std::string> again = stream;

@@ -15,15 +15,13 @@
 
 #include "json_events.hpp"
 #include "local_postgres.hpp"
+#include "plugin_params.hpp"
 #include "sabot/sabot.hpp"
+#include "text.hpp"
 
 using namespace sabot::test;
 
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // "insert t", "schema_change t ALTER TABLE", ... : the shape of a stream at a glance.
 std::vector<std::string> outline(const std::vector<JsonEvent>& events) {
@@ -40,12 +38,8 @@ class SchemaChange : public ::testing::TestWithParam<std::string> {
  protected:
   LocalPostgres& pg = LocalPostgres::shared();
 
-  std::string plugin() const { return GetParam() == "pg" ? "pgoutput" : "wal2json"; }
-  std::vector<std::string> stream_args() const {
-    std::vector<std::string> args = {"--plugin", plugin()};
-    if (GetParam() != "pg") args.insert(args.end(), {"--format-version", GetParam().substr(1)});
-    return args;
-  }
+  std::string plugin() const { return plugin_of(GetParam()); }
+  std::vector<std::string> stream_args() const { return plugin_stream_args(GetParam()); }
   // A database of this test's own; returns its DSN.
   std::string database(const std::string& name) {
     return pg.fresh_database(name + "_" + GetParam());
@@ -261,10 +255,7 @@ TEST_P(SchemaChange, TheLibraryKeepsTheSchemaOfEveryCapturedTable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SchemaChangePlugins, SchemaChange, ::testing::Values("pg", "w2", "w1"),
-                         [](const auto& info) {
-                           return info.param == "pg" ? std::string("pgoutput")
-                                                     : "wal2json_format" + info.param.substr(1);
-                         });
+                         plugin_test_name);
 
 // Without DDL capture, pgoutput's Relation message still tells: it comes right before the first
 // row written in the new shape.

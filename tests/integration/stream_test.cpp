@@ -6,7 +6,9 @@
 
 #include "json_events.hpp"
 #include "local_postgres.hpp"
+#include "plugin_params.hpp"
 #include "sabot/sabot.hpp"
+#include "text.hpp"
 
 using namespace sabot::test;
 
@@ -17,19 +19,12 @@ class StreamTest : public ::testing::TestWithParam<std::string> {
   LocalPostgres& pg = LocalPostgres::shared();
   // Parameter: "w1" / "w2" (wal2json format 1 / 2) or "pg" (pgoutput).
   std::vector<std::string> format_args(std::vector<std::string> more = {}) const {
-    std::vector<std::string> args = {"--plugin", GetParam() == "pg" ? "pgoutput" : "wal2json"};
-    if (GetParam() != "pg") args.insert(args.end(), {"--format-version", GetParam().substr(1)});
+    std::vector<std::string> args = plugin_stream_args(GetParam());
     args.insert(args.end(), more.begin(), more.end());
     return args;
   }
-  std::vector<std::string> init_args() const {
-    return {"--plugin", GetParam() == "pg" ? "pgoutput" : "wal2json"};
-  }
+  std::vector<std::string> init_args() const { return {"--plugin", plugin_of(GetParam())}; }
 };
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 }  // namespace
 
@@ -200,10 +195,7 @@ TEST_P(StreamTest, ResumesFromTheConfirmedPositionWithoutLossOrDuplicates) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Plugins, StreamTest, ::testing::Values("w1", "w2", "pg"),
-                         [](const auto& info) {
-                           return info.param == "pg" ? std::string("pgoutput")
-                                                     : "wal2json_format" + info.param.substr(1);
-                         });
+                         plugin_test_name);
 
 TEST(StreamTruncate, BothPluginsReportTruncateWithPgoutputOptions) {
   LocalPostgres& pg = LocalPostgres::shared();

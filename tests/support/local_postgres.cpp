@@ -14,16 +14,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "files.hpp"
+
 namespace sabot::test {
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "cdc_error_checks.hpp"
 #include "pg/replication_stream.hpp"
 #include "sabot/error.hpp"
 
@@ -48,9 +49,13 @@ TEST(PgoutputPluginOptions, BadInputIsAConfigError) {
       EXPECT_EQ(e.kind(), ErrorKind::Config) << csv;
     }
   }
-  EXPECT_THROW(pgoutput_plugin_options(1, "p", true, false), CdcError);
-  EXPECT_THROW(pgoutput_plugin_options(0, "p", false, false), CdcError);
-  EXPECT_THROW(pgoutput_plugin_options(5, "p", false, false), CdcError);
+  using sabot::test::throws_cdc_error;
+  EXPECT_TRUE(throws_cdc_error([] { pgoutput_plugin_options(1, "p", true, false); },
+                               ErrorKind::Config, "streaming needs protocol version 2"));
+  EXPECT_TRUE(throws_cdc_error([] { pgoutput_plugin_options(0, "p", false, false); },
+                               ErrorKind::Config, "protocol version 0 is not supported"));
+  EXPECT_TRUE(throws_cdc_error([] { pgoutput_plugin_options(5, "p", false, false); },
+                               ErrorKind::Config, "protocol version 5 is not supported"));
 }
 
 // The options as START_REPLICATION carries them: each value an SQL string literal, so the quote

@@ -4,21 +4,22 @@
 #include "decode/schema_events.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "cdc_error_checks.hpp"
 #include "core/ack_tracker.hpp"
 #include "core/transaction_assembler.hpp"
 #include "decode/pgoutput/pgoutput_decoder.hpp"
-#include "spill/held_event_store.hpp"
+#include "files.hpp"
 #include "output/jsonl_writer.hpp"
+#include "pgoutput_builder.hpp"
 #include "recording_handler.hpp"
 #include "sabot/error.hpp"
 #include "sabot/schema.hpp"
+#include "spill/held_event_store.hpp"
 
 using namespace sabot;
 
@@ -273,7 +274,8 @@ TEST(SchemaEvents, AssemblerAppliesTheTableFilterToSchemaChanges) {
 
   // A malformed DDL message stops the stream with a protocol error.
   assembler.on_begin(begin);
-  EXPECT_THROW(assembler.on_change(ddl_message("{")), CdcError);
+  EXPECT_TRUE(sabot::test::throws_cdc_error([&] { assembler.on_change(ddl_message("{")); },
+                                            ErrorKind::Protocol, "not valid JSON"));
 }
 
 // ---- registry -----------------------------------------------------------------------------------
@@ -370,60 +372,28 @@ TEST(SchemaEvents, JsonLinesShape) {
 
 namespace {
 
-// pgoutput messages, big-endian, just what these tests send (protocol 1, no streaming).
-struct Bytes {
-  std::string s;
-  explicit Bytes(char type) { s.push_back(type); }
-  Bytes& u8(uint8_t v) {
-    s.push_back(static_cast<char>(v));
-    return *this;
-  }
-  Bytes& u16(uint16_t v) { return u8(static_cast<uint8_t>(v >> 8)).u8(static_cast<uint8_t>(v)); }
-  Bytes& u32(uint32_t v) {
-    return u16(static_cast<uint16_t>(v >> 16)).u16(static_cast<uint16_t>(v));
-  }
-  Bytes& u64(uint64_t v) {
-    return u32(static_cast<uint32_t>(v >> 32)).u32(static_cast<uint32_t>(v));
-  }
-  Bytes& str(std::string_view v) {
-    s.append(v);
-    s.push_back('\0');
-    return *this;
-  }
-};
+using namespace sabot::test::pgwire;
 
-struct Col {
-  bool key;
-  std::string name;
-  uint32_t type_oid;
-  int32_t typmod;
-};
+// public.items (OID 16390) as pgoutput messages, protocol 1: what these tests send.
+constexpr uint32_t kItemsOid = 16390;
 
-std::string relation(const std::vector<Col>& cols, char identity = 'd') {
-  Bytes m('R');
-  m.u32(16390).str("public").str("items").u8(static_cast<uint8_t>(identity));
-  m.u16(static_cast<uint16_t>(cols.size()));
-  for (const Col& c : cols) {
-    m.u8(c.key ? 1 : 0).str(c.name).u32(c.type_oid).u32(static_cast<uint32_t>(c.typmod));
-  }
-  return m.s;
+std::string relation(const std::vector<RelCol>& cols, char identity = 'd') {
+  return relation_msg(kItemsOid, "public", "items", identity, cols);
 }
 std::string begin_tx(uint64_t final_lsn, uint32_t xid) {
-  return Bytes('B').u64(final_lsn).u64(0).u32(xid).s;
+  return begin_msg(final_lsn, 0, xid);
 }
 std::string commit_tx(uint64_t lsn) {
-  return Bytes('C').u8(0).u64(lsn).u64(lsn + 0x30).u64(0).s;
+  return commit_msg(lsn, lsn + 0x30, 0);
 }
 std::string insert_row(const std::vector<std::string>& values) {
-  Bytes m('I');
-  m.u32(16390).u8('N').u16(static_cast<uint16_t>(values.size()));
-  for (const std::string& v : values) m.u8('t').u32(static_cast<uint32_t>(v.size())).s.append(v);
-  return m.s;
+  Tuple row;
+  for (const std::string& v : values) row.push_back(txt(v));
+  return insert_msg(kItemsOid, row);
 }
 
-const std::vector<Col> kTwo = {{true, "id", 23, -1}, {false, "name", 1043, 24}};
-const std::vector<Col> kThree = {
-    {true, "id", 23, -1}, {false, "name", 1043, 24}, {false, "qty", 20, -1}};
+const std::vector<RelCol> kTwo = {{1, "id", 23, -1}, {0, "name", 1043, 24}};
+const std::vector<RelCol> kThree = {{1, "id", 23, -1}, {0, "name", 1043, 24}, {0, "qty", 20, -1}};
 
 }  // namespace
 
@@ -465,7 +435,7 @@ TEST(SchemaEvents, PgoutputReportsAChangedRelationBeforeTheFirstRowInTheNewShape
   // A type modifier or a key flag alone is a change too.
   rec.clear();
   feed(begin_tx(0x300, 7));
-  feed(relation({{true, "id", 23, -1}, {false, "name", 1043, 44}, {false, "qty", 20, -1}}, 'f'));
+  feed(relation({{1, "id", 23, -1}, {0, "name", 1043, 44}, {0, "qty", 20, -1}}, 'f'));
   feed(insert_row({"4", "d", "8"}), 0x2F0);
   feed(commit_tx(0x300));
   EXPECT_EQ(rec.sequence(), "B S I C");
@@ -485,11 +455,9 @@ TEST(SchemaEvents, PgoutputReportsAChangedRelationBeforeTheFirstRowInTheNewShape
 }
 
 TEST(SchemaEvents, SpilledSchemaChangesReadBackWhole) {
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("sabot-schema-spill-" + std::to_string(::getpid())))
-                              .string();
+  const sabot::test::TempDir dir("schema-spill");
   {
-    spill::HeldEventStore store("test store", dir, /*memory_limit_bytes=*/1);  // spill at once
+    spill::HeldEventStore store("test store", dir.path(), /*memory_limit_bytes=*/1);  // at once
     decode::SchemaChangeGate gate;
     ChangeEvent ddl = ddl_message(kAlterItems, 0x77);
     gate.admit(ddl);
@@ -507,5 +475,4 @@ TEST(SchemaEvents, SpilledSchemaChangesReadBackWhole) {
     EXPECT_EQ(*back[1].table_schema, *changed.table_schema);
     EXPECT_FALSE(back[1].table_schema->columns[0].nullable.has_value());
   }
-  std::filesystem::remove_all(dir);
 }

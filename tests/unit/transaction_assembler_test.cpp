@@ -1,12 +1,12 @@
 #include "core/transaction_assembler.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 
 #include "base/byte_arena.hpp"
+#include "cdc_error_checks.hpp"
+#include "files.hpp"
 #include "sabot/error.hpp"
 
 using namespace sabot;
@@ -152,14 +152,20 @@ TEST(TransactionAssembler, LatencyFlushHoldsBackTheNewestEvent) {
 TEST(TransactionAssembler, IllegalSequencesAreProtocolErrors) {
   AckTracker acks;
   TransactionAssembler a(BatchLimits{}, TableFilter(), acks);
-  EXPECT_THROW(a.on_change(row("t", 1)), CdcError);
-  EXPECT_THROW(a.on_commit(commit(1, 1, 2)), CdcError);
+  using sabot::test::throws_cdc_error;
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_change(row("t", 1)); }, ErrorKind::Protocol,
+                               "insert on public.t outside a transaction"));
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_commit(commit(1, 1, 2)); }, ErrorKind::Protocol,
+                               "COMMIT of xid 1 without BEGIN"));
   a.on_begin(begin(1, 10));
-  EXPECT_THROW(a.on_begin(begin(2, 20)), CdcError);
-  EXPECT_THROW(a.on_commit(commit(3, 10, 20)), CdcError);
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_begin(begin(2, 20)); }, ErrorKind::Protocol,
+                               "BEGIN of xid 2 while xid 1 is still open"));
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_commit(commit(3, 10, 20)); }, ErrorKind::Protocol,
+                               "COMMIT of xid 3 inside xid 1"));
   ChangeEvent msg;
   msg.op = Op::Message;
-  EXPECT_THROW(a.on_message(std::move(msg)), CdcError);
+  EXPECT_TRUE(throws_cdc_error([&] { a.on_message(std::move(msg)); }, ErrorKind::Protocol,
+                               "a non-transactional message inside a transaction"));
 }
 
 TEST(TransactionAssembler, NonTransactionalMessageIsItsOwnBatch) {
@@ -206,12 +212,10 @@ TEST(TransactionAssembler, ReadyBatchesCountTheDecoderBuffersTheyPin) {
   // the events) before a slow consumer's queue pins more than max_ready_bytes.
   constexpr size_t kChunk = 64 * 1024;
   constexpr int kEvents = 100;
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("sabot-pin-test-" + std::to_string(getpid())))
-          .string();
+  const sabot::test::TempDir dir("pin-test");
   AckTracker acks;
   TransactionAssembler a(BatchLimits{1, 1 << 20, 16 * kChunk}, TableFilter(), acks);
-  a.set_overflow_directory(dir);
+  a.set_overflow_directory(dir.path());
   ByteArena arena(kChunk);
   std::vector<std::weak_ptr<const void>> buffers;
   for (int i = 0; i < kEvents; ++i) {
@@ -235,5 +239,4 @@ TEST(TransactionAssembler, ReadyBatchesCountTheDecoderBuffersTheyPin) {
   for (int i = 0; i < kEvents; ++i) {
     EXPECT_EQ(batches[i].events[0].columns[0].value.text(), std::to_string(i));
   }
-  std::filesystem::remove_all(dir);
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cdc_error_checks.hpp"
 #include "decode/pg_text.hpp"
 #include "decode/wal2json/wal2json_options.hpp"
 #include "recording_handler.hpp"
@@ -43,7 +44,8 @@ void feed(Wal2jsonDecoder& decoder, RecordingHandler& rec,
   for (std::string_view p : payloads) decoder.decode(p, at, rec);
 }
 
-// The payload must fail with a Protocol error naming kBadAtText and containing `fragment`.
+// The payload must fail with a Protocol error naming kBadAtText and containing `fragment` (not
+// empty: an empty fragment is found in any message).
 void expect_protocol_error(Wal2jsonDecoder& decoder, std::string_view payload,
                            std::string_view fragment) {
   RecordingHandler rec;
@@ -55,6 +57,8 @@ void expect_protocol_error(Wal2jsonDecoder& decoder, std::string_view payload,
     const std::string message = e.what();
     EXPECT_NE(message.find(kBadAtText), std::string::npos) << message;
     EXPECT_EQ(e.lsn(), std::optional<Lsn>(kBadAt)) << message;  // the position as a field too
+    EXPECT_FALSE(fragment.empty())
+        << "an empty fragment is in every message; this one: " << message;
     EXPECT_NE(message.find(fragment), std::string::npos)
         << "expected '" << fragment << "' in: " << message;
   }
@@ -509,23 +513,31 @@ TEST(Wal2jsonV2, ManyTransactionsInARow) {
 TEST(Wal2jsonV2Errors, MalformedAndTruncatedJson) {
   Wal2jsonDecoder decoder(2);
   const std::string full(kB731);
-  for (size_t cut : {size_t{1}, size_t{10}, full.size() / 2, full.size() - 1}) {
-    expect_protocol_error(decoder, std::string_view(full).substr(0, cut), "");
+  // Cut inside a string (at half the length) the document is no JSON at all; elsewhere it ends
+  // early.
+  const std::pair<size_t, std::string_view> cuts[] = {
+      {1, "expected one complete JSON object"},
+      {10, "expected one complete JSON object"},
+      {full.size() / 2, "not a JSON document"},
+      {full.size() - 1, "expected one complete JSON object"}};
+  for (const auto& [cut, fragment] : cuts) {
+    expect_protocol_error(decoder, std::string_view(full).substr(0, cut), fragment);
   }
   expect_protocol_error(decoder, "", "empty payload");
-  expect_protocol_error(decoder, "{", "");
-  expect_protocol_error(decoder, "}", "");
-  expect_protocol_error(decoder, R"({"action":"B",})", "");
-  expect_protocol_error(decoder, R"({"action" "B"})", "");
-  expect_protocol_error(decoder, R"({"action":"B" "xid":1})", "");
-  expect_protocol_error(decoder, R"({'action':'B'})", "");
+  expect_protocol_error(decoder, "{", "expected one complete JSON object");
+  expect_protocol_error(decoder, "}", "expected one complete JSON object");
+  expect_protocol_error(decoder, R"({"action":"B",})", "malformed JSON object");
+  expect_protocol_error(decoder, R"({"action" "B"})", "malformed JSON object");
+  expect_protocol_error(decoder, R"({"action":"B" "xid":1})", "malformed JSON object");
+  expect_protocol_error(decoder, R"({'action':'B'})", "malformed JSON object");
   expect_protocol_error(decoder, "[]", "expected one complete JSON object");
   expect_protocol_error(decoder, R"("B")", "expected one complete JSON object");
   expect_protocol_error(decoder, "42", "expected one complete JSON object");
   expect_protocol_error(decoder, "null", "expected one complete JSON object");
-  expect_protocol_error(decoder, std::string(kB731) + " x", "");
-  expect_protocol_error(decoder, std::string(kB731) + std::string(kB731), "");
-  expect_protocol_error(decoder, std::string(kB731) + "}", "");
+  expect_protocol_error(decoder, std::string(kB731) + " x", "expected one complete JSON object");
+  expect_protocol_error(decoder, std::string(kB731) + std::string(kB731),
+                        "trailing bytes after the JSON object");
+  expect_protocol_error(decoder, std::string(kB731) + "}", "trailing bytes after the JSON object");
 }
 
 TEST(Wal2jsonV2Errors, InvalidUtf8) {
@@ -645,10 +657,23 @@ TEST(Wal2jsonV2Errors, WrongTypes) {
 
 TEST(Wal2jsonV2Errors, BadScalarTokens) {
   Wal2jsonDecoder decoder(2);
-  for (std::string_view token : {"-", "01", "1.", ".5", "1e", "1e+", "+1", "1.2.3", "tru", "nul",
-                                 "falsey", "NaN", "Infinity", "0x10"}) {
-    expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, token), ""), "");
+  // What looks like a number but is not one is named; other bad tokens are not a value at all,
+  // or not the literal they start like.
+  for (std::string_view token : {"-", "01", "1.", "1e", "1e+", "1.2.3", "0x10"}) {
+    expect_protocol_error(
+        decoder, insert_v2(col("a", "numeric", 1700, token), ""),
+        "\"columns\" element 0 \"" + std::string(token) + "\" is not a JSON number");
   }
+  for (std::string_view token : {".5", "+1", "NaN", "Infinity"}) {
+    expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, token), ""),
+                          "\"columns\" element 0 is not a JSON value");
+  }
+  for (std::string_view token : {"tru", "falsey"}) {
+    expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, token), ""),
+                          "\"columns\" element 0 is not true or false");
+  }
+  expect_protocol_error(decoder, insert_v2(col("a", "numeric", 1700, "nul"), ""),
+                        "\"columns\" element 0 is not null");
 }
 
 TEST(Wal2jsonV2Errors, ByteaThatIsNotHex) {
@@ -730,7 +755,9 @@ TEST(Wal2jsonV2Errors, DecoderIsReusableAfterAnError) {
   RecordingHandler rec;
   decoder.decode(kB731, kAt, rec);
   EXPECT_TRUE(decoder.in_transaction());
-  EXPECT_THROW(decoder.decode(R"({"action":"I",)", kAt, rec), CdcError);
+  EXPECT_TRUE(sabot::test::throws_cdc_error([&] { decoder.decode(R"({"action":"I",)", kAt, rec); },
+                                            ErrorKind::Protocol,
+                                            "expected one complete JSON object"));
   EXPECT_FALSE(decoder.in_transaction());
   rec.clear();
   feed(decoder, rec, {kB731, insert_v2(col("id", "integer", 23, "7")), kC731});
@@ -921,9 +948,9 @@ TEST(Wal2jsonV1Errors, BadDocuments) {
       R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[)";
   const std::string ins =
       R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1]})";
-  expect_protocol_error(decoder, head + ins, "");  // truncated
-  expect_protocol_error(decoder, head + ins + "]", "");
-  expect_protocol_error(decoder, head + ins + "]}x", "");
+  expect_protocol_error(decoder, head + ins, "malformed \"change\" array");  // truncated
+  expect_protocol_error(decoder, head + ins + "]", "expected one complete JSON object");
+  expect_protocol_error(decoder, head + ins + "]}x", "expected one complete JSON object");
   expect_protocol_error(decoder,
                         R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00"})",
                         "no \"change\"");
@@ -1019,7 +1046,7 @@ TEST(Wal2jsonV1Errors, NoHalfTransactionIsDelivered) {
       R"({"xid":1,"nextlsn":"0/10","timestamp":"2026-01-01 00:00:00+00","change":[)"
       R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1]},)"
       R"({"kind":"insert","schema":"s","table":"t","columnnames":["a"],"columnvalues":[1.]}]})",
-      "");
+      "\"columnvalues\" element 0 \"1.\" is not a JSON number");
   RecordingHandler rec;
   decoder.decode(R"({"xid":2,"nextlsn":"0/20","timestamp":"2026-01-01 00:00:00+00","change":[]})",
                  Lsn{0x20}, rec);
@@ -1037,7 +1064,9 @@ TEST(Wal2jsonDecoderSetup, FormatVersionMustBeOneOrTwo) {
     } catch (const CdcError& e) {
       EXPECT_EQ(e.kind(), ErrorKind::Config);
     }
-    EXPECT_THROW(wal2json_plugin_options(bad, ""), CdcError);
+    EXPECT_TRUE(sabot::test::throws_cdc_error(
+        [&] { wal2json_plugin_options(bad, ""); }, ErrorKind::Config,
+        "wal2json format-version must be 1 or 2, not " + std::to_string(bad)));
   }
   EXPECT_EQ(Wal2jsonDecoder(1).format_version(), 1);
   EXPECT_EQ(Wal2jsonDecoder(2).format_version(), 2);
