@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <optional>
+#include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -326,7 +329,7 @@ std::optional<std::chrono::seconds> connect_timeout_of(const std::string& text) 
 
 // Drives PQconnectPoll to the end. libpq applies connect_timeout only inside PQconnectdb, so it
 // is applied here: to each socket (host or address) tried. False when one timed out (which ends
-// the connection: PQconnectdb would go on to the next host of a multi-host DSN).
+// the connection: the constructor then goes on with the next host of a multi-host list).
 bool complete_connection(pg_conn* conn, std::optional<std::chrono::seconds> timeout) {
   using Clock = std::chrono::steady_clock;
   PostgresPollingStatusType status = PGRES_POLLING_WRITING;
@@ -355,10 +358,61 @@ bool complete_connection(pg_conn* conn, std::optional<std::chrono::seconds> time
   return true;
 }
 
-}  // namespace
+using Params = std::vector<std::pair<std::string, std::string>>;
 
-PgConnection::PgConnection(const PostgresCdcConfig& config, ConnectionKind kind) {
-  const auto params = connection_params(config, kind);
+std::vector<std::string> split_list(const char* text) {
+  std::vector<std::string> items;
+  if (text == nullptr || *text == '\0') return items;
+  std::string_view rest(text);
+  while (true) {
+    const size_t comma = rest.find(',');
+    items.emplace_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) return items;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+std::string join_from(const std::vector<std::string>& items, size_t first) {
+  std::string out;
+  for (size_t i = first; i < items.size(); ++i) out += (i > first ? "," : "") + items[i];
+  return out;
+}
+
+// After a timeout on one host of a multi-host list (host=a,b,c): the parameters that go on with
+// the hosts after it, as PQconnectdb would; nullopt when it was the last (or the only) one. The
+// lists are read from the failed connection, so hosts from PGHOST or a service file count too.
+std::optional<Params> params_after_timed_out_host(const Params& params, pg_conn* failed) {
+  PQconninfoOption* options = PQconninfo(failed);
+  if (options == nullptr) return std::nullopt;
+  std::vector<std::string> hosts, addrs, ports;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    const std::string_view keyword(o->keyword);
+    if (keyword == "host") hosts = split_list(o->val);
+    if (keyword == "hostaddr") addrs = split_list(o->val);
+    if (keyword == "port") ports = split_list(o->val);
+  }
+  PQconninfoFree(options);
+  const size_t count = std::max(hosts.size(), addrs.size());
+  const char* current = PQhost(failed);
+  if (count < 2 || current == nullptr) return std::nullopt;
+  size_t index = 0;
+  while (index < count && !(index < hosts.size() && hosts[index] == current) &&
+         !(index < addrs.size() && addrs[index] == current)) {
+    ++index;
+  }
+  if (index + 1 >= count) return std::nullopt;
+  Params rest = params;
+  if (hosts.size() == count) set_param(rest, "host", join_from(hosts, index + 1));
+  if (addrs.size() == count) set_param(rest, "hostaddr", join_from(addrs, index + 1));
+  if (ports.size() == count) set_param(rest, "port", join_from(ports, index + 1));
+  return rest;
+}
+
+// Connects to one of `params`' hosts. Asynchronous start only to set the error verbosity first:
+// libpq keeps a failed connection's SQLSTATE private, and only a verbose error message shows it
+// ("FATAL:  28P01: ..."). Returns the connection (never null) and whether it ended in time.
+std::pair<pg_conn*, bool> start_and_complete(const Params& params,
+                                             std::optional<std::chrono::seconds> timeout) {
   std::vector<const char*> keywords;
   std::vector<const char*> values;
   for (const auto& [k, v] : params) {
@@ -367,13 +421,28 @@ PgConnection::PgConnection(const PostgresCdcConfig& config, ConnectionKind kind)
   }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
+  pg_conn* conn = PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/0);
+  if (!conn) throw CdcError(ErrorKind::Connection, "libpq could not allocate a connection");
+  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  const bool in_time = PQstatus(conn) == CONNECTION_BAD || complete_connection(conn, timeout);
+  return {conn, in_time};
+}
+
+}  // namespace
+
+PgConnection::PgConnection(const PostgresCdcConfig& config, ConnectionKind kind) {
+  Params params = connection_params(config, kind);
   const auto timeout = connect_timeout_of(param_or(params, "connect_timeout", ""));
-  // Asynchronous start only to set the error verbosity first: libpq keeps a failed connection's
-  // SQLSTATE private, and only a verbose error message shows it ("FATAL:  28P01: ...").
-  conn_ = PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/0);
-  if (!conn_) throw CdcError(ErrorKind::Connection, "libpq could not allocate a connection");
-  PQsetErrorVerbosity(conn_, PQERRORS_VERBOSE);
-  const bool in_time = PQstatus(conn_) == CONNECTION_BAD || complete_connection(conn_, timeout);
+  auto [conn, in_time] = start_and_complete(params, timeout);
+  // A host that timed out: go on with the next one of a multi-host list, as PQconnectdb does.
+  while (!in_time) {
+    std::optional<Params> rest = params_after_timed_out_host(params, conn);
+    if (!rest) break;
+    PQfinish(conn);
+    params = std::move(*rest);
+    std::tie(conn, in_time) = start_and_complete(params, timeout);
+  }
+  conn_ = conn;
   if (!in_time || PQstatus(conn_) != CONNECTION_OK) {
     const std::string target = fmt::format("{}:{}", param_or(params, "host", "(default socket)"),
                                            param_or(params, "port", "5432"));
