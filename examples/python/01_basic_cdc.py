@@ -1,4 +1,4 @@
-"""Example 01 in Python: print every change of public.products as it commits — inserts with their
+"""Example 01 in Python: print every change of ex01.products as it commits — inserts with their
 values, updates as a column-by-column diff, deletes with the row they removed — under its
 transaction, with the seed's `async for batch in connector.stream_batches()`.
 
@@ -70,7 +70,7 @@ def main():
     args = parse_args(__doc__.splitlines()[0], "ex01_basic_cdc")
     if not args.no_workload:
         workload("01_basic_cdc", args.dsn, "--setup")
-    config = fresh_slot(args.dsn, "ex01_slot", "ex01_pub", ["public.products"], args.plugin)
+    config = fresh_slot(args.dsn, "ex01_slot", "ex01_pub", ["ex01.products"], args.plugin)
     config = dataclasses.replace(config, max_batch_latency_ms=50)
     running = None if args.no_workload else workload("01_basic_cdc", args.dsn, "--pause-ms", "100",
                                                      wait=False)

@@ -18,7 +18,7 @@ from _common import for_each_transaction, fresh_slot, money, parse_args, sabot_c
 STATUSES = ["pending", "paid", "shipped", "delivered", "cancelled"]
 LEGAL = {("pending", "paid"), ("pending", "cancelled"), ("paid", "shipped"),
          ("paid", "cancelled"), ("shipped", "delivered")}
-TABLES = ["public.orders", "public.order_items", "public.payments", "public.inventory"]
+TABLES = ["ex02.orders", "ex02.order_items", "ex02.payments", "ex02.inventory"]
 
 
 @dataclasses.dataclass

@@ -15,7 +15,7 @@ import time
 
 from _common import for_each_transaction, fresh_slot, money, parse_args, sabot_cdc, workload
 
-TABLES = ["public.products", "public.orders", "public.order_lines"]
+TABLES = ["ex03.products", "ex03.orders", "ex03.order_lines"]
 TOP_N = 3
 
 

@@ -1,4 +1,4 @@
-"""Example 04 in Python: a Redis cache of public.users and public.products kept right by the
+"""Example 04 in Python: a Redis cache of ex04.users and ex04.products kept right by the
 change stream (Debian's python3-redis, a redis-server from scripts/redis-local).
 
 - the cache is filled from SQL (cache-aside: here a warm-up of every row before the workload);
@@ -184,9 +184,10 @@ def main():
         workload("04_cache_invalidation", args.dsn, "--setup")
         # Rows to cache: the workload's first transactions, before the stream starts.
         workload("04_cache_invalidation", args.dsn, "--transactions", "20")
-    config = fresh_slot(args.dsn, "ex04_slot", "ex04_pub", ["public.users", "public.products"],
+    config = fresh_slot(args.dsn, "ex04_slot", "ex04_pub", ["ex04.users", "ex04.products"],
                         args.plugin)
-    conn = psycopg2.connect(args.dsn)
+    # The example's tables live in schema ex04 (its workload --setup creates them there).
+    conn = psycopg2.connect(args.dsn, options="-c search_path=ex04")
     conn.autocommit = True
     try:
         run(config, client, conn,

@@ -45,6 +45,12 @@ def query(conn, sql):
         return cur.fetchall()
 
 
+def use_schema(conn, schema):
+    """The examples keep their tables in a schema of their own (ex01..ex04): SQL finds them."""
+    with conn.cursor() as cur:
+        cur.execute(f"SET search_path TO {schema}")
+
+
 def end_lsn(conn):
     return query(conn, "SELECT pg_current_wal_lsn()::text")[0][0]
 
@@ -52,9 +58,10 @@ def end_lsn(conn):
 @pytest.mark.parametrize("plugin", ["pgoutput", "wal2json"])
 def test_01_basic_cdc_rebuilds_the_table(database, plugin, capsys):
     dsn, conn = database
+    use_schema(conn, "ex01")
     ex = load("01_basic_cdc.py")
     ex.workload("01_basic_cdc", dsn, "--setup")
-    config = ex.fresh_slot(dsn, "ex01_slot", "ex01_pub", ["public.products"], plugin)
+    config = ex.fresh_slot(dsn, "ex01_slot", "ex01_pub", ["ex01.products"], plugin)
     ex.workload("01_basic_cdc", dsn, "--transactions", "30", "--seed", "3")
     rows = {}
 
@@ -79,6 +86,7 @@ def test_01_basic_cdc_rebuilds_the_table(database, plugin, capsys):
 @pytest.mark.parametrize("plugin", ["pgoutput", "wal2json"])
 def test_02_ecommerce_matches_sql(database, plugin, capsys):
     dsn, conn = database
+    use_schema(conn, "ex02")
     ex = load("02_ecommerce_orders.py")
     ex.workload("02_ecommerce_orders", dsn, "--setup")
     config = ex.fresh_slot(dsn, "ex02_slot", "ex02_pub", ex.TABLES, plugin)
@@ -107,6 +115,7 @@ def test_02_ecommerce_matches_sql(database, plugin, capsys):
 
 def test_03_analytics_matches_sql(database, capsys):
     dsn, conn = database
+    use_schema(conn, "ex03")
     ex = load("03_realtime_analytics.py")
     ex.workload("03_realtime_analytics", dsn, "--setup")
     config = ex.fresh_slot(dsn, "ex03_slot", "ex03_pub", ex.TABLES, "pgoutput")
@@ -142,10 +151,11 @@ def redis_server():
 
 def test_04_cache_matches_sql(database, redis_server, capsys):
     dsn, conn = database
+    use_schema(conn, "ex04")
     ex = load("04_cache_invalidation.py")
     ex.workload("04_cache_invalidation", dsn, "--setup")
     ex.workload("04_cache_invalidation", dsn, "--transactions", "20")
-    config = ex.fresh_slot(dsn, "ex04_slot", "ex04_pub", ["public.users", "public.products"],
+    config = ex.fresh_slot(dsn, "ex04_slot", "ex04_pub", ["ex04.users", "ex04.products"],
                            "pgoutput")
     syncer, wrong = ex.run(config, redis_server, conn, lambda: ex.random_changes(conn, 150, 11))
     capsys.readouterr()
