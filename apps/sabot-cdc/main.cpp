@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   sabot::cli::register_init(app, exit_code);
   sabot::cli::register_slots(app, exit_code);
   sabot::cli::register_status(app, exit_code);
+  sabot::cli::register_check(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
