@@ -15,6 +15,7 @@
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/jsonl.hpp"
+#include "sabot/metrics.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/sink.hpp"
 #include "sabot/status_file.hpp"
@@ -53,6 +54,8 @@ struct StreamFlags {
   std::string status_file;
   std::string spill_dir;
   size_t memory_limit_mb = 64;
+  std::string metrics_listen;
+  int64_t warn_retained_bytes = 0;
 };
 
 // The connector SIGINT / SIGTERM stop; null outside ScopedStopSignals' lifetime.
@@ -178,7 +181,13 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
 }
 
 int run_stream(const StreamFlags& flags) {
-  PostgresCdcConnector connector(make_config(flags));
+  PostgresCdcConfig config = make_config(flags);
+  const std::string sink_label = !flags.sink_url.empty()      ? "redis"
+                                 : !flags.output_file.empty() ? "file"
+                                                              : "stdout";
+  auto metrics = start_metrics_server(flags.metrics_listen, config, sink_label,
+                                      flags.warn_retained_bytes);
+  PostgresCdcConnector connector(std::move(config));
   std::unique_ptr<Sink> sink = make_sink(flags);
   ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
@@ -290,6 +299,10 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--status-file", flags->status_file,
                   "where the live position is written for 'sabot-cdc status' (default: "
                   "$TMPDIR/sabot-cdc-SLOT.status)");
+  cmd->add_option("--metrics-listen", flags->metrics_listen,
+                  "serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
+  cmd->add_option("--warn-retained-bytes", flags->warn_retained_bytes,
+                  "with --metrics-listen: log when the slot retains more WAL than this (0 = off)");
   cmd->add_flag("--quiet,-q", flags->quiet, "no progress line on stderr");
   cmd->callback([flags, &exit_code] {
     exit_code = run_reporting_errors([&] { return run_stream(*flags); });

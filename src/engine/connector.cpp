@@ -49,6 +49,7 @@ PostgresCdcConnector::Impl::Impl(PostgresCdcConfig cfg)
       heartbeat(config) {
   if (!config.log) config.log = log_to_stderr;
   config.log = guarded_log(std::move(config.log));
+  metrics = config.metrics.get();
 }
 
 // ---- session ------------------------------------------------------------------------------------
@@ -63,6 +64,7 @@ void PostgresCdcConnector::Impl::connect_and_start() {
   const Lsn start = std::max(config.start_lsn.value_or(Lsn()), acks.watermark());
   next->start(config.slot_name, start);
   session = std::move(next);
+  if (metrics) metrics->set_state(StreamState::Streaming);
   feedback.restart(Clock::now());
   first_session = false;
 }
@@ -87,8 +89,13 @@ bool PostgresCdcConnector::Impl::sleep_unless_stopped(std::chrono::milliseconds 
 void PostgresCdcConnector::Impl::reconnect_after(const CdcError& error) {
   if (!reconnect.applies_to(error)) throw error;
   drop_session();
+  if (metrics) {
+    metrics->count_error(error.kind());
+    metrics->set_state(StreamState::Reconnecting);
+  }
   reconnect.restart();
   for (int attempt = 1;; ++attempt) {
+    if (metrics) metrics->reconnects.fetch_add(1, std::memory_order_relaxed);
     const auto wait = reconnect.next_wait();
     config.log(fmt::format("{}; reconnecting in {} ms (attempt {}), resuming after {}",
                            error.what(), wait.count(), attempt, acks.watermark().to_string()));
@@ -99,7 +106,8 @@ void PostgresCdcConnector::Impl::reconnect_after(const CdcError& error) {
       return;
     } catch (const CdcError& again) {
       drop_session();
-      if (!reconnect.retry_after(again, attempt)) throw;
+      if (!reconnect.retry_after(again, attempt)) throw;  // counted by next_batch()
+      if (metrics) metrics->count_error(again.kind());
     }
   }
 }
@@ -141,6 +149,7 @@ void PostgresCdcConnector::Impl::close() {
   }
   session.reset();
   heartbeat.close();
+  if (metrics) metrics->set_state(StreamState::Stopped);
 }
 
 // ---- public surface -----------------------------------------------------------------------------
@@ -156,9 +165,33 @@ PostgresCdcConnector::~PostgresCdcConnector() {
 }
 
 void PostgresCdcConnector::open() { impl_->open(); }
-std::optional<ChangeBatch> PostgresCdcConnector::next_batch() { return impl_->next_batch(); }
-void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) { acknowledge(batch.batch_id); }
-void PostgresCdcConnector::acknowledge(uint64_t batch_id) { impl_->acks.acknowledge(batch_id); }
+std::optional<ChangeBatch> PostgresCdcConnector::next_batch() {
+  try {
+    return impl_->next_batch();
+  } catch (const CdcError& e) {
+    if (impl_->metrics) {
+      impl_->metrics->count_error(e.kind());  // the error that ends the stream
+      impl_->metrics->set_state(StreamState::Stopped);
+    }
+    throw;
+  }
+}
+void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) {
+  acknowledge(batch.batch_id);
+  // Time behind source: the transaction is delivered once its last batch is acknowledged.
+  if (impl_->metrics && batch.last_in_transaction && batch.commit_time != Timestamp{}) {
+    const auto behind = std::chrono::system_clock::now() - batch.commit_time;
+    impl_->metrics->delivery_seconds.observe(std::chrono::duration<double>(behind).count());
+  }
+}
+void PostgresCdcConnector::acknowledge(uint64_t batch_id) {
+  impl_->acks.acknowledge(batch_id);
+  if (StreamMetrics* m = impl_->metrics) {
+    uint64_t in_flight = m->in_flight_batches.load(std::memory_order_relaxed);
+    while (in_flight > 0 && !m->in_flight_batches.compare_exchange_weak(in_flight, in_flight - 1)) {
+    }
+  }
+}
 void PostgresCdcConnector::request_stop() noexcept {
   impl_->stop_requested.store(true, std::memory_order_relaxed);
 }
