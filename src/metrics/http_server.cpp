@@ -1,6 +1,7 @@
 #include "metrics/http_server.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <thread>
 
 #include <fmt/format.h>
@@ -61,6 +62,11 @@ void HttpServer::start(const std::string& listen) {
   }
   port_ = bound;
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  // stop() is a no-op until the loop runs: wait for it, or a quick destruction would hang in join.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!impl_->server.is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace sabot::metrics
