@@ -55,6 +55,8 @@ struct StreamFlags {
   std::string spill_dir;
   size_t memory_limit_mb = 64;
   std::string metrics_listen;
+  std::string log_format = "text";
+  std::string log_level = "info";
   int64_t warn_retained_bytes = 0;
 };
 
@@ -182,6 +184,7 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
 
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConfig config = make_config(flags);
+  config.log = configure_logging(flags.log_format, flags.log_level, flags.slot);
   const std::string sink_label = !flags.sink_url.empty()      ? "redis"
                                  : !flags.output_file.empty() ? "file"
                                                               : "stdout";
@@ -303,6 +306,14 @@ void register_stream(CLI::App& app, int& exit_code) {
                   "serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
   cmd->add_option("--warn-retained-bytes", flags->warn_retained_bytes,
                   "with --metrics-listen: log when the slot retains more WAL than this (0 = off)");
+  cmd->add_option("--log-format", flags->log_format,
+                  "text: human-readable lines; json: one JSON object per line (time, level, slot, "
+                  "message, fields)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warning or error")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+      ->capture_default_str();
   cmd->add_flag("--quiet,-q", flags->quiet, "no progress line on stderr");
   cmd->callback([flags, &exit_code] {
     exit_code = run_reporting_errors([&] { return run_stream(*flags); });

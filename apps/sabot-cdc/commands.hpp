@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -30,6 +31,7 @@ void register_init(CLI::App& app, int& exit_code);
 void register_slots(CLI::App& app, int& exit_code);
 void register_status(CLI::App& app, int& exit_code);
 void register_check(CLI::App& app, int& exit_code);
+void register_run(CLI::App& app, int& exit_code);
 
 // With a non-empty HOST:PORT: gives `config` a StreamMetrics and serves it (metrics.hpp) until
 // the returned server is destroyed; null otherwise. Throws CdcError{Config} if it cannot listen.
@@ -37,6 +39,12 @@ std::unique_ptr<MetricsServer> start_metrics_server(const std::string& listen,
                                                     PostgresCdcConfig& config,
                                                     const std::string& sink_label,
                                                     int64_t warn_retained_bytes);
+
+// --log-format (text|json) and --log-level: sets how this process logs (errors included) and
+// returns the PostgresCdcConfig::log callback. Throws CdcError{Config} for a bad value.
+std::function<void(std::string_view)> configure_logging(const std::string& format,
+                                                        const std::string& level,
+                                                        const std::string& slot);
 
 // Runs a subcommand body; a CdcError becomes "sabot-cdc: error: ..." on stderr and exit code 1.
 int run_reporting_errors(const std::function<int()>& body);

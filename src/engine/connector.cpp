@@ -12,13 +12,14 @@
 
 #include "engine/connector_impl.hpp"
 #include "engine/schema_seed.hpp"
+#include "sabot/log.hpp"
 
 namespace sabot {
 
 namespace {
 
 void log_to_stderr(std::string_view message) {
-  std::fprintf(stderr, "sabot-cdc: %.*s\n", static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "sabot-cdc: %s\n", redact_secrets(message).c_str());
 }
 
 // The log callback is user code, called from deep inside the stream loop and the reconnect path:
