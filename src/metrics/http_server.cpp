@@ -1,5 +1,7 @@
 #include "metrics/http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <charconv>
 #include <chrono>
 #include <thread>
@@ -16,7 +18,14 @@ struct HttpServer::Impl {
   std::thread thread;
 };
 
-HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {}
+HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {
+  // httplib's default also sets SO_REUSEPORT, which would let a second sabot-cdc bind the same
+  // port and answer half the scrapes with its own numbers: a taken port must be an error.
+  impl_->server.set_socket_options([](auto sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+}
 
 HttpServer::~HttpServer() {
   if (impl_->thread.joinable()) {

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <regex>
 #include <string>
@@ -126,10 +128,15 @@ TEST(Metrics, ATakenPortIsAnErrorAtStart) {
   httplib::Server blocker;
   const int port = blocker.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
-  const auto r = sabot::test::run_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "metrics_port_slot",
-                                       "--create-slot", "--metrics-listen",
-                                       "127.0.0.1:" + std::to_string(port)});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos)
-      << r.err;
+  const std::string log = LocalPostgres::shared().dir() + "/metrics_port.out";
+  const int pid = spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "metrics_port_slot",
+                             "--create-slot", "--metrics-listen", "127.0.0.1:" + std::to_string(port)},
+                            log);
+  const auto code = wait_for_exit(pid, std::chrono::seconds(30));
+  if (!code) ::kill(pid, SIGKILL);  // it started streaming: the port was shared, not refused
+  EXPECT_EQ(code, 1);
+  std::ifstream in(log);
+  const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(err.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << err;
 }
