@@ -60,9 +60,9 @@ TEST(Check, TablesPublicationAndSlotProblemsNameTheFix) {
 
 TEST(Check, InactiveSlotsRetainingWalAreWarnings) {
   const std::string dsn = LocalPostgres::shared().fresh_database("check_inactive");
-  sql_on(dsn, "CREATE TABLE public.t (id int PRIMARY KEY);"
-              "SELECT pg_create_logical_replication_slot('check_forgotten', 'pgoutput');"
-              "INSERT INTO public.t SELECT generate_series(1, 1000)");
+  sql_on(dsn, "CREATE TABLE public.t (id int PRIMARY KEY)");
+  sql_on(dsn, "SELECT pg_create_logical_replication_slot('check_forgotten', 'pgoutput')");
+  sql_on(dsn, "INSERT INTO public.t SELECT generate_series(1, 1000)");
   const auto r = run_cli({"check", "--dsn", dsn, "--plugin", "wal2json", "--slot", "check_other"});
   EXPECT_GE(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "slot \"check_forgotten\" is inactive and retains")) << r.out;

@@ -61,9 +61,9 @@ TEST(SlotHealth, InvalidatedSlotStopsWithRecoveryAdviceAndNoRetry) {
 
 TEST(SlotHealth, StatusExitsNonZeroWhenRetainedWalCrossesTheThreshold) {
   const std::string dsn = LocalPostgres::shared().fresh_database("slot_health_status");
-  sql_on(dsn, "CREATE TABLE public.t (id int PRIMARY KEY);"
-              "SELECT pg_create_logical_replication_slot('health_retains', 'pgoutput');"
-              "INSERT INTO public.t SELECT generate_series(1, 1000)");
+  sql_on(dsn, "CREATE TABLE public.t (id int PRIMARY KEY)");
+  sql_on(dsn, "SELECT pg_create_logical_replication_slot('health_retains', 'pgoutput')");
+  sql_on(dsn, "INSERT INTO public.t SELECT generate_series(1, 1000)");
   const auto over = run_cli({"status", "--dsn", dsn, "--slot", "health_retains",
                              "--warn-retained-bytes", "1"});
   EXPECT_EQ(over.exit_code, 1) << over.out << over.err;
