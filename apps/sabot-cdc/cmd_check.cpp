@@ -71,8 +71,9 @@ int run_check(const CheckFlags& flags) {
 void register_check(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "check", "preflight: every setting, privilege, table and slot problem with its fix (exit 0 "
-               "ok, 1 warnings, 2 errors)");
+      "check",
+      "preflight: every setting, privilege, table and slot problem with its fix (exit 0 "
+      "ok, 1 warnings, 2 errors)");
   flags->connection.add_to(*cmd);
   cmd->add_option("--slot", flags->slot, "the slot the stream will use")->capture_default_str();
   cmd->add_option("--publication", flags->publication, "publication (pgoutput)")

@@ -112,8 +112,9 @@ int run_pipeline(const std::string& path, const std::vector<std::string>& extras
 void register_run(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "stream as a pipeline file says (TOML; keys are the stream flags' names); stream "
-             "flags given here override the file's");
+      "run",
+      "stream as a pipeline file says (TOML; keys are the stream flags' names); stream "
+      "flags given here override the file's");
   cmd->add_option("--config", *path, "the pipeline file")->required();
   cmd->allow_extras();
   cmd->callback([cmd, path, &exit_code] {

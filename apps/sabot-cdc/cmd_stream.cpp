@@ -188,8 +188,8 @@ int run_stream(const StreamFlags& flags) {
   const std::string sink_label = !flags.sink_url.empty()      ? "redis"
                                  : !flags.output_file.empty() ? "file"
                                                               : "stdout";
-  auto metrics = start_metrics_server(flags.metrics_listen, config, sink_label,
-                                      flags.warn_retained_bytes);
+  auto metrics =
+      start_metrics_server(flags.metrics_listen, config, sink_label, flags.warn_retained_bytes);
   PostgresCdcConnector connector(std::move(config));
   std::unique_ptr<Sink> sink = make_sink(flags);
   ScopedStopSignals stop_signals(connector);

@@ -62,9 +62,9 @@ struct StreamMetrics {
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ErrorKind::Internal) + 1> errors{};
 
   // Gauges.
-  std::atomic<uint64_t> received_lsn{0};   // newest WAL position received
-  std::atomic<uint64_t> confirmed_lsn{0};  // newest position confirmed to the server
-  std::atomic<uint64_t> in_flight_batches{0};  // handed out, not yet acknowledged
+  std::atomic<uint64_t> received_lsn{0};             // newest WAL position received
+  std::atomic<uint64_t> confirmed_lsn{0};            // newest position confirmed to the server
+  std::atomic<uint64_t> in_flight_batches{0};        // handed out, not yet acknowledged
   std::atomic<int64_t> slot_retained_wal_bytes{-1};  // -1: not read yet
   std::atomic<int64_t> slot_lag_bytes{-1};
   std::atomic<int> slot_lost{0};  // 1 once the server reports wal_status = 'lost'

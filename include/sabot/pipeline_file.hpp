@@ -47,7 +47,8 @@ struct PipelineFile {
 };
 
 // The tables a pipeline file may use to group its keys.
-const std::vector<std::string>& pipeline_tables();  // source, sink, batching, metrics, logging, stream
+const std::vector<std::string>&
+pipeline_tables();  // source, sink, batching, metrics, logging, stream
 
 // Parses and validates `path` against `known` (the keys of the stream flags; password_file and
 // password_env are always accepted). Throws CdcError{Config} as described above.

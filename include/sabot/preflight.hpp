@@ -20,7 +20,7 @@ enum class CheckLevel { Ok, Warning, Error };
 const char* to_string(CheckLevel level);  // "ok", "warning", "error"
 
 struct CheckItem {
-  std::string name;     // what was checked: "wal_level", "replica_identity", ...
+  std::string name;  // what was checked: "wal_level", "replica_identity", ...
   CheckLevel level = CheckLevel::Ok;
   std::string message;  // what was found
   std::string fix;      // what to do ("" when nothing is to be done); SQL is exact, ready to run

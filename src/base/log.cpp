@@ -50,7 +50,8 @@ void append_json(std::string& out, std::string_view text) {
 std::string now_utc() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
@@ -109,7 +110,8 @@ void Logger::log(LogLevel level, std::string_view message, const LogFields& fiel
   std::string line;
   try {
     if (format_ == LogFormat::Json) {
-      line = fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"slot\":", now_utc(), to_string(level));
+      line =
+          fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"slot\":", now_utc(), to_string(level));
       append_json(line, slot_);
       line += ",\"message\":";
       append_json(line, redact_secrets(message));
@@ -124,7 +126,8 @@ void Logger::log(LogLevel level, std::string_view message, const LogFields& fiel
     } else {
       line = fmt::format("{} {} {}{}", now_utc(), to_string(level),
                          slot_.empty() ? "" : "[" + slot_ + "] ", redact_secrets(message));
-      for (const auto& [key, value] : fields) line += fmt::format(" {}={}", key, redact_secrets(value));
+      for (const auto& [key, value] : fields)
+        line += fmt::format(" {}={}", key, redact_secrets(value));
       line += '\n';
     }
   } catch (...) {

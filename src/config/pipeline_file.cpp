@@ -20,7 +20,9 @@ namespace {
   throw CdcError(ErrorKind::Config, fmt::format("{}:{}: {}", path, line, why));
 }
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
 
 const char* kind_name(SettingKind kind) {
   switch (kind) {
@@ -108,7 +110,8 @@ struct Loader {
     }
     for (const PipelineSetting& seen : out.settings) {
       if (seen.key == key) {
-        fail(path, line_of(node), fmt::format("key '{}' is already set on line {}", key, seen.line));
+        fail(path, line_of(node),
+             fmt::format("key '{}' is already set on line {}", key, seen.line));
       }
     }
     out.settings.push_back({key, values_of(path, key, node, spec->kind), line_of(node)});

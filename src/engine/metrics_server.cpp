@@ -46,7 +46,8 @@ struct MetricsServer::Impl {
 };
 
 void MetricsServer::Impl::poll_once() {
-  if (!conn) conn = std::make_unique<pg::PgConnection>(options.connection, pg::ConnectionKind::Regular);
+  if (!conn)
+    conn = std::make_unique<pg::PgConnection>(options.connection, pg::ConnectionKind::Regular);
   const auto slot = pg::find_slot(*conn, options.slot);
   if (!slot) return;
   const int64_t retained = slot->retained_wal_bytes.value_or(-1);
@@ -71,8 +72,8 @@ void MetricsServer::Impl::poll_loop() {
       poll_once();
     } catch (const CdcError& e) {
       conn.reset();  // reconnect at the next poll
-      log_line(options.connection, fmt::format("metrics: reading slot \"{}\": {}", options.slot,
-                                               e.what()));
+      log_line(options.connection,
+               fmt::format("metrics: reading slot \"{}\": {}", options.slot, e.what()));
     }
     lock.lock();
     wake.wait_for(lock, options.poll_interval, [this] { return stopping; });
@@ -89,7 +90,8 @@ MetricsServer::MetricsServer(MetricsServerOptions options, std::shared_ptr<Strea
   impl.http.route("/healthz", [] { return metrics::HttpReply{200, "text/plain", "ok\n"}; });
   impl.http.route("/readyz", [&impl] {
     const bool ready = impl.metrics->get_state() == StreamState::Streaming;
-    return metrics::HttpReply{ready ? 200 : 503, "text/plain", ready ? "streaming\n" : "not streaming\n"};
+    return metrics::HttpReply{ready ? 200 : 503, "text/plain",
+                              ready ? "streaming\n" : "not streaming\n"};
   });
   impl.http.start(impl.options.listen);
   impl.poller = std::thread([&impl] { impl.poll_loop(); });
@@ -104,6 +106,8 @@ MetricsServer::~MetricsServer() {
   impl_->poller.join();
 }
 
-int MetricsServer::port() const { return impl_->http.port(); }
+int MetricsServer::port() const {
+  return impl_->http.port();
+}
 
 }  // namespace sabot

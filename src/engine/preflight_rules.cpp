@@ -149,7 +149,8 @@ void judge_table(const pg::TableFacts& t, Items& items) {
                     name),
         fmt::format("GRANT SELECT ON {} TO CURRENT_USER;", name));
   }
-  const bool keyless = t.replica_identity == 'n' || (t.replica_identity == 'd' && !t.has_primary_key);
+  const bool keyless =
+      t.replica_identity == 'n' || (t.replica_identity == 'd' && !t.has_primary_key);
   if (keyless) {
     add(items, "replica_identity", CheckLevel::Error,
         fmt::format("table {} has no primary key and no usable replica identity: its updates and "
@@ -203,7 +204,8 @@ void judge_publication(const PreflightFacts& f, const PreflightOptions& o, Items
                                                           f.publication.tables.end());
   std::string missing;
   for (const pg::TableFacts& t : f.tables) {
-    if (!published.count({t.schema, t.table})) missing += (missing.empty() ? "" : ", ") + qualified(t);
+    if (!published.count({t.schema, t.table}))
+      missing += (missing.empty() ? "" : ", ") + qualified(t);
   }
   if (!missing.empty()) {
     add(items, "publication", CheckLevel::Error,
@@ -221,7 +223,8 @@ void judge_plugin(const PreflightFacts& f, const PreflightOptions& o, Items& ite
     add(items, "plugin", CheckLevel::Error, *f.plugin_problem,
         "apt-get install postgresql-15-wal2json on the server, or use --plugin pgoutput");
   } else {
-    add(items, "plugin", CheckLevel::Ok, fmt::format("output plugin {} loads", to_string(o.plugin)));
+    add(items, "plugin", CheckLevel::Ok,
+        fmt::format("output plugin {} loads", to_string(o.plugin)));
   }
 }
 
@@ -247,8 +250,7 @@ void judge_ddl_capture(const PreflightFacts& f, Items& items) {
 void judge_slots(const PreflightFacts& f, const PreflightOptions& o, Items& items) {
   const SlotInfo* own = find(f.slots, o.slot);
   if (!own) {
-    add(items, "slot", CheckLevel::Warning,
-        fmt::format("slot \"{}\" does not exist yet", o.slot),
+    add(items, "slot", CheckLevel::Warning, fmt::format("slot \"{}\" does not exist yet", o.slot),
         fmt::format("sabot-cdc init --slot {}", o.slot));
   } else if (own->wal_status == "lost") {
     add(items, "slot", CheckLevel::Error,

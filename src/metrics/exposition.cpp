@@ -30,7 +30,9 @@ std::string escape_label(const std::string& value) {
   return out;
 }
 
-std::string format_bound(double bound) { return fmt::format("{}", bound); }
+std::string format_bound(double bound) {
+  return fmt::format("{}", bound);
+}
 
 class Writer {
  public:
@@ -52,8 +54,7 @@ class Writer {
     uint64_t cumulative = 0;
     for (size_t i = 0; i < h.bounds().size(); ++i) {
       cumulative += h.bucket_count(i);
-      sample(std::string(name) + "_bucket",
-             fmt::format(",le=\"{}\"", format_bound(h.bounds()[i])),
+      sample(std::string(name) + "_bucket", fmt::format(",le=\"{}\"", format_bound(h.bounds()[i])),
              static_cast<double>(cumulative));
     }
     sample(std::string(name) + "_bucket", ",le=\"+Inf\"", static_cast<double>(h.count()));
@@ -129,8 +130,8 @@ std::string StreamMetrics::render(const std::string& slot, const std::string& si
   w.metric("sabot_cdc_slot_lag_bytes", "gauge",
            "Current WAL position - the slot's confirmed_flush_lsn; -1 until read",
            static_cast<double>(slot_lag_bytes.load()));
-  w.metric("sabot_cdc_slot_lost", "gauge", "1 when the server invalidated the slot (wal_status lost)",
-           slot_lost.load());
+  w.metric("sabot_cdc_slot_lost", "gauge",
+           "1 when the server invalidated the slot (wal_status lost)", slot_lost.load());
   w.metric("sabot_cdc_streaming", "gauge", "1 while connected and streaming",
            get_state() == StreamState::Streaming ? 1 : 0);
   w.histogram("sabot_cdc_delivery_seconds",

@@ -35,12 +35,12 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::route(const std::string& path, Handler handler) {
-  impl_->server.Get(path, [handler = std::move(handler)](const httplib::Request&,
-                                                         httplib::Response& res) {
-    const HttpReply reply = handler();
-    res.status = reply.status;
-    res.set_content(reply.body, reply.content_type.c_str());
-  });
+  impl_->server.Get(
+      path, [handler = std::move(handler)](const httplib::Request&, httplib::Response& res) {
+        const HttpReply reply = handler();
+        res.status = reply.status;
+        res.set_content(reply.body, reply.content_type.c_str());
+      });
 }
 
 void HttpServer::start(const std::string& listen) {
@@ -59,7 +59,8 @@ void HttpServer::start(const std::string& listen) {
                                listen));
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   // Bound here, on the caller's thread, so a taken port is an error now rather than a log line.
   const int bound = port == 0 ? impl_->server.bind_to_any_port(host)
                               : (impl_->server.bind_to_port(host, port) ? port : -1);

@@ -28,8 +28,8 @@ int64_t count(PgConnection& conn, const char* query) {
 
 ServerFacts read_server_facts(PgConnection& conn) {
   ServerFacts f;
-  f.wal_level = std::string(conn.exec("SELECT current_setting('wal_level')", "reading wal_level")
-                                .get(0, 0));
+  f.wal_level =
+      std::string(conn.exec("SELECT current_setting('wal_level')", "reading wal_level").get(0, 0));
   f.max_replication_slots = setting(conn, "max_replication_slots");
   f.slots_used = count(conn, "SELECT count(*) FROM pg_replication_slots");
   f.max_wal_senders = setting(conn, "max_wal_senders");
@@ -74,10 +74,9 @@ std::vector<TableFacts> read_table_facts(PgConnection& conn, const TableFilter& 
 
 PublicationFacts read_publication(PgConnection& conn, const std::string& name) {
   PublicationFacts p;
-  PgResult pub = conn.exec(
-      fmt::format("SELECT puballtables FROM pg_publication WHERE pubname = {}",
-                  conn.quote_literal(name)),
-      "reading the publication");
+  PgResult pub = conn.exec(fmt::format("SELECT puballtables FROM pg_publication WHERE pubname = {}",
+                                       conn.quote_literal(name)),
+                           "reading the publication");
   if (pub.rows() == 0) return p;
   p.exists = true;
   p.all_tables = pub.get(0, 0) == "t";

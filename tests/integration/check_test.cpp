@@ -22,12 +22,12 @@ bool has(const std::string& text, const std::string& part) {
 TEST(Check, HealthyDatabaseHasNoErrors) {
   const std::string dsn = LocalPostgres::shared().fresh_database("check_ok");
   sql_on(dsn, "CREATE TABLE public.orders (id int PRIMARY KEY)");
-  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "check_ok_slot", "--publication",
-                     "check_ok_pub"})
-                .exit_code,
-            0);
-  const auto r = run_cli({"check", "--dsn", dsn, "--slot", "check_ok_slot", "--publication",
-                          "check_ok_pub"});
+  ASSERT_EQ(
+      run_cli({"init", "--dsn", dsn, "--slot", "check_ok_slot", "--publication", "check_ok_pub"})
+          .exit_code,
+      0);
+  const auto r =
+      run_cli({"check", "--dsn", dsn, "--slot", "check_ok_slot", "--publication", "check_ok_pub"});
   // The shared cluster keeps WAL without limit and other tests leave slots: warnings at most.
   EXPECT_LE(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(has(r.out, "ok      wal_level")) << r.out;

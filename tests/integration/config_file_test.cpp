@@ -58,19 +58,27 @@ TEST(ConfigFile, RunsAStreamWithFlagsOverridingTheFile) {
   const std::string from_flag = pg.dir() + "/config_from_flag.jsonl";
   const std::string toml = write_file(pg.dir() + "/pipeline.toml",
                                       "[source]\n"
-                                      "dsn = \"" + user_dsn + "\"\n"
-                                      "password_file = \"" + secret + "\"\n"
-                                      "slot = \"config_slot\"\n"
-                                      "publication = \"config_pub\"\n"
-                                      "tables = [\"public.t\"]\n"
-                                      "end-lsn = \"" + end + "\"\n"
-                                      "[batching]\n"
-                                      "batch-size = 3\n"
-                                      "[sink]\n"
-                                      "output = \"" + from_file + "\"\n"
-                                      "[stream]\n"
-                                      "quiet = true\n"
-                                      "no-reconnect = false\n");
+                                      "dsn = \"" +
+                                          user_dsn +
+                                          "\"\n"
+                                          "password_file = \"" +
+                                          secret +
+                                          "\"\n"
+                                          "slot = \"config_slot\"\n"
+                                          "publication = \"config_pub\"\n"
+                                          "tables = [\"public.t\"]\n"
+                                          "end-lsn = \"" +
+                                          end +
+                                          "\"\n"
+                                          "[batching]\n"
+                                          "batch-size = 3\n"
+                                          "[sink]\n"
+                                          "output = \"" +
+                                          from_file +
+                                          "\"\n"
+                                          "[stream]\n"
+                                          "quiet = true\n"
+                                          "no-reconnect = false\n");
   const auto r = run_cli({"run", "--config", toml, "--output", from_flag});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(lines_in(from_flag), 7u) << r.err;
@@ -124,10 +132,9 @@ INSTANTIATE_TEST_SUITE_P(
 // override itself, not on any line of the file.
 TEST(ConfigFile, TheShippedExampleParses) {
   const std::string example = std::string(SABOT_SOURCE_DIR) + "/deploy/pipeline.example.toml";
-  const auto r = sabot::test::run_command("PGPASSWORD=unused " +
-                                          sabot::test::shell_quote(SABOT_CLI_PATH) +
-                                          " run --config " + sabot::test::shell_quote(example) +
-                                          " --batch-size 0");
+  const auto r = sabot::test::run_command(
+      "PGPASSWORD=unused " + sabot::test::shell_quote(SABOT_CLI_PATH) + " run --config " +
+      sabot::test::shell_quote(example) + " --batch-size 0");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(has(r.err, "--batch-size")) << r.err;
   EXPECT_FALSE(has(r.err, "pipeline.example.toml:")) << r.err;

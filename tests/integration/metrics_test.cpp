@@ -24,7 +24,9 @@ using sabot::test::wait_for_exit;
 namespace {
 
 // A port of our own for this process (the tests of other processes pick others).
-int metrics_port() { return 20000 + static_cast<int>(::getpid() % 20000); }
+int metrics_port() {
+  return 20000 + static_cast<int>(::getpid() % 20000);
+}
 
 std::optional<std::string> get(int port, const std::string& path, int* status = nullptr) {
   httplib::Client client("127.0.0.1", port);
@@ -129,9 +131,10 @@ TEST(Metrics, ATakenPortIsAnErrorAtStart) {
   const int port = blocker.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
   const std::string log = LocalPostgres::shared().dir() + "/metrics_port.out";
-  const int pid = spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "metrics_port_slot",
-                             "--create-slot", "--metrics-listen", "127.0.0.1:" + std::to_string(port)},
-                            log);
+  const int pid =
+      spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "metrics_port_slot", "--create-slot",
+                 "--metrics-listen", "127.0.0.1:" + std::to_string(port)},
+                log);
   const auto code = wait_for_exit(pid, std::chrono::seconds(30));
   if (!code) ::kill(pid, SIGKILL);  // it started streaming: the port was shared, not refused
   EXPECT_EQ(code, 1);

@@ -23,8 +23,9 @@ bool has(const std::string& text, const std::string& part) {
 bool push_wal_until_lost(LocalPostgres& pg, const std::string& slot) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   while (std::chrono::steady_clock::now() < deadline) {
-    pg.sql("INSERT INTO public.filler SELECT repeat('x', 1000) FROM generate_series(1, 2000);"
-           "SELECT pg_switch_wal(); CHECKPOINT;");
+    pg.sql(
+        "INSERT INTO public.filler SELECT repeat('x', 1000) FROM generate_series(1, 2000);"
+        "SELECT pg_switch_wal(); CHECKPOINT;");
     if (pg.sql("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot + "'") ==
         "lost") {
       return true;
@@ -64,13 +65,13 @@ TEST(SlotHealth, StatusExitsNonZeroWhenRetainedWalCrossesTheThreshold) {
   sql_on(dsn, "CREATE TABLE public.t (id int PRIMARY KEY)");
   sql_on(dsn, "SELECT pg_create_logical_replication_slot('health_retains', 'pgoutput')");
   sql_on(dsn, "INSERT INTO public.t SELECT generate_series(1, 1000)");
-  const auto over = run_cli({"status", "--dsn", dsn, "--slot", "health_retains",
-                             "--warn-retained-bytes", "1"});
+  const auto over =
+      run_cli({"status", "--dsn", dsn, "--slot", "health_retains", "--warn-retained-bytes", "1"});
   EXPECT_EQ(over.exit_code, 1) << over.out << over.err;
   EXPECT_TRUE(has(over.err, "warning")) << over.err;
-  const auto under = run_cli({"status", "--dsn", dsn, "--slot", "health_retains",
-                              "--warn-retained-bytes", "1000000000000", "--warn-lag-seconds",
-                              "3600"});
+  const auto under =
+      run_cli({"status", "--dsn", dsn, "--slot", "health_retains", "--warn-retained-bytes",
+               "1000000000000", "--warn-lag-seconds", "3600"});
   EXPECT_EQ(under.exit_code, 0) << under.out << under.err;
   sql_on(dsn, "SELECT pg_drop_replication_slot('health_retains')");
 }

@@ -33,7 +33,8 @@ TEST(RedactSecrets, HidesPasswordsInConninfoUrisAndQueries) {
   EXPECT_EQ(redact_secrets("host=db user=u password=s3cret dbname=x"),
             "host=db user=u password=******** dbname=x");
   EXPECT_EQ(redact_secrets("password = 'it\\'s secret' port=1"), "password = ******** port=1");
-  EXPECT_EQ(redact_secrets("postgresql://app:s3cret@db:5432/x"), "postgresql://app:********@db:5432/x");
+  EXPECT_EQ(redact_secrets("postgresql://app:s3cret@db:5432/x"),
+            "postgresql://app:********@db:5432/x");
   EXPECT_EQ(redact_secrets("redis://:s3cret@cache:6379/0"), "redis://:********@cache:6379/0");
   EXPECT_EQ(redact_secrets("postgresql://db/x?user=u&password=s3cret&sslmode=require"),
             "postgresql://db/x?user=u&password=********&sslmode=require");
@@ -46,9 +47,10 @@ TEST(Logger, JsonLinesCarryTimeLevelSlotMessageAndFields) {
   });
   EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
   EXPECT_EQ(out.rfind("{\"time\":\"", 0), 0u) << out;
-  EXPECT_NE(out.find("Z\",\"level\":\"warning\",\"slot\":\"my_slot\",\"message\":\"lost \\\"it\\\" at "
-                     "password=********\",\"fields\":{\"attempt\":\"3\"}}\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("Z\",\"level\":\"warning\",\"slot\":\"my_slot\",\"message\":\"lost \\\"it\\\" at "
+               "password=********\",\"fields\":{\"attempt\":\"3\"}}\n"),
+      std::string::npos)
       << out;
 }
 

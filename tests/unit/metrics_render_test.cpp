@@ -23,9 +23,11 @@ TEST(MetricsRender, CountersGaugesAndLabels) {
   EXPECT_TRUE(has(text, "# TYPE sabot_cdc_events_total counter\n"));
   EXPECT_TRUE(has(text, "sabot_cdc_events_total{slot=\"my_slot\",sink=\"stdout\"} 42\n"));
   EXPECT_TRUE(has(text, "sabot_cdc_received_lsn{slot=\"my_slot\",sink=\"stdout\"} 4096\n"));
-  EXPECT_TRUE(has(text, "sabot_cdc_errors_total{slot=\"my_slot\",sink=\"stdout\",kind=\"connection\"} 1\n"));
+  EXPECT_TRUE(has(
+      text, "sabot_cdc_errors_total{slot=\"my_slot\",sink=\"stdout\",kind=\"connection\"} 1\n"));
   EXPECT_TRUE(has(text, "sabot_cdc_streaming{slot=\"my_slot\",sink=\"stdout\"} 1\n"));
-  EXPECT_TRUE(has(text, "sabot_cdc_slot_retained_wal_bytes{slot=\"my_slot\",sink=\"stdout\"} -1\n"));
+  EXPECT_TRUE(
+      has(text, "sabot_cdc_slot_retained_wal_bytes{slot=\"my_slot\",sink=\"stdout\"} -1\n"));
 }
 
 TEST(MetricsRender, HistogramBucketsAreCumulative) {
@@ -35,10 +37,14 @@ TEST(MetricsRender, HistogramBucketsAreCumulative) {
   m.delivery_seconds.observe(7200);  // beyond the last bound: only +Inf
   const std::string text = m.render("s", "file");
   EXPECT_TRUE(has(text, "# TYPE sabot_cdc_delivery_seconds histogram\n"));
-  EXPECT_TRUE(has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"0.001\"} 1\n"));
-  EXPECT_TRUE(has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"0.005\"} 2\n"));
-  EXPECT_TRUE(has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"3600\"} 2\n"));
-  EXPECT_TRUE(has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"+Inf\"} 3\n"));
+  EXPECT_TRUE(
+      has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"0.001\"} 1\n"));
+  EXPECT_TRUE(
+      has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"0.005\"} 2\n"));
+  EXPECT_TRUE(
+      has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"3600\"} 2\n"));
+  EXPECT_TRUE(
+      has(text, "sabot_cdc_delivery_seconds_bucket{slot=\"s\",sink=\"file\",le=\"+Inf\"} 3\n"));
   EXPECT_TRUE(has(text, "sabot_cdc_delivery_seconds_count{slot=\"s\",sink=\"file\"} 3\n"));
 }
 
