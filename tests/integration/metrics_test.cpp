@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "local_postgres.hpp"
+#include "sabot/status_file.hpp"
 
 using sabot::test::LocalPostgres;
 using sabot::test::spawn_cli;
@@ -122,6 +123,12 @@ TEST(Metrics, ScrapedDuringAStreamTheyMoveWithIt) {
 
   ::kill(pid, SIGTERM);
   EXPECT_EQ(wait_for_exit(pid, std::chrono::seconds(30)), 0);
+  // Nor in the status file or the stream's own output.
+  for (const std::string& path : {sabot::default_status_file("metrics_slot"), out}) {
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.find("Metr1cs-pw"), std::string::npos) << path;
+  }
   sql_on(dsn, "SELECT pg_drop_replication_slot('metrics_slot')");
 }
 
