@@ -7,6 +7,7 @@
 // grows until the disk is full.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "commands.hpp"
@@ -24,6 +25,7 @@ struct StatusFlags {
   std::string slot;
   bool json = false;
   int64_t warn_retained_bytes = int64_t{1} << 30;
+  double warn_lag_seconds = 0;  // 0: no threshold
   std::string status_file;
 };
 
@@ -113,6 +115,29 @@ void print_json(const std::vector<SlotRow>& rows) {
   std::fputs(out.c_str(), stdout);
 }
 
+// Nagios-style, for cron and monitoring checks: 2 when a slot is invalidated (its WAL is gone), 1
+// when a threshold is crossed, 0 otherwise. Each finding is also named on stderr.
+int status_exit_code(const std::vector<SlotRow>& rows, const StatusFlags& flags) {
+  int code = 0;
+  for (const SlotRow& row : rows) {
+    const SlotInfo& slot = row.status.slot;
+    const auto lag = row.status.flush_lag_seconds;
+    if (slot.wal_status == "lost") {
+      std::fprintf(stderr,
+                   "sabot-cdc: error: slot \"%s\" has been invalidated (wal_status lost): drop it, "
+                   "create a new one and take a new snapshot\n",
+                   slot.name.c_str());
+      code = 2;
+    } else if (flags.warn_lag_seconds > 0 && lag && *lag > flags.warn_lag_seconds) {
+      std::fprintf(stderr, "sabot-cdc: warning: slot \"%s\" is %.3f s behind (threshold %.3f)\n",
+                   slot.name.c_str(), *lag, flags.warn_lag_seconds);
+      code = std::max(code, 1);
+    }
+    if (row.retained_warning) code = std::max(code, 1);
+  }
+  return code;
+}
+
 int run_status(const StatusFlags& flags) {
   PostgresAdmin admin(flags.connection.to_config());
   std::vector<SlotRow> rows;
@@ -135,7 +160,7 @@ int run_status(const StatusFlags& flags) {
     rows.push_back(std::move(row));
   }
   flags.json ? print_json(rows) : print_text(rows);
-  return 0;
+  return status_exit_code(rows, flags);
 }
 
 }  // namespace
@@ -147,8 +172,10 @@ void register_status(CLI::App& app, int& exit_code) {
   cmd->add_option("--slot", flags->slot, "only this slot");
   cmd->add_flag("--json", flags->json, "machine-readable output");
   cmd->add_option("--warn-retained-bytes", flags->warn_retained_bytes,
-                  "warn when a slot retains more WAL than this")
+                  "warn, and exit 1, when a slot retains more WAL than this")
       ->capture_default_str();
+  cmd->add_option("--warn-lag-seconds", flags->warn_lag_seconds,
+                  "exit 1 when an active slot's flush lag exceeds this (0 = no threshold)");
   cmd->add_option("--status-file", flags->status_file,
                   "the stream's status file (default: $TMPDIR/sabot-cdc-SLOT.status)");
   cmd->callback([flags, &exit_code] {

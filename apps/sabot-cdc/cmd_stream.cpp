@@ -15,6 +15,7 @@
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/jsonl.hpp"
+#include "sabot/metrics.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/sink.hpp"
 #include "sabot/status_file.hpp"
@@ -53,6 +54,10 @@ struct StreamFlags {
   std::string status_file;
   std::string spill_dir;
   size_t memory_limit_mb = 64;
+  std::string metrics_listen;
+  std::string log_format = "text";
+  std::string log_level = "info";
+  int64_t warn_retained_bytes = 0;
 };
 
 // The connector SIGINT / SIGTERM stop; null outside ScopedStopSignals' lifetime.
@@ -178,7 +183,14 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
 }
 
 int run_stream(const StreamFlags& flags) {
-  PostgresCdcConnector connector(make_config(flags));
+  PostgresCdcConfig config = make_config(flags);
+  config.log = configure_logging(flags.log_format, flags.log_level, flags.slot);
+  const std::string sink_label = !flags.sink_url.empty()      ? "redis"
+                                 : !flags.output_file.empty() ? "file"
+                                                              : "stdout";
+  auto metrics =
+      start_metrics_server(flags.metrics_listen, config, sink_label, flags.warn_retained_bytes);
+  PostgresCdcConnector connector(std::move(config));
   std::unique_ptr<Sink> sink = make_sink(flags);
   ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
@@ -290,6 +302,18 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--status-file", flags->status_file,
                   "where the live position is written for 'sabot-cdc status' (default: "
                   "$TMPDIR/sabot-cdc-SLOT.status)");
+  cmd->add_option("--metrics-listen", flags->metrics_listen,
+                  "serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
+  cmd->add_option("--warn-retained-bytes", flags->warn_retained_bytes,
+                  "with --metrics-listen: log when the slot retains more WAL than this (0 = off)");
+  cmd->add_option("--log-format", flags->log_format,
+                  "text: human-readable lines; json: one JSON object per line (time, level, slot, "
+                  "message, fields)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warning or error")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+      ->capture_default_str();
   cmd->add_flag("--quiet,-q", flags->quiet,
                 "no progress line on stderr (shown only when stderr is a terminal that is not "
                 "also stdout)");

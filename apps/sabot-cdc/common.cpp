@@ -2,8 +2,42 @@
 
 #include "commands.hpp"
 #include "sabot/error.hpp"
+#include "sabot/log.hpp"
 
 namespace sabot::cli {
+
+namespace {
+
+// The process's log settings: text lines on stderr until a command sets --log-format/--log-level.
+struct CliLog {
+  LogFormat format = LogFormat::Text;
+  Logger logger;
+};
+
+CliLog& cli_log() {
+  static CliLog log;
+  return log;
+}
+
+// Errors keep their "sabot-cdc: error:" form in text mode (scripts grep for it), and become a
+// JSON object in json mode; the password is hidden either way.
+void report_error(const std::string& message) {
+  if (cli_log().format == LogFormat::Json) {
+    cli_log().logger.log(LogLevel::Error, message);
+  } else {
+    std::fprintf(stderr, "sabot-cdc: error: %s\n", redact_secrets(message).c_str());
+  }
+}
+
+}  // namespace
+
+std::function<void(std::string_view)> configure_logging(const std::string& format,
+                                                        const std::string& level,
+                                                        const std::string& slot) {
+  cli_log().format = parse_log_format(format);
+  cli_log().logger = Logger(cli_log().format, parse_log_level(level), slot);
+  return cli_log().logger.connector_log();
+}
 
 void ConnectionFlags::add_to(CLI::App& app) {
   app.add_option("--dsn", dsn,
@@ -22,14 +56,14 @@ int run_reporting_errors(const std::function<int()>& body) {
   try {
     return body();
   } catch (const CdcError& e) {
-    std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
+    report_error(e.what());
     return 1;
   } catch (const std::exception& e) {
     // The library only throws CdcError; anything else is a bug, still reported, never terminate.
-    std::fprintf(stderr, "sabot-cdc: error: internal error: %s\n", e.what());
+    report_error(std::string("internal error: ") + e.what());
     return 1;
   } catch (...) {
-    std::fprintf(stderr, "sabot-cdc: error: internal error: an unknown exception\n");
+    report_error("internal error: an unknown exception");
     return 1;
   }
 }

@@ -21,6 +21,7 @@
 
 #include "sabot/config.hpp"
 #include "sabot/lsn.hpp"
+#include "sabot/preflight.hpp"
 #include "sabot/table_pattern.hpp"
 
 namespace sabot {
@@ -105,6 +106,12 @@ class PostgresAdmin {
   // Throws CdcError{ServerSetting} for the first setting that prevents logical replication
   // (wal_level, max_replication_slots, max_wal_senders), naming the fix.
   void check_server_settings();
+
+  // The preflight of `sabot-cdc check` (see preflight.hpp): settings and their headroom, the
+  // role's privileges, the captured tables' replica identity and publication membership, the
+  // plugin, DDL capture, the slot and other slots retaining WAL. Read-only, except that checking
+  // an uninstalled wal2json creates and drops a temporary slot.
+  PreflightReport check(const PreflightOptions& options);
 
   // Creates the publication FOR ALL TABLES (empty filter) or FOR TABLE the matching tables; when
   // it exists, adds matching tables it lacks (unless it is FOR ALL TABLES). Throws

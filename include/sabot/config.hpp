@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,8 @@
 #include "sabot/lsn.hpp"
 
 namespace sabot {
+
+struct StreamMetrics;  // metrics.hpp
 
 enum class Plugin { Pgoutput, Wal2json };
 const char* to_string(Plugin plugin);        // "pgoutput", "wal2json"
@@ -92,6 +95,10 @@ struct PostgresCdcConfig {
 
   // Diagnostics (reconnects, heartbeat failures). Default: a line on stderr.
   std::function<void(std::string_view message)> log;
+
+  // When set, the connector counts into it as it streams (metrics.hpp); shared with whoever
+  // exports it, e.g. a MetricsServer. Null: no metrics, no cost.
+  std::shared_ptr<StreamMetrics> metrics;
 };
 
 // Prefix of the heartbeat messages; such messages are consumed by the connector itself.

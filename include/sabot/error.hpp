@@ -18,6 +18,7 @@ enum class ErrorKind {
   MissingPlugin,     // output plugin not installed on the server
   SlotMissing,       // slot does not exist and creation was not asked for
   SlotInUse,         // slot is active for another process
+  SlotInvalidated,   // the server invalidated the slot (wal_status lost): its WAL is gone (permanent)
   Protocol,          // malformed or unexpected bytes from the server (names the LSN)
   Server,            // any other error the server reported
   ValueConversion,   // a typed accessor on a value that does not fit

@@ -19,7 +19,7 @@ from .connector import PostgreSQLCDCConnector
 from .errors import (AuthenticationError, CDCError, ConfigurationError, ConnectionError,
                      ConsumerError, InternalError, LocalIoError, MissingPluginError,
                      ProtocolError, ServerError, ServerSettingError, SlotInUseError,
-                     SlotMissingError, ValueConversionError)
+                     SlotInvalidatedError, SlotMissingError, ValueConversionError)
 
 __version__ = "0.1.0"
 
@@ -27,7 +27,8 @@ __all__ = [
     "AuthenticationError", "Batch", "CDCError", "ConfigurationError", "ConnectionError",
     "ConsumerError", "Event", "InternalError", "LocalIoError", "MissingPluginError",
     "PostgreSQLCDCConfig", "PostgreSQLCDCConnector", "PostgresAdmin", "ProtocolError",
-    "SchemaColumn", "ServerError", "ServerSettingError", "SlotInUseError", "SlotMissingError",
+    "SchemaColumn", "ServerError", "ServerSettingError", "SlotInUseError",
+    "SlotInvalidatedError", "SlotMissingError",
     "StreamStats", "TableSchema", "ValueConversionError", "drop_slot", "execute_init_sql",
     "init_cdc", "list_slots", "setup", "slot_status",
 ]

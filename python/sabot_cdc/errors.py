@@ -53,6 +53,10 @@ class SlotInUseError(CDCError):
     kind = "slot-in-use"
 
 
+class SlotInvalidatedError(CDCError):
+    kind = "slot-invalidated"
+
+
 class ProtocolError(CDCError):
     kind = "protocol"
 
@@ -79,7 +83,8 @@ class InternalError(CDCError):
 
 _BY_KIND = {cls.kind: cls for cls in (
     ConfigurationError, ConnectionError, AuthenticationError, ServerSettingError,
-    MissingPluginError, SlotMissingError, SlotInUseError, ProtocolError, ServerError,
+    MissingPluginError, SlotMissingError, SlotInUseError, SlotInvalidatedError, ProtocolError,
+    ServerError,
     ValueConversionError, ConsumerError, LocalIoError, InternalError)}
 
 

@@ -11,6 +11,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::MissingPlugin: return "missing-plugin";
     case ErrorKind::SlotMissing: return "slot-missing";
     case ErrorKind::SlotInUse: return "slot-in-use";
+    case ErrorKind::SlotInvalidated: return "slot-invalidated";
     case ErrorKind::Protocol: return "protocol";
     case ErrorKind::Server: return "server";
     case ErrorKind::ValueConversion: return "value-conversion";

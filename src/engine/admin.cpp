@@ -1,9 +1,12 @@
 // The public admin API: a thin owner of one regular connection over the pg layer's queries.
 #include "sabot/admin.hpp"
 
+#include "engine/preflight_rules.hpp"
 #include "pg/admin.hpp"
 #include "pg/ddl_capture.hpp"
 #include "pg/pg_connection.hpp"
+#include "pg/preflight_facts.hpp"
+#include "sabot/error.hpp"
 
 namespace sabot {
 
@@ -45,6 +48,31 @@ InitReport PostgresAdmin::init(const InitOptions& options) {
                            : DdlCaptureResult{DdlCaptureOutcome::Skipped, ""};
   if (options.create_slot) report.slot_created = ensure_slot(options.slot, options.plugin);
   return report;
+}
+
+PreflightReport PostgresAdmin::check(const PreflightOptions& options) {
+  const TableFilter filter(options.tables);
+  pg::PgConnection& conn = impl_->conn;
+  engine::PreflightFacts facts;
+  facts.server = pg::read_server_facts(conn);
+  facts.tables = pg::read_table_facts(conn, filter);
+  if (options.plugin == Plugin::Pgoutput) {
+    facts.publication = pg::read_publication(conn, options.publication);
+  }
+  facts.ddl_capture = pg::ddl_capture_state(conn);
+  facts.slots = pg::list_slots(conn);
+  facts.database = pg::current_database(conn);
+  // pgoutput is built in; wal2json is a server package that may be missing. Loading it needs a
+  // slot, so only when the stream's own slot does not already prove it.
+  const auto own = pg::find_slot(conn, options.slot);
+  if (options.plugin == Plugin::Wal2json && !own && facts.server.wal_level == "logical") {
+    try {
+      pg::probe_plugin(conn, options.plugin);
+    } catch (const CdcError& e) {
+      if (e.kind() == ErrorKind::MissingPlugin) facts.plugin_problem = e.what();
+    }
+  }
+  return engine::judge_preflight(facts, options);
 }
 
 void PostgresAdmin::check_server_settings() { pg::check_server_settings(impl_->conn); }

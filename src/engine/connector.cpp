@@ -13,13 +13,14 @@
 #include "engine/connector_impl.hpp"
 #include "engine/filter_check.hpp"
 #include "engine/schema_seed.hpp"
+#include "sabot/log.hpp"
 
 namespace sabot {
 
 namespace {
 
 void log_to_stderr(std::string_view message) {
-  std::fprintf(stderr, "sabot-cdc: %.*s\n", static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "sabot-cdc: %s\n", redact_secrets(message).c_str());
 }
 
 // The log callback is user code, called from deep inside the stream loop and the reconnect path:
@@ -50,6 +51,7 @@ PostgresCdcConnector::Impl::Impl(PostgresCdcConfig cfg)
       heartbeat(config) {
   if (!config.log) config.log = log_to_stderr;
   config.log = guarded_log(std::move(config.log));
+  metrics = config.metrics.get();
 }
 
 // ---- session ------------------------------------------------------------------------------------
@@ -67,6 +69,7 @@ void PostgresCdcConnector::Impl::connect_and_start() {
   const Lsn start = std::max(config.start_lsn.value_or(Lsn()), acks.watermark());
   next->start(config.slot_name, start);
   session = std::move(next);
+  if (metrics) metrics->set_state(StreamState::Streaming);
   feedback.restart(Clock::now());
   first_session = false;
 }
@@ -91,8 +94,13 @@ bool PostgresCdcConnector::Impl::sleep_unless_stopped(std::chrono::milliseconds 
 void PostgresCdcConnector::Impl::reconnect_after(const CdcError& error) {
   if (!reconnect.applies_to(error)) throw error;
   drop_session();
+  if (metrics) {
+    metrics->count_error(error.kind());
+    metrics->set_state(StreamState::Reconnecting);
+  }
   reconnect.restart();
   for (int attempt = 1;; ++attempt) {
+    if (metrics) metrics->reconnects.fetch_add(1, std::memory_order_relaxed);
     const auto wait = reconnect.next_wait();
     config.log(fmt::format("{}; reconnecting in {} ms (attempt {}), resuming after {}",
                            error.what(), wait.count(), attempt, acks.watermark().to_string()));
@@ -103,7 +111,8 @@ void PostgresCdcConnector::Impl::reconnect_after(const CdcError& error) {
       return;
     } catch (const CdcError& again) {
       drop_session();
-      if (!reconnect.retry_after(again, attempt)) throw;
+      if (!reconnect.retry_after(again, attempt)) throw;  // counted by next_batch()
+      if (metrics) metrics->count_error(again.kind());
     }
   }
 }
@@ -145,6 +154,7 @@ void PostgresCdcConnector::Impl::close() {
   }
   session.reset();
   heartbeat.close();
+  if (metrics) metrics->set_state(StreamState::Stopped);
 }
 
 // ---- public surface -----------------------------------------------------------------------------
@@ -160,9 +170,33 @@ PostgresCdcConnector::~PostgresCdcConnector() {
 }
 
 void PostgresCdcConnector::open() { impl_->open(); }
-std::optional<ChangeBatch> PostgresCdcConnector::next_batch() { return impl_->next_batch(); }
-void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) { acknowledge(batch.batch_id); }
-void PostgresCdcConnector::acknowledge(uint64_t batch_id) { impl_->acks.acknowledge(batch_id); }
+std::optional<ChangeBatch> PostgresCdcConnector::next_batch() {
+  try {
+    return impl_->next_batch();
+  } catch (const CdcError& e) {
+    if (impl_->metrics) {
+      impl_->metrics->count_error(e.kind());  // the error that ends the stream
+      impl_->metrics->set_state(StreamState::Stopped);
+    }
+    throw;
+  }
+}
+void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) {
+  acknowledge(batch.batch_id);
+  // Time behind source: the transaction is delivered once its last batch is acknowledged.
+  if (impl_->metrics && batch.last_in_transaction && batch.commit_time != Timestamp{}) {
+    const auto behind = std::chrono::system_clock::now() - batch.commit_time;
+    impl_->metrics->delivery_seconds.observe(std::chrono::duration<double>(behind).count());
+  }
+}
+void PostgresCdcConnector::acknowledge(uint64_t batch_id) {
+  impl_->acks.acknowledge(batch_id);
+  if (StreamMetrics* m = impl_->metrics) {
+    uint64_t in_flight = m->in_flight_batches.load(std::memory_order_relaxed);
+    while (in_flight > 0 && !m->in_flight_batches.compare_exchange_weak(in_flight, in_flight - 1)) {
+    }
+  }
+}
 void PostgresCdcConnector::request_stop() noexcept {
   impl_->stop_requested.store(true, std::memory_order_relaxed);
 }

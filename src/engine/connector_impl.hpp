@@ -30,6 +30,7 @@
 #include "engine/session.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
+#include "sabot/metrics.hpp"
 
 namespace sabot {
 
@@ -71,6 +72,7 @@ struct PostgresCdcConnector::Impl {
   engine::EndPosition end;
   engine::Heartbeat heartbeat;  // borrows config
   StreamStats stats;
+  StreamMetrics* metrics = nullptr;  // config.metrics, or null: every update is skipped
   SchemaRegistry schemas;  // as of the newest batch handed out
   std::atomic<bool> stop_requested{false};
   bool opened = false;

@@ -28,6 +28,13 @@ ChangeBatch PostgresCdcConnector::Impl::hand_out_ready() {
   stats.events += batch.events.size();
   if (batch.last_in_transaction) ++stats.transactions;
   stats.last_commit_time = batch.commit_time;
+  if (metrics) {
+    metrics->events.fetch_add(batch.events.size(), std::memory_order_relaxed);
+    metrics->batches.fetch_add(1, std::memory_order_relaxed);
+    if (batch.last_in_transaction) metrics->transactions.fetch_add(1, std::memory_order_relaxed);
+    metrics->in_flight_batches.fetch_add(1, std::memory_order_relaxed);
+    metrics->batch_events.observe(static_cast<double>(batch.events.size()));
+  }
   return batch;
 }
 
@@ -86,6 +93,10 @@ void PostgresCdcConnector::Impl::on_xlogdata(const decode::XLogData& frame) {
   }
   stats.bytes_received += frame.data.size();
   stats.received_lsn = std::max(stats.received_lsn, frame.wal_start);
+  if (metrics) {
+    metrics->bytes_received.fetch_add(frame.data.size(), std::memory_order_relaxed);
+    metrics->received_lsn.store(stats.received_lsn.value(), std::memory_order_relaxed);
+  }
   try {
     session->decoder().decode(frame.data, frame.wal_start, assembler);
   } catch (const CdcError& e) {
@@ -105,6 +116,7 @@ void PostgresCdcConnector::Impl::on_xlogdata(const decode::XLogData& frame) {
 
 void PostgresCdcConnector::Impl::on_keepalive(const decode::PrimaryKeepalive& frame) {
   stats.received_lsn = std::max(stats.received_lsn, frame.wal_end);
+  if (metrics) metrics->received_lsn.store(stats.received_lsn.value(), std::memory_order_relaxed);
   acks.advance_if_idle(frame.wal_end);
   feedback.heard_from_server();
   end.after_keepalive(frame.wal_end, assembler.in_transaction(), assembler.has_ready());
@@ -119,6 +131,7 @@ void PostgresCdcConnector::Impl::send_status(bool force, bool reply_now) {
   session->stream().send_status(report.write, report.flush, report.apply, reply_now);
   feedback.sent(flush, now);
   stats.flushed_lsn = flush;
+  if (metrics) metrics->confirmed_lsn.store(flush.value(), std::memory_order_relaxed);
 }
 
 void PostgresCdcConnector::Impl::wait_for_data() {

@@ -41,6 +41,16 @@ void check_slot_and_publication(pg::PgConnection& conn, const PostgresCdcConfig&
                                config.slot_name, first_session ? "" : " any more (dropped?)",
                                config.slot_name));
   }
+  // An invalidated slot lost its WAL: starting it fails, and a reconnect loop would never end.
+  if (slot && slot->wal_status == "lost") {
+    throw CdcError(ErrorKind::SlotInvalidated,
+                   fmt::format("replication slot \"{}\" has been invalidated (wal_status 'lost', "
+                               "confirmed up to {}). {}",
+                               config.slot_name,
+                               slot->confirmed_flush_lsn ? slot->confirmed_flush_lsn->to_string()
+                                                         : std::string("an unknown position"),
+                               pg::slot_invalidated_advice()));
+  }
   // The publication before the slot: pgoutput reads it as of each change's time.
   if (config.plugin == Plugin::Pgoutput) check_publication(conn, config, filter);
   pg::ensure_slot(conn, config.slot_name, config.plugin, config.temporary_slot);  // or checks fit

@@ -241,6 +241,14 @@ VerboseError split_verbose_error(std::string_view text) {
   return out;
 }
 
+std::string slot_invalidated_advice() {
+  return "The server invalidated the slot (wal_status 'lost', usually because it retained more "
+         "than max_slot_wal_keep_size): the WAL of every change after its confirmed position is "
+         "gone, so those changes cannot be streamed any more. Retrying cannot help. To recover: "
+         "drop the slot (sabot-cdc slots drop NAME), create a new one (sabot-cdc init), and take "
+         "a new snapshot of the captured tables, since changes made in between are lost";
+}
+
 void throw_server_error(std::string_view sqlstate, std::string_view message, std::string_view what) {
   std::string msg = trim(std::string(message));
   while (!msg.empty() && msg.back() == '.') msg.pop_back();  // we add our own sentence after it
@@ -262,6 +270,10 @@ void throw_server_error(std::string_view sqlstate, std::string_view message, std
   }
   // 55000 object_not_in_prerequisite_state covers several prerequisites (wal_level, slots
   // enabled, a slot of another database, an invalidated slot...): the text picks the advice.
+  if (sqlstate == "55000" && (contains(msg, "can no longer get changes from replication slot") ||
+                              contains(msg, "has been invalidated"))) {
+    throw CdcError(ErrorKind::SlotInvalidated, head + ". " + slot_invalidated_advice(), state);
+  }
   if (sqlstate == "55000" && contains(msg, "wal_level")) {
     throw CdcError(ErrorKind::ServerSetting,
                    head + ". Set wal_level = logical (ALTER SYSTEM SET wal_level = logical) and "

@@ -74,6 +74,10 @@ struct VerboseError {
 };
 VerboseError split_verbose_error(std::string_view text);
 
+// What an invalidated slot means and how to recover: one text for the server's error when
+// starting it and for wal_status = 'lost' seen in pg_replication_slots.
+std::string slot_invalidated_advice();
+
 // Maps a server error (SQLSTATE + message) to a CdcError with advice, carrying the SQLSTATE.
 // `what` names the operation.
 [[noreturn]] void throw_server_error(std::string_view sqlstate, std::string_view message,

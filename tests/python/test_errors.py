@@ -59,3 +59,16 @@ def test_slot_in_use(pg, setup_slot):
         with pytest.raises(sabot_cdc.SlotInUseError) as info:
             sabot_cdc.PostgreSQLCDCConnector(config).open()
         assert info.value.retryable
+
+
+def test_every_engine_error_kind_has_its_class():
+    # The engine's kinds (sabot::to_string(ErrorKind)) each map to a subclass, never to the base.
+    kinds = ["config", "connection", "authentication", "server-setting", "missing-plugin",
+             "slot-missing", "slot-in-use", "slot-invalidated", "protocol", "server",
+             "value-conversion", "consumer", "local-io", "internal"]
+    for kind in kinds:
+        error = sabot_cdc.errors._from_native(kind, "m", "", None)
+        assert type(error) is not sabot_cdc.CDCError, kind
+        assert error.kind == kind
+    assert isinstance(sabot_cdc.errors._from_native("slot-invalidated", "m", "", None),
+                      sabot_cdc.SlotInvalidatedError)

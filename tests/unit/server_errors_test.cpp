@@ -119,6 +119,8 @@ TEST(ServerErrors, OneCodeSeveralSituationsTextPicksTheAdvice) {
   EXPECT_EQ(no_slots.kind(), ErrorKind::ServerSetting);
   const CdcError invalidated =
       server_error("55000", "can no longer get changes from replication slot \"s\"");
-  EXPECT_EQ(invalidated.kind(), ErrorKind::Server);
+  EXPECT_EQ(invalidated.kind(), ErrorKind::SlotInvalidated);  // permanent: never retried
+  EXPECT_FALSE(invalidated.retryable());
+  EXPECT_TRUE(contains(invalidated.what(), "new snapshot"));
   EXPECT_EQ(invalidated.sqlstate(), "55000");
 }

@@ -1,0 +1,152 @@
+// Metrics scraped over HTTP during a real stream move as the stream does: events, LSNs, the
+// delivery latency histogram, the slot's retained WAL; /healthz and /readyz answer; no password
+// appears in them.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "local_postgres.hpp"
+#include "sabot/status_file.hpp"
+
+using sabot::test::LocalPostgres;
+using sabot::test::spawn_cli;
+using sabot::test::sql_on;
+using sabot::test::wait_for_exit;
+
+namespace {
+
+// A port of our own for this process (the tests of other processes pick others).
+int metrics_port() {
+  return 20000 + static_cast<int>(::getpid() % 20000);
+}
+
+std::optional<std::string> get(int port, const std::string& path, int* status = nullptr) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(1, 0);
+  auto res = client.Get(path.c_str());
+  if (!res) return std::nullopt;
+  if (status) *status = res->status;
+  return res->body;
+}
+
+// The value of `name{slot="...",sink="..."...}` in a scrape, or nullopt.
+std::optional<double> value_of(const std::string& scrape, const std::string& name,
+                               const std::string& extra = "") {
+  const std::regex line("(^|\n)" + name + "\\{[^}]*" + extra + "[^}]*\\} ([-+0-9.e]+)");
+  std::smatch m;
+  if (!std::regex_search(scrape, m, line)) return std::nullopt;
+  return std::stod(m[2].str());
+}
+
+// Polls /metrics until `ok` holds for a scrape (bounded); returns the last scrape.
+template <typename Pred>
+std::string scrape_until(int port, Pred ok, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto body = get(port, "/metrics")) {
+      last = *body;
+      if (ok(last)) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return last;
+}
+
+}  // namespace
+
+TEST(Metrics, ScrapedDuringAStreamTheyMoveWithIt) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("metrics_stream");
+  sql_on(dsn,
+         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'metrics_user') THEN "
+         "CREATE ROLE metrics_user LOGIN SUPERUSER PASSWORD 'Metr1cs-pw'; END IF; END $$;"
+         "CREATE TABLE public.items (id int PRIMARY KEY, name text)");
+  std::string user_dsn = pg.tcp_dsn("metrics_user", "Metr1cs-pw");
+  user_dsn.replace(user_dsn.find("dbname=sabot"), 12, "dbname=metrics_stream");
+  const int port = metrics_port();
+  const std::string out = pg.dir() + "/metrics_stream.out";
+  const int pid = spawn_cli({"stream", "--quiet", "--dsn", user_dsn, "--slot", "metrics_slot",
+                             "--create-slot", "--output", pg.dir() + "/metrics_stream.jsonl",
+                             "--metrics-listen", "127.0.0.1:" + std::to_string(port)},
+                            out);
+
+  // Ready once streaming.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int ready = 0;
+  while (std::chrono::steady_clock::now() < deadline && ready != 200) {
+    get(port, "/readyz", &ready);
+    if (ready != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(ready, 200);
+  int health = 0;
+  ASSERT_TRUE(get(port, "/healthz", &health));
+  EXPECT_EQ(health, 200);
+
+  const std::string before = scrape_until(port, [](const std::string& s) {
+    return value_of(s, "sabot_cdc_streaming").value_or(0) == 1;
+  });
+  const double lsn_before = value_of(before, "sabot_cdc_received_lsn").value_or(0);
+
+  for (int i = 0; i < 5; ++i) {
+    sql_on(dsn, "INSERT INTO public.items SELECT g, 'n' FROM generate_series(" +
+                    std::to_string(i * 20 + 1) + ", " + std::to_string(i * 20 + 20) + ") g");
+  }
+  const std::string after = scrape_until(port, [](const std::string& s) {
+    return value_of(s, "sabot_cdc_events_total").value_or(0) >= 100 &&
+           value_of(s, "sabot_cdc_delivery_seconds_count").value_or(0) >= 5 &&
+           value_of(s, "sabot_cdc_slot_retained_wal_bytes").value_or(-1) >= 0;
+  });
+  EXPECT_EQ(value_of(after, "sabot_cdc_events_total"), 100) << after;
+  EXPECT_EQ(value_of(after, "sabot_cdc_transactions_total"), 5) << after;
+  EXPECT_GT(value_of(after, "sabot_cdc_received_lsn").value_or(0), lsn_before) << after;
+  EXPECT_GT(value_of(after, "sabot_cdc_received_bytes_total").value_or(0), 0) << after;
+  EXPECT_GE(value_of(after, "sabot_cdc_delivery_seconds_count").value_or(0), 5) << after;
+  EXPECT_GE(value_of(after, "sabot_cdc_slot_retained_wal_bytes").value_or(-1), 0) << after;
+  EXPECT_TRUE(value_of(after, "sabot_cdc_delivery_seconds_bucket", "le=\"\\+Inf\"").has_value());
+  EXPECT_NE(after.find("slot=\"metrics_slot\",sink=\"file\""), std::string::npos) << after;
+  // The confirmed position follows once the stream is caught up and reports.
+  const std::string confirmed = scrape_until(port, [&](const std::string& s) {
+    return value_of(s, "sabot_cdc_confirmed_lsn").value_or(0) > lsn_before;
+  });
+  EXPECT_GT(value_of(confirmed, "sabot_cdc_confirmed_lsn").value_or(0), lsn_before) << confirmed;
+  EXPECT_EQ(after.find("Metr1cs-pw"), std::string::npos);
+
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for_exit(pid, std::chrono::seconds(30)), 0);
+  // Nor in the status file or the stream's own output.
+  for (const std::string& path : {sabot::default_status_file("metrics_slot"), out}) {
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text.find("Metr1cs-pw"), std::string::npos) << path;
+  }
+  sql_on(dsn, "SELECT pg_drop_replication_slot('metrics_slot')");
+}
+
+TEST(Metrics, ATakenPortIsAnErrorAtStart) {
+  const std::string dsn = LocalPostgres::shared().fresh_database("metrics_port");
+  httplib::Server blocker;
+  const int port = blocker.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  const std::string log = LocalPostgres::shared().dir() + "/metrics_port.out";
+  const int pid =
+      spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "metrics_port_slot", "--create-slot",
+                 "--metrics-listen", "127.0.0.1:" + std::to_string(port)},
+                log);
+  const auto code = wait_for_exit(pid, std::chrono::seconds(30));
+  if (!code) ::kill(pid, SIGKILL);  // it started streaming: the port was shared, not refused
+  EXPECT_EQ(code, 1);
+  std::ifstream in(log);
+  const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(err.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << err;
+}
