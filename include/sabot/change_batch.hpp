@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "sabot/change_event.hpp"
@@ -20,6 +21,13 @@ struct ChangeBatch {
   bool first_in_transaction = true;
   bool last_in_transaction = true;
   uint64_t batch_id = 0;  // increasing per connector; what acknowledge() refers to
+
+  // Snapshot batches hold only Op::Read events of one table (snapshot_schema.snapshot_table), read
+  // by a snapshot rather than decoded from the WAL; transaction_id is then 0, commit_lsn/end_lsn
+  // are the stream position the rows' state is as of, and first/last_in_transaction are true.
+  bool from_snapshot = false;
+  std::string snapshot_schema;
+  std::string snapshot_table;
 
   size_t size() const { return events.size(); }
   bool empty() const { return events.empty(); }

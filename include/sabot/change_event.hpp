@@ -32,8 +32,12 @@ using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 // ISO 8601 UTC with microseconds: "2026-11-26T01:29:12.672064Z".
 std::string format_iso8601(Timestamp ts);
 
-enum class Op : uint8_t { Insert, Update, Delete, Truncate, Message, SchemaChange };
-std::string_view to_string(Op op);  // "insert", "update", ..., "schema_change"
+// Read: a row of a table snapshot (the rows that existed before the stream, or a table re-read on
+// demand). Shaped like an insert: `columns` holds the whole row, `old` is nullopt. Its position
+// (commit_lsn, seq) sorts with the stream's: the row's state is the table's as of that position.
+// Appended last so the spill format's op numbers stay as they were.
+enum class Op : uint8_t { Insert, Update, Delete, Truncate, Message, SchemaChange, Read };
+std::string_view to_string(Op op);  // "insert", "update", ..., "schema_change", "read"
 
 struct Column {
   std::string_view name;

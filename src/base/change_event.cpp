@@ -13,6 +13,7 @@ std::string_view to_string(Op op) {
     case Op::Truncate: return "truncate";
     case Op::Message: return "message";
     case Op::SchemaChange: return "schema_change";
+    case Op::Read: return "read";
   }
   return "unknown";
 }

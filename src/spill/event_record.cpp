@@ -164,7 +164,7 @@ ChangeEvent parse_event_record(std::string_view body, uint32_t& subxid) {
   ChangeEvent e;
   subxid = in.read_u32("subxid");
   const uint8_t op = in.read_u8("op");
-  if (op > static_cast<uint8_t>(Op::SchemaChange)) {
+  if (op > static_cast<uint8_t>(Op::Read)) {
     throw CdcError(ErrorKind::Protocol, fmt::format("unknown op {}", op));
   }
   e.op = static_cast<Op>(op);

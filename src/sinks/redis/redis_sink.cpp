@@ -74,6 +74,7 @@ void RedisSinkImpl::write(const ChangeBatch& batch) {
 void RedisSinkImpl::queue_change(const ChangeEvent& event) {
   switch (event.op) {
     case Op::Insert:
+    case Op::Read:  // a snapshot row: an upsert, fenced by its position like any change
     case Op::Update:
     case Op::Delete:
       if (options_.mode == RedisMode::Stream) {
