@@ -58,6 +58,10 @@ struct StreamFlags {
   std::string log_format = "text";
   std::string log_level = "info";
   int64_t warn_retained_bytes = 0;
+  std::string snapshot = "never";
+  int snapshot_workers = 2;
+  int64_t snapshot_chunk_rows = 10000;
+  std::string snapshot_state;
 };
 
 // The connector SIGINT / SIGTERM stop; null outside ScopedStopSignals' lifetime.
@@ -133,6 +137,10 @@ PostgresCdcConfig make_config(const StreamFlags& flags) {
   config.reconnect.max_attempts = flags.reconnect_attempts;
   config.status_interval = std::chrono::milliseconds(flags.status_interval_ms);
   config.max_batch_latency = std::chrono::milliseconds(flags.max_batch_latency_ms);
+  config.snapshot = parse_snapshot_mode(flags.snapshot);
+  config.snapshot_workers = flags.snapshot_workers;
+  config.snapshot_chunk_rows = flags.snapshot_chunk_rows;
+  config.snapshot_state_path = flags.snapshot_state;
   return config;
 }
 
@@ -145,8 +153,8 @@ class ObservedSink : public Sink {
   std::optional<EventPosition> checkpoint() override { return inner_.checkpoint(); }
   void write(const ChangeBatch& batch) override {
     inner_.write(batch);
-    progress_.update(connector_.stats());
-    status_.update(connector_.stats());
+    progress_.update(connector_.stats(), connector_);
+    status_.update(connector_.stats(), false, connector_.snapshot_progress());
   }
 
  private:
@@ -202,7 +210,7 @@ int run_stream(const StreamFlags& flags) {
   connector.open();
   run_sink(connector, observed);
   connector.close();
-  status.update(connector.stats());
+  status.update(connector.stats(), false, connector.snapshot_progress());
   progress.finish(connector.stats());
   return 0;
 }
@@ -314,6 +322,24 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--log-level", flags->log_level, "debug, info, warning or error")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
       ->capture_default_str();
+  cmd->add_option("--snapshot", flags->snapshot,
+                  "read the rows that already exist first: never (only changes), initial (read "
+                  "every captured table once, as op \"read\" events, while streaming), only "
+                  "(read them, then exit 0)")
+      ->check(CLI::IsMember({"never", "initial", "only"}))
+      ->capture_default_str();
+  cmd->add_option("--snapshot-workers", flags->snapshot_workers,
+                  "connections reading tables at once (a table is read by one at a time)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--snapshot-chunk-rows", flags->snapshot_chunk_rows,
+                  "rows per chunk (one short REPEATABLE READ transaction each)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}))
+      ->capture_default_str();
+  cmd->add_option("--snapshot-state", flags->snapshot_state,
+                  "the snapshot's progress file (default: "
+                  "$XDG_STATE_HOME/sabot-cdc/SYSTEMID-SLOT.snapshot, else "
+                  "~/.local/state/sabot-cdc/...)");
   cmd->add_flag("--quiet,-q", flags->quiet,
                 "no progress line on stderr (shown only when stderr is a terminal that is not "
                 "also stdout)");

@@ -22,7 +22,9 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "sabot/change_batch.hpp"
 #include "sabot/config.hpp"
@@ -77,6 +79,26 @@ class PostgresCdcConnector {
                                                   std::string_view table) const;
   // Every captured table's schema, kept as described for table_schema().
   const SchemaRegistry& schemas() const;
+
+  // Snapshots (config.snapshot, README "Snapshots").
+  // Asks the running stream of this slot — this connector's, or another process's — to read the
+  // tables matching `patterns` again (they must be among the captured tables), without stopping
+  // it. Written to the WAL as a transactional logical message, so it is served exactly once, even
+  // across restarts. Opens its own regular connection; callable from any thread. Returns the
+  // request's id. Throws CdcError{Config} for bad patterns, connection errors as usual.
+  std::string request_snapshot(const std::vector<std::string>& patterns);
+  struct SnapshotProgress {
+    std::string table;  // "schema.table"
+    uint64_t rows_done = 0;
+    int64_t rows_estimated = 0;  // the planner's estimate (pg_class.reltuples)
+    bool done = false;
+  };
+  // The tables of the snapshots of this run, in reading order.
+  std::vector<SnapshotProgress> snapshot_progress() const;
+  // What the consumer already holds durably (a sink's checkpoint): a snapshot resumes after the
+  // reads it holds even when the slot was not confirmed that far. Call before the first
+  // next_batch(); run_sink() does.
+  void set_consumer_checkpoint(Lsn commit_lsn, uint32_t seq);
 
   class BatchRange;
   BatchRange stream_batches();

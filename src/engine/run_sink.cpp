@@ -46,6 +46,11 @@ auto call_sink(const char* call, const ChangeBatch& batch, Call&& body) -> declt
 }  // namespace
 
 void run_sink(PostgresCdcConnector& connector, Sink& sink) {
+  // What the sink holds decides where an interrupted snapshot resumes.
+  const ChangeBatch none;
+  if (auto held = call_sink("checkpoint()", none, [&] { return sink.checkpoint(); })) {
+    connector.set_consumer_checkpoint(held->commit_lsn, held->seq);
+  }
   while (auto batch = connector.next_batch()) {
     // Asked per batch: after a reconnect the server may resend what the sink took moments ago.
     const std::optional<EventPosition> checkpoint =
