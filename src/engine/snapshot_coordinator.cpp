@@ -277,7 +277,7 @@ void SnapshotCoordinator::rewind() {
 
 bool SnapshotCoordinator::finished() const {
   std::lock_guard lock(mutex_);
-  if (initial_pending_ || !requests_.empty()) return false;
+  if (initial_pending_ || !requests_.empty() || planning_ > 0) return false;
   return std::all_of(runs_.begin(), runs_.end(), [](const auto& run) { return run->finished; });
 }
 
@@ -348,6 +348,8 @@ void SnapshotCoordinator::plan_pending(pg::PgConnection& conn) {
   std::unique_lock lock(mutex_);
   bool via_root = false;
   if (initial_pending_) {
+    initial_pending_ = false;  // this worker lists it; finished() waits for planning_
+    ++planning_;
     lock.unlock();
     if (config_.plugin == Plugin::Pgoutput) {
       via_root = pg::publication_via_root(conn, config_.publication_name);
@@ -355,12 +357,13 @@ void SnapshotCoordinator::plan_pending(pg::PgConnection& conn) {
     const auto tables = pg::snapshot_tables(conn, filter_, via_root);
     lock.lock();
     add_plan_locked(kInitialPlan, tables);
-    initial_pending_ = false;
+    --planning_;
     config_.log(fmt::format("snapshot: reading {} table(s)", tables.size()));
   }
   while (!requests_.empty()) {
     auto [id, patterns] = requests_.front();
     requests_.pop_front();
+    ++planning_;
     lock.unlock();
     if (config_.plugin == Plugin::Pgoutput) {
       via_root = pg::publication_via_root(conn, config_.publication_name);
@@ -382,6 +385,7 @@ void SnapshotCoordinator::plan_pending(pg::PgConnection& conn) {
     }
     lock.lock();
     add_plan_locked(id, tables);
+    --planning_;
   }
 }
 
@@ -456,6 +460,18 @@ void SnapshotCoordinator::read_table(pg::PgConnection& reader, pg::PgConnection&
     run.resolved = true;
   }
   pg::require_select(reader, run.source);
+  if (!run.source.chunk_key.empty()) {
+    auto upper = pg::greatest_chunk_key(reader, run.source);
+    std::lock_guard lock(mutex_);
+    run.upper = std::move(upper);
+    if (!run.upper || run.next_after == run.upper) {
+      // Empty, or read up to its end already: rows added later come as inserts.
+      run.finished = true;
+      state_->append_done(run.plan, qualified(run.source.schema, run.source.table),
+                          run.last_position);
+      return;
+    }
+  }
   while (!stopping_.load()) {
     {
       std::lock_guard lock(mutex_);
@@ -469,8 +485,10 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
                                      TableRun& run) {
   auto chunk = std::make_shared<Chunk>();
   std::optional<KeyValues> after;
+  std::optional<KeyValues> upper;
   {
     std::lock_guard lock(mutex_);
+    upper = run.upper;
     chunk->id = next_chunk_++;
     chunk->plan = run.plan;
     chunk->table = qualified(run.source.schema, run.source.table);
@@ -500,7 +518,7 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
     }
     pg::emit_snapshot_message(marker, mark + "H", false);
     const int64_t limit = run.source.chunk_key.empty() ? 0 : config_.snapshot_chunk_rows;
-    read.open_cursor(pg::chunk_select(reader, run.source, shape->names, after, limit));
+    read.open_cursor(pg::chunk_select(reader, run.source, shape->names, after, upper, limit));
     int64_t rows = 0;
     std::optional<KeyValues> last_key;
     while (true) {
@@ -520,7 +538,8 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
     read.commit();
     std::unique_lock chunk_lock(chunk->mutex);
     chunk->last_key = last_key;
-    chunk->table_finished = limit == 0 || rows < limit;
+    chunk->table_finished =
+        limit == 0 || rows < limit || (last_key && last_key == upper);
     chunk->fetched_all = true;
     chunk->changed.notify_all();
     chunk->changed.wait(chunk_lock,

@@ -125,6 +125,7 @@ class SnapshotCoordinator {
     std::string plan;
     pg::SnapshotTable source;
     std::optional<KeyValues> next_after;  // where the next chunk starts
+    std::optional<KeyValues> upper;       // the greatest key when this run started reading
     bool finished = false;                // the last chunk was emitted
     bool claimed = false;                 // a worker is on it
     bool resolved = false;                // source read from the catalog (not only its name)
@@ -162,6 +163,7 @@ class SnapshotCoordinator {
   std::map<uint64_t, std::shared_ptr<Chunk>> chunks_;
   uint64_t next_chunk_ = 1;
   bool initial_pending_ = false;  // the initial plan is still to be listed by a worker
+  int planning_ = 0;              // workers listing the tables of a plan right now
   std::exception_ptr failure_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;

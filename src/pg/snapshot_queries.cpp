@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/sql_quote.hpp"
 #include "pg/reply_values.hpp"
 #include "sabot/error.hpp"
 
@@ -61,23 +62,50 @@ std::string column_list(PgConnection& conn, const std::vector<std::string>& colu
 
 }  // namespace
 
+namespace {
+
+std::string key_literal(PgConnection& conn, const SnapshotTable& table, const KeyText& key) {
+  std::string bound;
+  for (size_t i = 0; i < table.chunk_key.size(); ++i) {
+    if (!bound.empty()) bound += ", ";
+    const std::optional<std::string>& part = key[i];
+    bound += part ? conn.quote_literal(*part) + "::" + table.chunk_key_types[i] : "NULL";
+  }
+  return bound;
+}
+
+std::string from_clause(PgConnection& conn, const SnapshotTable& table) {
+  return fmt::format(" FROM {}{}", table.partitioned_root ? "" : "ONLY ", qualified(conn, table));
+}
+
+}  // namespace
+
+std::optional<KeyText> greatest_chunk_key(PgConnection& conn, const SnapshotTable& table) {
+  const std::string key = column_list(conn, table.chunk_key);
+  std::string order;
+  for (const std::string& column : table.chunk_key) {
+    order += (order.empty() ? "" : ", ") + conn.quote_identifier(column) + " DESC";
+  }
+  PgResult r = conn.exec(
+      fmt::format("SELECT {}{} ORDER BY {} LIMIT 1", key, from_clause(conn, table), order),
+      "reading where a table's snapshot ends");
+  if (r.rows() == 0) return std::nullopt;
+  KeyText greatest;
+  for (int column = 0; column < r.columns(); ++column) greatest.push_back(r.get_optional(0, column));
+  return greatest;
+}
+
 std::string chunk_select(PgConnection& conn, const SnapshotTable& table,
                          const std::vector<std::string>& columns,
-                         const std::optional<std::vector<std::optional<std::string>>>& after,
+                         const std::optional<KeyText>& after, const std::optional<KeyText>& upper,
                          int64_t limit) {
-  std::string sql = fmt::format("SELECT {} FROM {}{}", column_list(conn, columns),
-                                table.partitioned_root ? "" : "ONLY ", qualified(conn, table));
+  std::string sql = "SELECT " + column_list(conn, columns) + from_clause(conn, table);
   if (table.chunk_key.empty()) return sql;
   const std::string key = column_list(conn, table.chunk_key);
-  if (after) {
-    std::string bound;
-    for (size_t i = 0; i < table.chunk_key.size(); ++i) {
-      if (!bound.empty()) bound += ", ";
-      const std::optional<std::string>& part = (*after)[i];
-      bound += part ? conn.quote_literal(*part) + "::" + table.chunk_key_types[i] : "NULL";
-    }
-    sql += fmt::format(" WHERE ({}) > ({})", key, bound);
-  }
+  std::vector<std::string> conditions;
+  if (after) conditions.push_back(fmt::format("({}) > ({})", key, key_literal(conn, table, *after)));
+  if (upper) conditions.push_back(fmt::format("({}) <= ({})", key, key_literal(conn, table, *upper)));
+  for (size_t i = 0; i < conditions.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + conditions[i];
   sql += fmt::format(" ORDER BY {}", key);
   if (limit > 0) sql += fmt::format(" LIMIT {}", limit);
   return sql;
@@ -151,9 +179,11 @@ void require_select(PgConnection& conn, const SnapshotTable& table) {
   const std::string role(r.rows() == 1 ? r.get(0, 1) : "the streaming role");
   throw CdcError(ErrorKind::Config,
                  fmt::format("the snapshot cannot read {}.{}: role \"{}\" may not SELECT it. Run "
-                             "as its owner or a superuser: GRANT SELECT ON {} TO {};",
-                             table.schema, table.table, role, qualified(conn, table),
-                             conn.quote_identifier(role)));
+                             "as its owner or a superuser: GRANT SELECT ON {}.{} TO {};",
+                             table.schema, table.table, role,
+                             base::quote_identifier(table.schema, base::IdentifierQuoting::WhenNeeded),
+                             base::quote_identifier(table.table, base::IdentifierQuoting::WhenNeeded),
+                             base::quote_identifier(role, base::IdentifierQuoting::WhenNeeded)));
 }
 
 Lsn emit_snapshot_message(PgConnection& conn, const std::string& content, bool transactional) {

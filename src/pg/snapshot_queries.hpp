@@ -56,11 +56,18 @@ struct ReadColumn {
 };
 std::vector<ReadColumn> read_columns(PgConnection& conn, uint32_t table_oid);
 
-// The SELECT of one chunk: `columns` of rows with a chunk key after `after` (all rows when
-// nullopt), ordered by the key, at most `limit` (0 = no limit).
+using KeyText = std::vector<std::optional<std::string>>;
+
+// The greatest chunk key of the table now (nullopt when it is empty): a snapshot reads up to it
+// and no further, since rows with greater keys came later and reach the stream as inserts — so a
+// table that grows at its end while being read is still read to an end.
+std::optional<KeyText> greatest_chunk_key(PgConnection& conn, const SnapshotTable& table);
+
+// The SELECT of one chunk: `columns` of rows with a chunk key after `after` (from the first
+// when nullopt) and at most `upper`, ordered by the key, at most `limit` rows (0 = no limit).
 std::string chunk_select(PgConnection& conn, const SnapshotTable& table,
                          const std::vector<std::string>& columns,
-                         const std::optional<std::vector<std::optional<std::string>>>& after,
+                         const std::optional<KeyText>& after, const std::optional<KeyText>& upper,
                          int64_t limit);
 
 // Throws CdcError{Config} naming `GRANT SELECT ON ... TO ...` when the role may not read it.
