@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sabot/error.hpp"
 
 namespace sabot::kafka {
@@ -84,8 +86,10 @@ rd_kafka_conf_t* make_producer_conf(const KafkaSinkOptions& options) {
     }
     if (options.exactly_once) {
       set_conf(conf, "transactional.id", options.transactional_id, "producer");
-      set_conf(conf, "transaction.timeout.ms", std::to_string(options.transaction_timeout.count()),
-               "producer");
+      // librdkafka requires delivery.timeout.ms <= transaction.timeout.ms: a transaction lasts
+      // as long as its messages may be retried.
+      const auto timeout = std::max(options.transaction_timeout, options.delivery_timeout);
+      set_conf(conf, "transaction.timeout.ms", std::to_string(timeout.count()), "producer");
     }
   } catch (...) {
     rd_kafka_conf_destroy(conf);
