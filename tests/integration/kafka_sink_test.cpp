@@ -17,6 +17,7 @@
 #include "json_events.hpp"
 #include "local_kafka.hpp"
 #include "local_postgres.hpp"
+#include "sabot/error.hpp"
 #include "sabot/lsn.hpp"
 #include "slot_polling.hpp"
 
@@ -26,6 +27,9 @@ using sabot::test::LocalKafka;
 using sabot::test::LocalPostgres;
 
 namespace {
+
+// The Kafka protocol's ApiKey of Produce requests (what the mock's error stacks are keyed by).
+constexpr int16_t kProduceApiKey = 0;
 
 std::vector<std::string> stream_args(const LocalPostgres& pg, const LocalKafka& kafka,
                                      const std::string& slot, const std::string& tables,
@@ -201,7 +205,7 @@ TEST(KafkaCli, InjectedBrokerErrorsALeaderChangeAndABrokerDownCostNothing) {
   }
   // Retryable Produce errors, then a leader change of two partitions and a broker down.
   rd_kafka_mock_push_request_errors(
-      kafka.mock(), RD_KAFKAP_Produce, 5, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+      kafka.mock(), kProduceApiKey, 5, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
       RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
       RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR__TRANSPORT);
   const int pid = test::spawn_cli(
@@ -234,16 +238,19 @@ TEST(KafkaCli, APermanentErrorNamesTopicErrorAndPositionAndExits1) {
   test::create_slot(pg, "kperm_slot");
   pg.sql("INSERT INTO kperm VALUES (1), (2)");
   const Lsn before = test::confirmed_flush_lsn(pg, "kperm_slot");
-  rd_kafka_mock_topic_set_error(kafka.mock(), "sabot.public.kperm",
-                                RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
-  auto denied = test::run_cli(stream_args(pg, kafka, "kperm_slot", "public.kperm"));
+  // The broker refuses every Produce (more errors than librdkafka would ever retry).
+  std::vector<rd_kafka_resp_err_t> denials(50, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  rd_kafka_mock_push_request_errors_array(kafka.mock(), kProduceApiKey, denials.size(),
+                                          denials.data());
+  auto denied = test::run_cli(stream_args(pg, kafka, "kperm_slot", "public.kperm",
+                                          {"--kafka-delivery-timeout-ms", "20000"}));
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_NE(denied.err.find("sabot.public.kperm"), std::string::npos) << denied.err;
   EXPECT_NE(denied.err.find("TOPIC_AUTHORIZATION_FAILED"), std::string::npos) << denied.err;
   EXPECT_NE(denied.err.find("commit_lsn"), std::string::npos) << denied.err;
   EXPECT_EQ(test::confirmed_flush_lsn(pg, "kperm_slot"), before);
 
-  rd_kafka_mock_topic_set_error(kafka.mock(), "sabot.public.kperm", RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_mock_clear_request_errors(kafka.mock(), kProduceApiKey);
   // Once the topic is writable again, the same changes go through.
   auto allowed = test::run_cli(stream_args(pg, kafka, "kperm_slot", "public.kperm",
                                            {"--kafka-option", "message.max.bytes=1000"}));

@@ -153,6 +153,8 @@ rd_kafka_resp_err_t Producer::produce(rd_kafka_topic_t* topic, std::string_view 
 void Producer::wait_for_deliveries() {
   while (delivery_.pending > 0) {
     rd_kafka_flush(rk_, 100);
+    // A failed message names the change; let the caller report that rather than the state.
+    if (delivery_.failure) return;
     if (std::string fatal = fatal_error(); !fatal.empty()) {
       throw CdcError(ErrorKind::Consumer, fatal);
     }

@@ -48,9 +48,9 @@ class Producer {
                               std::string_view value, bool null_value, rd_kafka_headers_t* headers,
                               size_t message_index);
 
-  // Returns once every produced message has its delivery report. Delivery timeouts are
-  // librdkafka's (delivery.timeout.ms), so this ends. Throws CdcError{Consumer} if the producer
-  // hit a fatal error.
+  // Returns once every produced message has its delivery report, or early once one failed.
+  // Delivery timeouts are librdkafka's (delivery.timeout.ms), so this ends. Throws
+  // CdcError{Consumer} if the producer hit a fatal error and no message failed.
   void wait_for_deliveries();
   DeliveryState& delivery() { return delivery_; }
 
