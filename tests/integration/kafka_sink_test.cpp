@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <simdjson.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -373,4 +375,27 @@ TEST(KafkaExactlyOnce, KillNineAtRandomPointsThenEveryChangeExactlyOnce) {
   }
   std::cerr << "kills: " << kills.size() << ", records of open transactions dropped: " << dropped
             << "\n";
+}
+
+TEST(KafkaCli, PipelineFileKeysConfigureTheKafkaSink) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalKafka kafka;
+  pg.sql("CREATE TABLE kconf (id int PRIMARY KEY)");
+  test::create_slot(pg, "kconf_slot");
+  pg.sql("INSERT INTO kconf VALUES (1); DELETE FROM kconf WHERE id = 1");
+  const std::string path = "/tmp/kconf-" + std::to_string(getpid()) + ".toml";
+  {
+    std::ofstream file(path);
+    file << "[source]\ndsn = \"" << pg.dsn() << "\"\nslot = \"kconf_slot\"\n"
+         << "tables = \"public.kconf\"\n[sink]\nsink = \"" << kafka.url() << "\"\n"
+         << "kafka-topic = \"conf.{table}\"\nkafka-tombstones = true\n"
+         << "kafka-option = [\"linger.ms=1\"]\n[stream]\nend-lsn = \""
+         << pg.current_wal_insert_lsn().to_string() << "\"\nquiet = true\n";
+  }
+  auto r = test::run_cli({"run", "--config", path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto records = test::read_kafka(kafka.bootstrap(), {"conf.kconf"});
+  ASSERT_EQ(records.size(), 3u);  // insert, delete, tombstone
+  EXPECT_FALSE(records[2].value.has_value());
+  std::remove(path.c_str());
 }
