@@ -102,7 +102,8 @@ std::string parse_kafka_url(std::string_view url);
 void add_kafka_setting(KafkaSinkOptions& options, std::string_view spec);
 
 // The default renderings: the event's JSON object (append_json_line without the newline), and its
-// key columns as a JSON object (a delete's from `old`; "{}" when the event has no key columns).
+// key columns as a JSON object (a delete's from `old`; nothing — a null key — when the event has no
+// key columns).
 void append_kafka_default_value(std::string& out, const ChangeEvent& event);
 void append_kafka_default_key(std::string& out, const ChangeEvent& event);
 
