@@ -11,11 +11,13 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "kafka_flags.hpp"
 #include "progress.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/jsonl.hpp"
 #include "sabot/metrics.hpp"
+#include "sabot/kafka_sink.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/sink.hpp"
 #include "sabot/status_file.hpp"
@@ -40,7 +42,8 @@ struct StreamFlags {
   bool quiet = false;
   std::vector<std::string> plugin_options;
   std::string output_file;
-  std::string sink_url;  // redis://...
+  std::string sink_url;  // redis://... or kafka://...
+  KafkaFlags kafka;
   std::string redis_mode = "upsert";
   std::string redis_prefix = "sabot";
   std::vector<std::string> redis_ttl;
@@ -178,10 +181,13 @@ RedisSinkOptions redis_options(const StreamFlags& flags) {
 
 std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
   if (!flags.sink_url.empty()) {
+    if (is_kafka_url(flags.sink_url)) {
+      return make_kafka_sink(flags.kafka.to_options(flags.sink_url, flags.slot));
+    }
     if (flags.sink_url.rfind("redis://", 0) != 0) {
       throw CdcError(ErrorKind::Config,
                      fmt::format("--sink '{}' is not a sink this build knows: use "
-                                 "redis://HOST:PORT[/DB]",
+                                 "redis://HOST:PORT[/DB] or kafka://HOST:PORT[,HOST:PORT...]",
                                  flags.sink_url));
     }
     return make_redis_sink(redis_options(flags));
@@ -193,7 +199,8 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConfig config = make_config(flags);
   config.log = configure_logging(flags.log_format, flags.log_level, flags.slot);
-  const std::string sink_label = !flags.sink_url.empty()      ? "redis"
+  const std::string sink_label = is_kafka_url(flags.sink_url) ? "kafka"
+                                 : !flags.sink_url.empty()    ? "redis"
                                  : !flags.output_file.empty() ? "file"
                                                               : "stdout";
   auto metrics =
@@ -254,10 +261,13 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--output,-o", flags->output_file,
                   "append to FILE (fsynced before acknowledging; on restart, events the file "
                   "already holds are skipped: exactly once) instead of stdout");
-  cmd->add_option("--sink", flags->sink_url,
-                  "send changes to a sink instead of stdout: redis://HOST:PORT[/DB] (a batch is "
-                  "acknowledged once Redis confirmed every write)")
-      ->excludes("--output");
+  CLI::Option* sink =
+      cmd->add_option("--sink", flags->sink_url,
+                      "send changes to a sink instead of stdout: redis://HOST:PORT[/DB] or "
+                      "kafka://HOST:PORT[,HOST:PORT...] (a batch is acknowledged once the sink "
+                      "confirmed every write)")
+          ->excludes("--output");
+  flags->kafka.add_to(*cmd, sink);
   cmd->add_option("--redis-mode", flags->redis_mode,
                   "invalidate: DEL changed rows' keys; upsert: write rows; refresh: write only rows "
                   "already cached; stream: XADD each change to a Redis Stream")

@@ -8,6 +8,7 @@
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/jsonl.hpp"
+#include "sabot/kafka_sink.hpp"
 #include "sabot/lsn.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/schema.hpp"
