@@ -9,6 +9,7 @@
 #include "sabot/error.hpp"
 #include "sabot/jsonl.hpp"
 #include "sabot/lsn.hpp"
+#include "sabot/nats_sink.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/schema.hpp"
 #include "sabot/sink.hpp"
