@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -336,4 +337,26 @@ TEST(NatsSink, AnUnreachableServerIsARetryableConnectionError) {
     EXPECT_TRUE(e.retryable());
     EXPECT_NE(std::string(e.what()).find("nats-local"), std::string::npos) << e.what();
   }
+}
+
+TEST(NatsCli, PipelineFileTakesEveryNatsKey) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalNats nats;
+  pg.sql("CREATE TABLE nats_cfg_t (id int PRIMARY KEY)");
+  test::create_slot(pg, "nats_cfg_slot", {"--tables", "public.nats_cfg_t"});
+  pg.sql("INSERT INTO nats_cfg_t VALUES (1), (2), (3)");
+  const std::string file = pg.dir() + "/nats_pipeline.toml";
+  std::ofstream(file) << ("[source]\ndsn = \"" + pg.dsn() +
+                          "\"\nslot = \"nats_cfg_slot\"\ntables = [\"public.nats_cfg_t\"]\n"
+                          "end-lsn = \"" +
+                          pg.current_wal_insert_lsn().to_string() + "\"\n[sink]\nsink = \"" +
+                          nats.url() +
+                          "\"\nnats-stream = \"CFG\"\nnats-subject = \"cfg.{table}.{op}\"\n"
+                          "nats-duplicate-window = 600\nnats-ack-timeout-ms = 2000\n"
+                          "nats-retry-ms = 0\n[stream]\nquiet = true\n");
+  auto run = test::run_cli({"run", "--config", file});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto records = nats.read_stream("CFG");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].subject, "cfg.nats_cfg_t.insert");
 }

@@ -53,6 +53,11 @@ class NatsConnection {
   NatsConnection& operator=(const NatsConnection&) = delete;
 
   jsCtx* js() const { return js_; }
+  // Sends what the library buffered now (its flusher thread would wait a moment first); a PING
+  // round trip. Returns the library's status.
+  natsStatus flush(int64_t timeout_ms) const {
+    return natsConnection_FlushTimeout(connection_, timeout_ms);
+  }
   bool connected() const;
   // Whether JetStream answers an API request now (account info): tells "JetStream is down" from
   // "no stream stores this subject" after a no-responders PubAck.

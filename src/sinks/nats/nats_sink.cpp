@@ -81,6 +81,9 @@ void NatsSinkImpl::write(const ChangeBatch& batch) {
 void NatsSinkImpl::publish_confirmed(const ChangeBatch& batch) {
   acks_.start();
   for (const ChangeEvent& event : batch.events) publish(event);
+  // Without it the PubAck wait starts only once the library's flusher thread, which pauses before
+  // it writes (to gather more), sent the batch: about a millisecond per batch.
+  connection_->flush(options_.ack_timeout.count());
   wait_for_acks(batch);
 }
 
