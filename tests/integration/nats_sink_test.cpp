@@ -253,7 +253,7 @@ TEST(NatsCli, KillNineAtRandomPointsLeavesEveryChangeInTheStreamExactlyOnce) {
   test::expect_exactly_once(bodies_of(records), workload.expected());
 }
 
-TEST(NatsCli, ANatsServerRestartMidStreamIsSurvivedAndEveryChangeStoredOnce) {
+TEST(NatsCli, ANatsServerRestartAndCrashMidStreamAreSurvivedAndEveryChangeStoredOnce) {
   LocalPostgres& pg = LocalPostgres::shared();
   LocalNats nats;
   auto args = workload_stream(pg, nats, "nats_restart", "RESTART");
@@ -268,6 +268,10 @@ TEST(NatsCli, ANatsServerRestartMidStreamIsSurvivedAndEveryChangeStoredOnce) {
   std::this_thread::sleep_for(1s);
   nats.start();
   workload.run(3000);
+  nats.crash();  // kill -9: what was acknowledged is in the store (written before the PubAck)
+  workload.run(3000);
+  nats.start();
+  workload.run(1000);
   const size_t want = workload.expected().size();
   const bool complete =
       test::eventually([&] { return nats.message_count("RESTART") >= want; }, 90s);

@@ -104,6 +104,13 @@ void LocalNats::stop() {
   nats_local("stop " + shell_quote(dir_));
 }
 
+void LocalNats::crash() {
+  CommandResult r = run_command("pid=$(cat " + shell_quote(dir_ + "/nats.pid") +
+                                ") && kill -9 $pid && while kill -0 $pid 2>/dev/null; do sleep "
+                                "0.05; done");
+  if (r.exit_code != 0) throw std::runtime_error("kill -9 of nats-server failed: " + r.err);
+}
+
 void LocalNats::start() {
   nats_local("start " + shell_quote(dir_) + " --port " + std::to_string(port_));
 }

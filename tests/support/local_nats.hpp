@@ -32,6 +32,7 @@ class LocalNats {
   std::string url() const;  // nats://127.0.0.1:PORT
 
   void stop();   // clean shutdown; the JetStream store stays
+  void crash();  // kill -9 of the server; the store stays as the crash left it
   void start();  // again, on the same port, with the same store
 
   // Every message of `stream` in stream order; throws std::runtime_error if it cannot be read.
