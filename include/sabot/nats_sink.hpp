@@ -37,7 +37,7 @@
 // made, no PubAck within ack_timeout, JetStream is unavailable (no responders while its API does
 // not answer either) — republishing with the same message ids is safe. write() itself retries
 // these for up to retry_for, reconnecting with backoff, before it throws. Permanent: a bad URL or
-// option (CdcError{Config}), authentication or permission refused (CdcError{Authentication}), no
+// option, a TLS handshake that fails (CdcError{Config}), authentication or permission refused (CdcError{Authentication}), no
 // stream stores the subject / the stream named is missing and was not to be created, a message
 // the server refuses (too large, wrong stream) (CdcError{Consumer}). Every write() error names
 // the sink, the server's error and the position (commit_lsn, seq) of the change; the batch is not

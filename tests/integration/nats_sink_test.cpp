@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -363,4 +364,51 @@ TEST(NatsCli, PipelineFileTakesEveryNatsKey) {
   const auto records = nats.read_stream("CFG");
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[2].subject, "cfg.nats_cfg_t.insert");
+}
+
+namespace {
+
+// A CA and a server certificate for 127.0.0.1 signed by it, made with openssl in `dir`.
+void make_test_certificates(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  const std::string q = test::shell_quote(dir);
+  const auto r = test::run_command(
+      "cd " + q +
+      " && { openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
+      "-subj '/CN=sabot test CA' && openssl req -newkey rsa:2048 -nodes -keyout server.key "
+      "-out server.csr -subj '/CN=127.0.0.1' && printf 'subjectAltName=IP:127.0.0.1\\n' > "
+      "ext.cnf && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+      "-out server.pem -days 2 -extfile ext.cnf; } 2>openssl.log");
+  if (r.exit_code != 0) {
+    throw std::runtime_error("openssl failed: " + test::read_file(dir + "/openssl.log"));
+  }
+}
+
+}  // namespace
+
+TEST(NatsSink, TlsWithTheServersCaConnectsAndWithoutItIsAPermanentError) {
+  test::TempDir dir("nats-tls");
+  make_test_certificates(dir.path());
+  LocalNats nats(
+      {"--tls", "--tlscert", dir.path() + "/server.pem", "--tlskey", dir.path() + "/server.key"});
+  NatsSinkOptions options;
+  options.url = "tls://127.0.0.1:" + std::to_string(nats.port());
+  options.stream = "TLS";
+  options.tls_ca_file = dir.path() + "/ca.pem";
+  auto sink = make_nats_sink(options);
+  const ChangeBatch batch = batch_of(
+      {row_event(Op::Insert, "public", "t", 100, 0), row_event(Op::Insert, "public", "t", 100, 1)});
+  sink->write(batch);
+  sink->write(batch);
+  EXPECT_EQ(sink->stats().published, 4u);
+  EXPECT_EQ(sink->stats().duplicates, 2u) << "JetStream stored the first copies";
+
+  options.tls_ca_file.clear();  // the server's certificate cannot be verified now
+  try {
+    make_nats_sink(options);
+    FAIL() << "connected without trusting the server's CA";
+  } catch (const CdcError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Config) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--nats-tls-ca"), std::string::npos) << e.what();
+  }
 }

@@ -47,6 +47,13 @@ CdcError nats_error(const NatsFailure& failure, std::string_view what, std::stri
              failure.status == NATS_NOT_PERMITTED) {
     kind = ErrorKind::Authentication;
     fix = "; check the user and password of the URL or --nats-creds, and the user's permissions";
+  } else if (failure.status == NATS_SSL_ERROR || failure.status == NATS_SECURE_CONNECTION_WANTED ||
+             failure.status == NATS_SECURE_CONNECTION_REQUIRED) {
+    kind = ErrorKind::Config;
+    fix =
+        "; check tls:// in the URL, --nats-tls-ca (the CA that signed the server's "
+        "certificate), --nats-tls-cert / --nats-tls-key, and that the URL's host is the one "
+        "the certificate names";
   } else if (failure.status == NATS_MAX_PAYLOAD) {
     fix = "; raise max_payload in the nats-server configuration";
   } else if (failure.code == JSStreamNotMatchErr) {
