@@ -12,12 +12,15 @@
 
 #include "commands.hpp"
 #include "kafka_flags.hpp"
+#include "nats_flags.hpp"
 #include "progress.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/jsonl.hpp"
+#include "sabot/log.hpp"
 #include "sabot/metrics.hpp"
 #include "sabot/kafka_sink.hpp"
+#include "sabot/nats_sink.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/sink.hpp"
 #include "sabot/status_file.hpp"
@@ -42,8 +45,9 @@ struct StreamFlags {
   bool quiet = false;
   std::vector<std::string> plugin_options;
   std::string output_file;
-  std::string sink_url;  // redis://... or kafka://...
+  std::string sink_url;  // redis://..., kafka://... or nats://...
   KafkaFlags kafka;
+  NatsFlags nats;
   std::string redis_mode = "upsert";
   std::string redis_prefix = "sabot";
   std::vector<std::string> redis_ttl;
@@ -179,16 +183,19 @@ RedisSinkOptions redis_options(const StreamFlags& flags) {
   return options;
 }
 
-std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
+std::unique_ptr<Sink> make_sink(const StreamFlags& flags,
+                                std::function<void(std::string_view)> log) {
   if (!flags.sink_url.empty()) {
     if (is_kafka_url(flags.sink_url)) {
       return make_kafka_sink(flags.kafka.to_options(flags.sink_url, flags.slot));
     }
+    if (is_nats_url(flags.sink_url)) return make_nats_sink(flags.nats.to_options(flags.sink_url, log));
     if (flags.sink_url.rfind("redis://", 0) != 0) {
       throw CdcError(ErrorKind::Config,
                      fmt::format("--sink '{}' is not a sink this build knows: use "
-                                 "redis://HOST:PORT[/DB] or kafka://HOST:PORT[,HOST:PORT...]",
-                                 flags.sink_url));
+                                 "redis://HOST:PORT[/DB], kafka://HOST:PORT[,HOST:PORT...] or "
+                                 "nats://HOST:PORT",
+                                 redact_secrets(flags.sink_url)));
     }
     return make_redis_sink(redis_options(flags));
   }
@@ -199,14 +206,16 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConfig config = make_config(flags);
   config.log = configure_logging(flags.log_format, flags.log_level, flags.slot);
-  const std::string sink_label = is_kafka_url(flags.sink_url) ? "kafka"
-                                 : !flags.sink_url.empty()    ? "redis"
+  const auto connector_log = config.log;
+  const std::string sink_label = is_kafka_url(flags.sink_url)  ? "kafka"
+                                 : is_nats_url(flags.sink_url) ? "nats"
+                                 : !flags.sink_url.empty()     ? "redis"
                                  : !flags.output_file.empty() ? "file"
                                                               : "stdout";
   auto metrics =
       start_metrics_server(flags.metrics_listen, config, sink_label, flags.warn_retained_bytes);
   PostgresCdcConnector connector(std::move(config));
-  std::unique_ptr<Sink> sink = make_sink(flags);
+  std::unique_ptr<Sink> sink = make_sink(flags, connector_log);
   ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -263,11 +272,13 @@ void register_stream(CLI::App& app, int& exit_code) {
                   "already holds are skipped: exactly once) instead of stdout");
   CLI::Option* sink =
       cmd->add_option("--sink", flags->sink_url,
-                      "send changes to a sink instead of stdout: redis://HOST:PORT[/DB] or "
-                      "kafka://HOST:PORT[,HOST:PORT...] (a batch is acknowledged once the sink "
-                      "confirmed every write)")
+                      "send changes to a sink instead of stdout: redis://HOST:PORT[/DB], "
+                      "kafka://HOST:PORT[,HOST:PORT...] or nats://[USER:PASSWORD@]HOST:PORT (NATS "
+                      "JetStream; tls:// for TLS); a batch is acknowledged once the sink confirmed "
+                      "every write")
           ->excludes("--output");
   flags->kafka.add_to(*cmd, sink);
+  flags->nats.add_to(*cmd);
   cmd->add_option("--redis-mode", flags->redis_mode,
                   "invalidate: DEL changed rows' keys; upsert: write rows; refresh: write only rows "
                   "already cached; stream: XADD each change to a Redis Stream")

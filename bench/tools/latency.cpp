@@ -2,9 +2,12 @@
 //
 //   sabot-bench-latency --dsn DSN --slot NAME [--plugin pgoutput|wal2json] [--format-version 1|2]
 //                       [--publication NAME] [--ready-file PATH] [--warmup-ms N] --out PATH
+//                       [--nats URL [--nats-stream NAME]]
 //
 // For every delivered row change: latency = wall clock when next_batch() handed it over minus the
-// transaction's commit_time (the server's commit timestamp; same machine, same clock). The stream
+// transaction's commit_time (the server's commit timestamp; same machine, same clock). With
+// --nats, each batch is first written to the NATS JetStream sink: the latency is then commit ->
+// acknowledged (every PubAck of the batch received). The stream
 // ends at a logical message with prefix "sabot_bench_stop" (the load driver emits it last).
 // Changes committed in the first --warmup-ms after the first one are left out of the figures.
 // Writes key=value lines to --out: events, p50_us, p95_us, p99_us, max_us, cpu_s, maxrss_kb.
@@ -16,6 +19,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <memory>
 #include <sabot/sabot.hpp>
 #include <string>
 #include <vector>
@@ -29,6 +33,7 @@ constexpr std::string_view kStopPrefix = "sabot_bench_stop";
 struct Args : sabot_bench::SlotFlags {
   std::string ready_file, out;
   int64_t warmup_ms = 1000;
+  std::string nats_url, nats_stream;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -40,6 +45,8 @@ Args parse_args(int argc, char** argv) {
                  "leave out changes committed in the first N ms after the first one")
       ->capture_default_str();
   app.add_option("--out", a.out, "key=value report to write")->required();
+  app.add_option("--nats", a.nats_url, "write each batch to the NATS JetStream sink at this URL");
+  app.add_option("--nats-stream", a.nats_stream, "with --nats: the stream (created if missing)");
   sabot_bench::parse_or_exit(app, argc, argv);
   return a;
 }
@@ -58,6 +65,13 @@ int run(const Args& args) {
   config.wal2json_format_version = args.format_version;
   config.publication_name = args.publication;
 
+  std::unique_ptr<sabot::NatsSink> sink;
+  if (!args.nats_url.empty()) {
+    sabot::NatsSinkOptions options;
+    options.url = args.nats_url;
+    options.stream = args.nats_stream;
+    sink = sabot::make_nats_sink(options);
+  }
   sabot::PostgresCdcConnector connector(config);
   connector.open();
   if (!args.ready_file.empty()) std::ofstream(args.ready_file) << "ready\n";
@@ -68,6 +82,7 @@ int run(const Args& args) {
   uint64_t warmup_events = 0;
   bool stop = false;
   for (const sabot::ChangeBatch& batch : connector.stream_batches()) {
+    if (sink) sink->write(batch);
     const auto delivered =
         std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     for (const sabot::ChangeEvent& event : batch) {

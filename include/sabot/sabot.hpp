@@ -10,6 +10,7 @@
 #include "sabot/jsonl.hpp"
 #include "sabot/kafka_sink.hpp"
 #include "sabot/lsn.hpp"
+#include "sabot/nats_sink.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/schema.hpp"
 #include "sabot/sink.hpp"
