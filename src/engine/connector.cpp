@@ -81,8 +81,9 @@ void PostgresCdcConnector::Impl::connect_and_start() {
   first_session = false;
 }
 
-// What of a snapshot's progress is durable: reads strictly before the slot's confirmed position
-// (a read's transaction ends one past its LSN, see SnapshotMerge), or in the sink's checkpoint.
+// What of a snapshot's progress is durable: reads before the slot's confirmed position (reads sit
+// one before their watermark's LSN, which their acknowledgement confirms: see SnapshotMerge), or
+// in the sink's checkpoint.
 // Started at the first next_batch(), once run_sink() said what the sink holds.
 void PostgresCdcConnector::Impl::start_snapshots(const engine::ReplicationSession& next) {
   snapshot_start = SnapshotStart{next.identity().system_id, next.slot_facts()};

@@ -190,7 +190,11 @@ void SnapshotMerge::start_emission(std::shared_ptr<Chunk> chunk, Window window, 
   }
   Emission emission;
   emission.superseded = window.touched.superseded(snapshot);
-  emission.begin.commit_lsn = lsn;
+  // A message's LSN is the end of its record, where the next record — perhaps the commit of the
+  // next transaction — starts: so the reads take the position just before it, after every
+  // transaction before the watermark and before every one after it.
+  emission.begin.commit_lsn = Lsn(lsn.value() - 1);
+  emission.watermark = lsn;
   emission.begin.commit_time = std::chrono::time_point_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now());
   emission.begin.snapshot = true;
@@ -280,9 +284,9 @@ void SnapshotMerge::finish_emission(bool complete) {
   emission_.reset();
   decode::TxCommit commit;
   commit.commit_lsn = emission.begin.commit_lsn;
-  // One past the watermark's start: confirming it covers the reads (durable, see
-  // SnapshotState) and nothing after them, and no other transaction ends exactly there.
-  commit.end_lsn = Lsn(emission.begin.commit_lsn.value() + 1);
+  // Confirming the watermark's LSN covers the reads and nothing after them (the next
+  // transaction's commit starts there, so the server still sends it).
+  commit.end_lsn = emission.watermark;
   commit.commit_time = emission.begin.commit_time;
   assembler_.on_commit(commit);
   EventPosition last{emission.begin.commit_lsn,

@@ -57,7 +57,8 @@ class SnapshotMerge : public decode::DecodeHandler {
     std::shared_ptr<Chunk> chunk;
     std::shared_ptr<const ReadShape> shape;
     std::unordered_map<std::string, uint32_t> superseded;
-    decode::TxBegin begin;
+    decode::TxBegin begin;  // commit_lsn: the reads' position, one before the watermark's LSN
+    Lsn watermark;          // the high watermark message's LSN (the end of its record)
     uint64_t rows = 0;
     std::optional<KeyValues> last_key;
   };
