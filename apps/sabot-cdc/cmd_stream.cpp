@@ -13,7 +13,9 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "sabot/connector.hpp"
+#include "sabot/admin.hpp"
 #include "sabot/error.hpp"
+#include "sabot/format.hpp"
 #include "sabot/jsonl.hpp"
 #include "sabot/metrics.hpp"
 #include "sabot/redis_sink.hpp"
@@ -58,6 +60,10 @@ struct StreamFlags {
   std::string log_format = "text";
   std::string log_level = "info";
   int64_t warn_retained_bytes = 0;
+  std::string format = "sabot";
+  std::string debezium_name = "sabot";
+  std::string debezium_database;
+  bool debezium_transaction_metadata = false;
 };
 
 // The connector SIGINT / SIGTERM stop; null outside ScopedStopSignals' lifetime.
@@ -156,6 +162,19 @@ class ObservedSink : public Sink {
   StatusFile& status_;
 };
 
+// --format and the Debezium options; source.db is asked of the server when not given.
+FormatOptions format_options(const StreamFlags& flags, const PostgresCdcConfig& config) {
+  FormatOptions format;
+  format.format = parse_event_format(flags.format);
+  format.debezium.name = flags.debezium_name;
+  format.debezium.transaction_metadata = flags.debezium_transaction_metadata;
+  format.debezium.database = flags.debezium_database;
+  if (format.format == EventFormat::Debezium && format.debezium.database.empty()) {
+    format.debezium.database = PostgresAdmin(config).current_database();
+  }
+  return format;
+}
+
 RedisSinkOptions redis_options(const StreamFlags& flags) {
   RedisSinkOptions options;
   options.url = flags.sink_url;
@@ -168,7 +187,7 @@ RedisSinkOptions redis_options(const StreamFlags& flags) {
   return options;
 }
 
-std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
+std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& format) {
   if (!flags.sink_url.empty()) {
     if (flags.sink_url.rfind("redis://", 0) != 0) {
       throw CdcError(ErrorKind::Config,
@@ -176,14 +195,17 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags) {
                                  "redis://HOST:PORT[/DB]",
                                  flags.sink_url));
     }
-    return make_redis_sink(redis_options(flags));
+    RedisSinkOptions options = redis_options(flags);
+    options.stream_format = format;
+    return make_redis_sink(options);
   }
-  if (!flags.output_file.empty()) return make_jsonl_file_sink(flags.output_file);
-  return make_stdout_sink();
+  if (!flags.output_file.empty()) return make_jsonl_file_sink(flags.output_file, format);
+  return make_stdout_sink(format);
 }
 
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConfig config = make_config(flags);
+  const FormatOptions format = format_options(flags, config);
   config.log = configure_logging(flags.log_format, flags.log_level, flags.slot);
   const std::string sink_label = !flags.sink_url.empty()      ? "redis"
                                  : !flags.output_file.empty() ? "file"
@@ -191,7 +213,7 @@ int run_stream(const StreamFlags& flags) {
   auto metrics =
       start_metrics_server(flags.metrics_listen, config, sink_label, flags.warn_retained_bytes);
   PostgresCdcConnector connector(std::move(config));
-  std::unique_ptr<Sink> sink = make_sink(flags);
+  std::unique_ptr<Sink> sink = make_sink(flags, format);
   ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -277,6 +299,19 @@ void register_stream(CLI::App& app, int& exit_code) {
                   "TABLE_PATTERN=COLUMN[,COLUMN]: key rows by these columns (repeatable; default: "
                   "the primary key / replica identity)")
       ->needs("--sink");
+  cmd->add_option("--format", flags->format,
+                  "event format of stdout, --output and the Redis stream mode: sabot (sabot-cdc's "
+                  "JSON) or debezium (Debezium's PostgreSQL envelope, README \"Debezium format\")")
+      ->check(CLI::IsMember({"sabot", "debezium"}))
+      ->capture_default_str();
+  cmd->add_option("--debezium-name", flags->debezium_name,
+                  "debezium format: source.name (Debezium's topic.prefix)")
+      ->capture_default_str();
+  cmd->add_option("--debezium-database", flags->debezium_database,
+                  "debezium format: source.db (default: the database the connection uses)");
+  cmd->add_flag("--debezium-transaction-metadata", flags->debezium_transaction_metadata,
+                "debezium format: a \"transaction\" block in every event and BEGIN / END lines at "
+                "transaction boundaries (Debezium's provide.transaction.metadata)");
   cmd->add_option("--heartbeat-ms", flags->heartbeat_ms,
                   "write a heartbeat message every N ms so an idle database's slot advances "
                   "(0 = off)")
