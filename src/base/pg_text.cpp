@@ -1,6 +1,7 @@
 #include "base/pg_text.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 
@@ -225,7 +226,13 @@ bool interval_time(std::string_view item, IntervalFields& out) {
   const auto signed_sign = static_cast<int64_t>(sign);
   out.hours = signed_sign * hours;
   out.minutes = signed_sign * minutes;
-  out.seconds = sign * (seconds + static_cast<double>(fraction) / 1e6);
+  // The seconds as one decimal ("06.789"), parsed the way a Java client parses them.
+  const std::string_view seconds_text = item.substr(colon + 4);
+  double whole_seconds = 0;
+  const auto [end, error] = std::from_chars(
+      seconds_text.data(), seconds_text.data() + seconds_text.size(), whole_seconds);
+  if (error != std::errc() || end != seconds_text.data() + seconds_text.size()) return false;
+  out.seconds = sign * whole_seconds;
   return true;
 }
 
