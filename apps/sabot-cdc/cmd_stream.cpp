@@ -12,8 +12,8 @@
 
 #include "commands.hpp"
 #include "progress.hpp"
-#include "sabot/connector.hpp"
 #include "sabot/admin.hpp"
+#include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/format.hpp"
 #include "sabot/jsonl.hpp"
@@ -166,6 +166,19 @@ class ObservedSink : public Sink {
 FormatOptions format_options(const StreamFlags& flags, const PostgresCdcConfig& config) {
   FormatOptions format;
   format.format = parse_event_format(flags.format);
+  if (format.format != EventFormat::Debezium &&
+      (flags.debezium_transaction_metadata || !flags.debezium_database.empty())) {
+    throw CdcError(ErrorKind::Config,
+                   "--debezium-transaction-metadata and --debezium-database need --format debezium");
+  }
+  if (format.format == EventFormat::Debezium && !flags.sink_url.empty() &&
+      flags.redis_mode != "stream") {
+    throw CdcError(ErrorKind::Config,
+                   fmt::format("--format debezium shapes stdout, --output and the Redis stream "
+                               "mode's entries; --redis-mode {} writes rows, not events: use "
+                               "--redis-mode stream or drop --format",
+                               flags.redis_mode));
+  }
   format.debezium.name = flags.debezium_name;
   format.debezium.transaction_metadata = flags.debezium_transaction_metadata;
   format.debezium.database = flags.debezium_database;

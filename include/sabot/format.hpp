@@ -7,7 +7,12 @@
 //   format.debezium.database = "shop";
 //   auto sink = sabot::make_jsonl_file_sink("changes.jsonl", format);
 //
-// Or render events yourself (a Kafka producer, say) with an EventRenderer.
+// Or render events yourself (a Kafka producer, say) with an EventRenderer, e.g. as the value and
+// key functions of a sink:
+//
+//   auto renderer = std::make_shared<sabot::EventRenderer>(format);
+//   std::function<void(std::string&, const sabot::ChangeEvent&)> value =
+//       [renderer](std::string& out, const sabot::ChangeEvent& e) { renderer->append_value(out, e); };
 #pragma once
 
 #include <cstdint>

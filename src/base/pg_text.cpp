@@ -122,6 +122,9 @@ std::optional<std::chrono::sys_days> civil_day(int64_t year_digits, bool before_
   using namespace std::chrono;
   if (year_digits == 0) return std::nullopt;
   const int64_t astronomical_year = before_christ ? 1 - year_digits : year_digits;
+  // Microseconds since 1970 in an int64 reach about ±292000 years; PostgreSQL's timestamps go a
+  // little further (294276 AD), dates much further: those are refused, never overflowed.
+  if (astronomical_year > 292000 || astronomical_year < -292000) return std::nullopt;
   const year_month_day date{year{static_cast<int>(astronomical_year)},
                             std::chrono::month{static_cast<unsigned>(month)},
                             std::chrono::day{static_cast<unsigned>(day)}};

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -204,7 +205,11 @@ void append_interval(std::string& out, std::string_view text, std::string_view c
   const double seconds =
       ((days * 24 + static_cast<double>(f->hours)) * 60 + static_cast<double>(f->minutes)) * 60 +
       f->seconds;
-  append_int(out, static_cast<int64_t>(seconds * 1e6));
+  // Java's (long) cast: toward zero, saturating at the int64 limits.
+  const double micros = seconds * 1e6;
+  if (micros >= 9.2233720368547758e18) return append_int(out, INT64_MAX);
+  if (micros <= -9.2233720368547758e18) return append_int(out, INT64_MIN);
+  append_int(out, static_cast<int64_t>(micros));
 }
 
 // The placeholder in the shape of the column's type (Debezium's UnchangedToastedPlaceholder).

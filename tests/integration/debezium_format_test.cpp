@@ -322,25 +322,28 @@ TEST(DebeziumFile, KillNineAndRestartKeepEveryChangeExactlyOnce) {
   create_slot(pg, "dbz_kill_slot", {"--plugin", "pgoutput"});
   create_slot(pg, "dbz_clean_slot", {"--plugin", "pgoutput"});
   const std::string out = pg.dir() + "/dbz_kill.jsonl";
-  const std::vector<std::string> args = {"stream",
-                                         "--quiet",
-                                         "--dsn",
-                                         pg.dsn(),
-                                         "--slot",
-                                         "dbz_kill_slot",
-                                         "--output",
-                                         out,
-                                         "--batch-size",
-                                         "20",
-                                         "--format",
-                                         "debezium",
-                                         "--debezium-transaction-metadata"};
+  std::vector<std::string> args = {"stream",
+                                   "--quiet",
+                                   "--dsn",
+                                   pg.dsn(),
+                                   "--slot",
+                                   "dbz_kill_slot",
+                                   "--output",
+                                   out,
+                                   "--batch-size",
+                                   "20",
+                                   "--format",
+                                   "debezium",
+                                   "--debezium-transaction-metadata"};
   size_t changes = 0;
   std::thread writer([&] { changes = run_workload(pg, 300, 20261202); });
   std::mt19937 rng(11);
   int kills = 0;
   std::vector<size_t> lines_at_kill;
   for (; kills < 8; ++kills) {
+    // Restarts with another batch size re-cut a half-written transaction differently: a batch
+    // that starts it (first_in_transaction) then also holds events past the file's checkpoint.
+    args[9] = kills % 2 == 0 ? "20" : "50";
     const int pid = spawn_cli(args, pg.dir() + "/dbz_kill.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 350));
     kill(pid, SIGKILL);
@@ -379,4 +382,23 @@ TEST(DebeziumFile, KillNineAndRestartKeepEveryChangeExactlyOnce) {
     }
   }
   EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(DebeziumCli, FlagsThatDoNotFitAreRefusedWithTheFix) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const CommandResult rows =
+      run_cli({"stream", "--dsn", pg.dsn(), "--slot", "dbz_none", "--format", "debezium", "--sink",
+               "redis://127.0.0.1:1", "--redis-mode", "upsert"});
+  EXPECT_EQ(rows.exit_code, 1);
+  EXPECT_NE(rows.err.find("--redis-mode stream"), std::string::npos) << rows.err;
+
+  const CommandResult metadata = run_cli(
+      {"stream", "--dsn", pg.dsn(), "--slot", "dbz_none", "--debezium-transaction-metadata"});
+  EXPECT_EQ(metadata.exit_code, 1);
+  EXPECT_NE(metadata.err.find("need --format debezium"), std::string::npos) << metadata.err;
+
+  const CommandResult unknown =
+      run_cli({"stream", "--dsn", pg.dsn(), "--slot", "dbz_none", "--format", "avro"});
+  EXPECT_EQ(unknown.exit_code, 2);  // a usage error, naming the flag
+  EXPECT_NE(unknown.err.find("--format"), std::string::npos) << unknown.err;
 }

@@ -123,6 +123,8 @@ class RecordingHandler : public decode::DecodeHandler {
         return 'M';
       case Op::SchemaChange:
         return 'S';
+      case Op::Read:
+        return 'R';
     }
     return '?';
   }

@@ -169,6 +169,9 @@ TEST(DebeziumValues, IntervalIsMicrosWithAverageMonths) {
   EXPECT_EQ(render(1186, "interval", "-1 days +02:03:00"), "-79020000000");
   EXPECT_EQ(render(1186, "interval", "-04:05:06"), "-14706000000");
   EXPECT_EQ(render(1186, "interval", "00:00:00"), "0");
+  // beyond int64 microseconds: saturated, as Java's (long) cast of a double does
+  EXPECT_EQ(render(1186, "interval", "178000000 years"), "9223372036854775807");
+  EXPECT_EQ(render(1186, "interval", "-178000000 years"), "-9223372036854775808");
 }
 
 TEST(DebeziumValues, HstoreIsAJsonObjectInAString) {
