@@ -14,8 +14,10 @@
 #include "kafka_flags.hpp"
 #include "nats_flags.hpp"
 #include "progress.hpp"
+#include "sabot/admin.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
+#include "sabot/format.hpp"
 #include "sabot/jsonl.hpp"
 #include "sabot/log.hpp"
 #include "sabot/metrics.hpp"
@@ -69,6 +71,10 @@ struct StreamFlags {
   int snapshot_workers = 2;
   int64_t snapshot_chunk_rows = 10000;
   std::string snapshot_state;
+  std::string format = "sabot";
+  std::string debezium_name = "sabot";
+  std::string debezium_database;
+  bool debezium_transaction_metadata = false;
 };
 
 // The connector SIGINT / SIGTERM stop; null outside ScopedStopSignals' lifetime.
@@ -171,6 +177,33 @@ class ObservedSink : public Sink {
   StatusFile& status_;
 };
 
+// --format and the Debezium options; source.db is asked of the server when not given.
+FormatOptions format_options(const StreamFlags& flags, const PostgresCdcConfig& config) {
+  FormatOptions format;
+  format.format = parse_event_format(flags.format);
+  if (format.format != EventFormat::Debezium &&
+      (flags.debezium_transaction_metadata || !flags.debezium_database.empty())) {
+    throw CdcError(ErrorKind::Config,
+                   "--debezium-transaction-metadata and --debezium-database need --format debezium");
+  }
+  if (format.format == EventFormat::Debezium && !flags.sink_url.empty() &&
+      !is_kafka_url(flags.sink_url) && !is_nats_url(flags.sink_url) &&
+      flags.redis_mode != "stream") {
+    throw CdcError(ErrorKind::Config,
+                   fmt::format("--format debezium shapes stdout, --output and the Redis stream "
+                               "mode's entries; --redis-mode {} writes rows, not events: use "
+                               "--redis-mode stream or drop --format",
+                               flags.redis_mode));
+  }
+  format.debezium.name = flags.debezium_name;
+  format.debezium.transaction_metadata = flags.debezium_transaction_metadata;
+  format.debezium.database = flags.debezium_database;
+  if (format.format == EventFormat::Debezium && format.debezium.database.empty()) {
+    format.debezium.database = PostgresAdmin(config).current_database();
+  }
+  return format;
+}
+
 RedisSinkOptions redis_options(const StreamFlags& flags) {
   RedisSinkOptions options;
   options.url = flags.sink_url;
@@ -183,13 +216,33 @@ RedisSinkOptions redis_options(const StreamFlags& flags) {
   return options;
 }
 
-std::unique_ptr<Sink> make_sink(const StreamFlags& flags,
+std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& format,
                                 std::function<void(std::string_view)> log) {
   if (!flags.sink_url.empty()) {
     if (is_kafka_url(flags.sink_url)) {
-      return make_kafka_sink(flags.kafka.to_options(flags.sink_url, flags.slot));
+      KafkaSinkOptions options = flags.kafka.to_options(flags.sink_url, flags.slot);
+      if (format.format == EventFormat::Debezium) {
+        // One renderer per sink: it counts a transaction's events for Debezium's metadata.
+        auto renderer = std::make_shared<EventRenderer>(format);
+        options.render_value = [renderer](std::string& out, const ChangeEvent& e) {
+          renderer->append_value(out, e);
+        };
+        options.render_key = [renderer](std::string& out, const ChangeEvent& e) {
+          renderer->append_key(out, e);
+        };
+      }
+      return make_kafka_sink(std::move(options));
     }
-    if (is_nats_url(flags.sink_url)) return make_nats_sink(flags.nats.to_options(flags.sink_url, log));
+    if (is_nats_url(flags.sink_url)) {
+      NatsSinkOptions options = flags.nats.to_options(flags.sink_url, log);
+      if (format.format == EventFormat::Debezium) {
+        auto renderer = std::make_shared<EventRenderer>(format);
+        options.render = [renderer](std::string& out, const ChangeEvent& e) {
+          renderer->append_value(out, e);
+        };
+      }
+      return make_nats_sink(std::move(options));
+    }
     if (flags.sink_url.rfind("redis://", 0) != 0) {
       throw CdcError(ErrorKind::Config,
                      fmt::format("--sink '{}' is not a sink this build knows: use "
@@ -197,14 +250,17 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags,
                                  "nats://HOST:PORT",
                                  redact_secrets(flags.sink_url)));
     }
-    return make_redis_sink(redis_options(flags));
+    RedisSinkOptions options = redis_options(flags);
+    options.stream_format = format;
+    return make_redis_sink(options);
   }
-  if (!flags.output_file.empty()) return make_jsonl_file_sink(flags.output_file);
-  return make_stdout_sink();
+  if (!flags.output_file.empty()) return make_jsonl_file_sink(flags.output_file, format);
+  return make_stdout_sink(format);
 }
 
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConfig config = make_config(flags);
+  const FormatOptions format = format_options(flags, config);
   config.log = configure_logging(flags.log_format, flags.log_level, flags.slot);
   const auto connector_log = config.log;
   const std::string sink_label = is_kafka_url(flags.sink_url)  ? "kafka"
@@ -215,7 +271,7 @@ int run_stream(const StreamFlags& flags) {
   auto metrics =
       start_metrics_server(flags.metrics_listen, config, sink_label, flags.warn_retained_bytes);
   PostgresCdcConnector connector(std::move(config));
-  std::unique_ptr<Sink> sink = make_sink(flags, connector_log);
+  std::unique_ptr<Sink> sink = make_sink(flags, format, connector_log);
   ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -306,6 +362,19 @@ void register_stream(CLI::App& app, int& exit_code) {
                   "TABLE_PATTERN=COLUMN[,COLUMN]: key rows by these columns (repeatable; default: "
                   "the primary key / replica identity)")
       ->needs("--sink");
+  cmd->add_option("--format", flags->format,
+                  "event format of stdout, --output and the Redis stream mode: sabot (sabot-cdc's "
+                  "JSON) or debezium (Debezium's PostgreSQL envelope, README \"Debezium format\")")
+      ->check(CLI::IsMember({"sabot", "debezium"}))
+      ->capture_default_str();
+  cmd->add_option("--debezium-name", flags->debezium_name,
+                  "debezium format: source.name (Debezium's topic.prefix)")
+      ->capture_default_str();
+  cmd->add_option("--debezium-database", flags->debezium_database,
+                  "debezium format: source.db (default: the database the connection uses)");
+  cmd->add_flag("--debezium-transaction-metadata", flags->debezium_transaction_metadata,
+                "debezium format: a \"transaction\" block in every event and BEGIN / END lines at "
+                "transaction boundaries (Debezium's provide.transaction.metadata)");
   cmd->add_option("--heartbeat-ms", flags->heartbeat_ms,
                   "write a heartbeat message every N ms so an idle database's slot advances "
                   "(0 = off)")

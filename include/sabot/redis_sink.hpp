@@ -45,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "sabot/format.hpp"
 #include "sabot/sink.hpp"
 
 namespace sabot {
@@ -81,6 +82,10 @@ struct RedisSinkOptions {
   std::string stream_key;
   // Stream mode: trim each stream to about this many entries (XADD MAXLEN ~); 0 = never trim.
   size_t stream_max_length = 0;
+  // Stream mode: the format of each entry's "event" field (format.hpp); the op, table and key
+  // fields stay as they are. No BEGIN / END entries: transaction metadata only adds each
+  // event's "transaction" block.
+  FormatOptions stream_format;
 
   std::chrono::milliseconds timeout{5000};  // connect and per-reply timeout
 };

@@ -12,27 +12,6 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// A PostgreSQL integer/float text form that is also a valid JSON number.
-bool is_json_number(std::string_view t) {
-  size_t i = 0;
-  if (i < t.size() && t[i] == '-') ++i;
-  if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
-  if (t[i] == '0' && i + 1 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '9') return false;
-  while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-  }
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-  }
-  return i == t.size();
-}
-
 bool is_numeric_type(uint32_t oid) {
   return oid == type_oid::kInt2 || oid == type_oid::kInt4 || oid == type_oid::kInt8 ||
          oid == type_oid::kFloat4 || oid == type_oid::kFloat8;
@@ -204,6 +183,26 @@ size_t find_escape(std::string_view text, size_t from) {
 }
 
 }  // namespace
+
+bool is_json_number(std::string_view t) {
+  size_t i = 0;
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
+  if (t[i] == '0' && i + 1 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '9') return false;
+  while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  }
+  return i == t.size();
+}
 
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';

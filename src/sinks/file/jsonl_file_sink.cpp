@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "output/jsonl_writer.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot {
@@ -21,9 +20,12 @@ std::optional<EventPosition> parse_event_position(std::string_view line) {
   if (parser.parse(simdjson::padded_string(line)).get(doc)) return std::nullopt;
   std::string_view commit_text;
   uint64_t seq = 0;
-  if (doc["commit_lsn"].get_string().get(commit_text) || doc["seq"].get_uint64().get(seq)) {
-    return std::nullopt;
-  }
+  const bool sabot_line =
+      !doc["commit_lsn"].get_string().get(commit_text) && !doc["seq"].get_uint64().get(seq);
+  const bool debezium_line = !sabot_line &&
+                             !doc["source"]["sabot_commit_lsn"].get_string().get(commit_text) &&
+                             !doc["source"]["sabot_seq"].get_uint64().get(seq);
+  if (!sabot_line && !debezium_line) return std::nullopt;
   auto lsn = Lsn::parse(commit_text);
   if (!lsn || seq > UINT32_MAX) return std::nullopt;
   return EventPosition{*lsn, static_cast<uint32_t>(seq)};
@@ -31,6 +33,10 @@ std::optional<EventPosition> parse_event_position(std::string_view line) {
 
 std::unique_ptr<Sink> make_jsonl_file_sink(const std::string& path) {
   return std::make_unique<sinks::JsonlFileSink>(path);
+}
+
+std::unique_ptr<Sink> make_jsonl_file_sink(const std::string& path, const FormatOptions& format) {
+  return std::make_unique<sinks::JsonlFileSink>(path, format);
 }
 
 }  // namespace sabot
@@ -54,9 +60,23 @@ std::string read_tail(int fd, off_t size, off_t max_tail) {
   return tail;
 }
 
+// A Debezium transaction metadata line (BEGIN / END), as EventRenderer writes it: it holds no
+// event position, the event lines before it do.
+bool is_transaction_line(std::string_view line) { return line.starts_with("{\"status\":\""); }
+
+// The last line of tail[0, end) (end just past a '\n', or the tail's end), without the newline.
+std::string_view line_before(std::string_view tail, size_t end) {
+  const size_t content_end = end > 0 && tail[end - 1] == '\n' ? end - 1 : end;
+  const size_t previous_newline = content_end == 0 ? std::string_view::npos
+                                                   : tail.rfind('\n', content_end - 1);
+  const size_t start = previous_newline == std::string_view::npos ? 0 : previous_newline + 1;
+  return tail.substr(start, content_end - start);
+}
+
 }  // namespace
 
-JsonlFileSink::JsonlFileSink(std::string path) : path_(std::move(path)) {
+JsonlFileSink::JsonlFileSink(std::string path, const FormatOptions& format)
+    : path_(std::move(path)), renderer_(format) {
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw CdcError(ErrorKind::Config,
@@ -77,10 +97,10 @@ JsonlFileSink::JsonlFileSink(std::string path) : path_(std::move(path)) {
     if (ftruncate(fd_, complete_size) != 0) io_error("cannot cut the torn last line of", path_);
   }
   if (last_newline == std::string::npos) return;
-  const size_t line_start = tail.rfind('\n', last_newline == 0 ? 0 : last_newline - 1);
-  const std::string_view last_line = std::string_view(tail).substr(
-      line_start == std::string::npos || last_newline == 0 ? 0 : line_start + 1,
-      last_newline - (line_start == std::string::npos || last_newline == 0 ? 0 : line_start + 1));
+  std::string_view last_line = line_before(tail, last_newline + 1);
+  while (is_transaction_line(last_line) && last_line.data() > tail.data()) {
+    last_line = line_before(tail, static_cast<size_t>(last_line.data() - tail.data()));
+  }
   checkpoint_ = parse_event_position(last_line);
   if (!checkpoint_) {
     throw CdcError(ErrorKind::Config,
@@ -96,7 +116,9 @@ JsonlFileSink::~JsonlFileSink() {
 
 void JsonlFileSink::write(const ChangeBatch& batch) {
   buffer_.clear();
-  for (const ChangeEvent& event : batch.events) output::append_event_jsonl(buffer_, event);
+  // After a restart in the middle of a transaction the file already has its BEGIN line.
+  const bool begun = checkpoint_ && checkpoint_->commit_lsn == batch.commit_lsn;
+  renderer_.append_batch_lines(buffer_, batch, !begun);
   size_t written = 0;
   while (written < buffer_.size()) {
     const ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);

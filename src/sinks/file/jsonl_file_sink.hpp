@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "sabot/format.hpp"
 #include "sabot/jsonl.hpp"
 #include "sabot/sink.hpp"
 
@@ -15,8 +16,10 @@ namespace sabot::sinks {
 class JsonlFileSink : public Sink {
  public:
   // Opens or creates `path` for appending. Throws CdcError{Config} if it cannot, or if the last
-  // complete line is not an event written by sabot-cdc (then it is not ours to append to).
-  explicit JsonlFileSink(std::string path);
+  // complete event line is not an event written by sabot-cdc (then it is not ours to append
+  // to). Lines are rendered in `format`; Debezium BEGIN / END lines are stepped over when the
+  // checkpoint is read.
+  explicit JsonlFileSink(std::string path, const FormatOptions& format = {});
   ~JsonlFileSink() override;
   JsonlFileSink(const JsonlFileSink&) = delete;
   JsonlFileSink& operator=(const JsonlFileSink&) = delete;
@@ -28,6 +31,7 @@ class JsonlFileSink : public Sink {
   std::string path_;
   int fd_ = -1;
   std::optional<EventPosition> checkpoint_;
+  EventRenderer renderer_;
   std::string buffer_;
 };
 

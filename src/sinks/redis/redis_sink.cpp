@@ -46,7 +46,10 @@ void validate(const RedisSinkOptions& options) {
 }  // namespace
 
 RedisSinkImpl::RedisSinkImpl(const RedisSinkOptions& options)
-    : options_(options), url_(parse_redis_url(options.url)), tables_(options) {
+    : options_(options),
+      url_(parse_redis_url(options.url)),
+      tables_(options),
+      stream_renderer_(options.stream_format) {
   validate(options_);
   connection();  // fail now, not at the first change, when Redis is unreachable
 }
@@ -167,8 +170,7 @@ void RedisSinkImpl::queue_stream_entry(const ChangeEvent& event) {
     args.insert(args.end(), {"key", keys.new_key ? *keys.new_key : *keys.old_key});
   }
   std::string json;
-  output::append_event_jsonl(json, event);
-  json.pop_back();  // the newline
+  stream_renderer_.append_value(json, event);
   args.insert(args.end(), {"event", std::move(json)});
   queue_.push_back({Queued::Kind::StreamAdd, std::move(args), stream});
 }

@@ -58,6 +58,7 @@ class RedisSinkImpl final : public RedisSink {
   std::vector<Queued> queue_;
   std::unordered_map<std::string, std::vector<std::string>> known_columns_;  // by table
   RedisSinkStats stats_;
+  EventRenderer stream_renderer_;
 };
 
 }  // namespace sabot::sinks::redis

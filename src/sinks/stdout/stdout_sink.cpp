@@ -2,14 +2,13 @@
 
 #include <cstdio>
 
-#include "output/jsonl_writer.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::sinks {
 
 void StdoutSink::write(const ChangeBatch& batch) {
   buffer_.clear();
-  for (const ChangeEvent& event : batch.events) output::append_event_jsonl(buffer_, event);
+  renderer_.append_batch_lines(buffer_, batch);
   if (std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() ||
       std::fflush(stdout) != 0) {
     throw CdcError(ErrorKind::Consumer,
@@ -23,5 +22,9 @@ void StdoutSink::write(const ChangeBatch& batch) {
 namespace sabot {
 
 std::unique_ptr<Sink> make_stdout_sink() { return std::make_unique<sinks::StdoutSink>(); }
+
+std::unique_ptr<Sink> make_stdout_sink(const FormatOptions& format) {
+  return std::make_unique<sinks::StdoutSink>(format);
+}
 
 }  // namespace sabot

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "sabot/format.hpp"
 #include "sabot/jsonl.hpp"
 #include "sabot/sink.hpp"
 
@@ -11,9 +12,11 @@ namespace sabot::sinks {
 
 class StdoutSink : public Sink {
  public:
+  explicit StdoutSink(const FormatOptions& format = {}) : renderer_(format) {}
   void write(const ChangeBatch& batch) override;  // throws CdcError{Consumer} on a closed pipe
 
  private:
+  EventRenderer renderer_;
   std::string buffer_;
 };
 
