@@ -39,6 +39,20 @@ std::function<void(std::string_view)> guarded_log(std::function<void(std::string
   };
 }
 
+// Runs a next_batch() variant; the error that ends the stream is counted and stops the state.
+template <typename Call>
+std::optional<ChangeBatch> counting_final_error(StreamMetrics* metrics, Call&& call) {
+  try {
+    return call();
+  } catch (const CdcError& e) {
+    if (metrics) {
+      metrics->count_error(e.kind());
+      metrics->set_state(StreamState::Stopped);
+    }
+    throw;
+  }
+}
+
 }  // namespace
 
 PostgresCdcConnector::Impl::Impl(PostgresCdcConfig cfg)
@@ -128,12 +142,12 @@ void PostgresCdcConnector::Impl::open() {
   opened = true;
 }
 
-std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch(bool wait) {
   open();
   while (true) {
     try {
       if (!session) return std::nullopt;  // stopped while reconnecting
-      return next_batch_or_throw();
+      return next_batch_or_throw(wait);
     } catch (const CdcError& e) {
       if (stopping()) return std::nullopt;
       reconnect_after(e);
@@ -171,16 +185,13 @@ PostgresCdcConnector::~PostgresCdcConnector() {
 
 void PostgresCdcConnector::open() { impl_->open(); }
 std::optional<ChangeBatch> PostgresCdcConnector::next_batch() {
-  try {
-    return impl_->next_batch();
-  } catch (const CdcError& e) {
-    if (impl_->metrics) {
-      impl_->metrics->count_error(e.kind());  // the error that ends the stream
-      impl_->metrics->set_state(StreamState::Stopped);
-    }
-    throw;
-  }
+  return counting_final_error(impl_->metrics, [&] { return impl_->next_batch(); });
 }
+std::optional<ChangeBatch> PostgresCdcConnector::poll_batch() {
+  return counting_final_error(impl_->metrics, [&] { return impl_->next_batch(/*wait=*/false); });
+}
+bool PostgresCdcConnector::stop_requested() const { return impl_->stopping(); }
+void PostgresCdcConnector::keep_alive() { impl_->keep_alive(); }
 void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) {
   acknowledge(batch.batch_id);
   // Time behind source: the transaction is delivered once its last batch is acknowledged.
