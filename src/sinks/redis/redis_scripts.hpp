@@ -7,7 +7,11 @@
 //
 // Every row key has a fence key beside it holding "<fence> <xid>" of the last change the sink
 // applied to that row, whatever the change did (wrote the row, deleted it — then the fence key is
-// its tombstone —, or skipped it because the row was not cached). It serves twice:
+// its tombstone —, or skipped it because the row was not cached). Only a change that writes a row
+// without expiry (TTL 0) and finds no fence key sets none: the row's own "_lsn" fences later
+// changes, and fills never replace a cached row. (A row without expiry is never evicted under the
+// volatile-* eviction policies; under allkeys-* a fence key can be evicted as well.) It serves
+// twice:
 //   - the sink applies a change only if it is newer than the row's "_lsn" and the fence key;
 //   - a fill stores a row read from the database only if the row version it read (its xmin) is
 //     the one the sink applied last. A reader whose snapshot missed a change the sink already
@@ -65,20 +69,30 @@ for k = 1, #KEYS, 2 do
     end
   end
 
-  local kind = nil
+  local cached, had_fence_key = nil, false
   local stored = redis.call('GET', fence_key)
   if stored then
+    had_fence_key = true
     stored = string.match(stored, '^(%x+) ')
-  else
-    kind = redis.call('TYPE', row)['ok']
+  elseif json then
+    local kind = redis.call('TYPE', row)['ok']
+    cached = kind ~= 'none'
     stored = row_fence(row, kind)
+  else
+    local field = redis.pcall('HGET', row, '_lsn')
+    if type(field) == 'string' then
+      stored, cached = field, true
+    elseif type(field) == 'table' then
+      stored, cached = false, true  -- an error reply: the key holds something else than a hash
+    else
+      stored = false
+    end
   end
   if stored and stored >= fence then
     stale = stale + 1
   else
-    redis.call('SET', fence_key, fence .. ' ' .. xid, 'PX', fence_ttl)
-    local cached
-    if kind then cached = kind ~= 'none' else cached = redis.call('EXISTS', row) == 1 end
+    if cached == nil then cached = redis.call('EXISTS', row) == 1 end
+    local wrote = false
     if action == 'delete' then
       if cached then redis.call('DEL', row) end
       deleted = deleted + 1
@@ -99,7 +113,13 @@ for k = 1, #KEYS, 2 do
         end
         if ttl > 0 then redis.call('PEXPIRE', row, ttl) end
       end
+      wrote = true
       written = written + 1
+    end
+    -- A row written without expiry is its own fence (its "_lsn"), and fills skip a cached row:
+    -- no fence key is needed unless one exists (it must not stay behind, older than the row).
+    if had_fence_key or not wrote or ttl > 0 then
+      redis.call('SET', fence_key, fence .. ' ' .. xid, 'PX', fence_ttl)
     end
   end
 end
