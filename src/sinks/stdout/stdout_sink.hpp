@@ -12,6 +12,7 @@ namespace sabot::sinks {
 class StdoutSink : public Sink {
  public:
   void write(const ChangeBatch& batch) override;  // throws CdcError{Consumer} on a closed pipe
+  std::string name() const override { return "stdout"; }
 
  private:
   std::string buffer_;
