@@ -60,6 +60,8 @@ struct StreamFlags {
   bool no_reconnect = false;
   int reconnect_max_ms = 10000;
   int reconnect_attempts = 0;
+  int sink_retry_max_ms = 10000;
+  int sink_retry_attempts = 0;
   std::string status_file;
   std::string spill_dir;
   size_t memory_limit_mb = 64;
@@ -166,11 +168,27 @@ class ObservedSink : public Sink {
   std::optional<EventPosition> checkpoint() override { return inner_.checkpoint(); }
   void write(const ChangeBatch& batch) override {
     inner_.write(batch);
+    observe();
+  }
+  // Pipelining and retries pass through to the wrapped sink.
+  void submit(const ChangeBatch& batch) override { inner_.submit(batch); }
+  void await_oldest() override {
+    inner_.await_oldest();
+    observe();
+  }
+  size_t max_in_flight() const override { return inner_.max_in_flight(); }
+  bool is_retryable(const std::exception& error) const override {
+    return inner_.is_retryable(error);
+  }
+  void reset() override { inner_.reset(); }
+  std::string name() const override { return inner_.name(); }
+
+ private:
+  void observe() {
     progress_.update(connector_.stats(), connector_);
     status_.update(connector_.stats(), false, connector_.snapshot_progress());
   }
 
- private:
   Sink& inner_;
   PostgresCdcConnector& connector_;
   Progress& progress_;
@@ -258,6 +276,13 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& f
   return make_stdout_sink(format);
 }
 
+DeliveryOptions delivery_options(const StreamFlags& flags) {
+  DeliveryOptions options;
+  options.retry.max_delay = std::chrono::milliseconds(flags.sink_retry_max_ms);
+  options.retry.max_attempts = flags.sink_retry_attempts;
+  return options;
+}
+
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConfig config = make_config(flags);
   const FormatOptions format = format_options(flags, config);
@@ -280,7 +305,7 @@ int run_stream(const StreamFlags& flags) {
                     flags.slot);
   ObservedSink observed(*sink, connector, progress, status);
   connector.open();
-  run_sink(connector, observed);
+  run_sink(connector, observed, delivery_options(flags));
   connector.close();
   status.update(connector.stats(), false, connector.snapshot_progress());
   progress.finish(connector.stats());
@@ -388,6 +413,15 @@ void register_stream(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--reconnect-attempts", flags->reconnect_attempts,
                   "give up after N failed reconnect attempts in a row (0 = never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--sink-retry-max-ms", flags->sink_retry_max_ms,
+                  "longest wait between attempts to deliver to a sink that is down (exponential "
+                  "backoff with jitter; the stream pauses meanwhile)")
+      ->check(CLI::Range(10, 3600000))
+      ->capture_default_str();
+  cmd->add_option("--sink-retry-attempts", flags->sink_retry_attempts,
+                  "give up (exit 1) when delivery still fails after N retries in a row (0 = retry forever)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--spill-dir", flags->spill_dir,

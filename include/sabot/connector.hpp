@@ -57,6 +57,20 @@ class PostgresCdcConnector {
   // The batch is not acknowledged.
   std::optional<ChangeBatch> next_batch();
 
+  // Like next_batch(), but never waits for the server: a batch that is ready, or can be decoded
+  // from what the server has already sent, else nullopt at once (also when stopped or past
+  // end_lsn: next_batch() tells those apart). For consumers that keep batches in flight (run_sink
+  // with a pipelined sink): they finish what is in flight when nothing new is at hand.
+  std::optional<ChangeBatch> poll_batch();
+  // True once request_stop() was called.
+  bool stop_requested() const;
+  // For a consumer that pauses (its sink is down) and so does not call next_batch() for a while:
+  // sends a standby status update when one is due (every status_interval), without reading the
+  // stream, so the server does not end the connection for silence (wal_sender_timeout, 60 s by
+  // default) while the stream waits. Call it at least every few seconds during a pause.
+  // Throws CdcError{Connection} if the connection is lost (next_batch() reconnects later).
+  void keep_alive();
+
   // The consumer has made this batch durable. Batches may be acknowledged out of order.
   void acknowledge(const ChangeBatch& batch);
   void acknowledge(uint64_t batch_id);

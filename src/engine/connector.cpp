@@ -45,6 +45,20 @@ PostgresCdcConfig with_guarded_log(PostgresCdcConfig config) {
   return config;
 }
 
+// Runs a next_batch() variant; the error that ends the stream is counted and stops the state.
+template <typename Call>
+std::optional<ChangeBatch> counting_final_error(StreamMetrics* metrics, Call&& call) {
+  try {
+    return call();
+  } catch (const CdcError& e) {
+    if (metrics) {
+      metrics->count_error(e.kind());
+      metrics->set_state(StreamState::Stopped);
+    }
+    throw;
+  }
+}
+
 }  // namespace
 
 PostgresCdcConnector::Impl::Impl(PostgresCdcConfig cfg)
@@ -160,13 +174,13 @@ void PostgresCdcConnector::Impl::open() {
   opened = true;
 }
 
-std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch(bool wait) {
   open();
   start_snapshots_if_due();
   while (true) {
     try {
       if (!session) return std::nullopt;  // stopped while reconnecting
-      return next_batch_or_throw();
+      return next_batch_or_throw(wait);
     } catch (const CdcError& e) {
       if (stopping()) return std::nullopt;
       reconnect_after(e);
@@ -204,16 +218,13 @@ PostgresCdcConnector::~PostgresCdcConnector() {
 
 void PostgresCdcConnector::open() { impl_->open(); }
 std::optional<ChangeBatch> PostgresCdcConnector::next_batch() {
-  try {
-    return impl_->next_batch();
-  } catch (const CdcError& e) {
-    if (impl_->metrics) {
-      impl_->metrics->count_error(e.kind());  // the error that ends the stream
-      impl_->metrics->set_state(StreamState::Stopped);
-    }
-    throw;
-  }
+  return counting_final_error(impl_->metrics, [&] { return impl_->next_batch(); });
 }
+std::optional<ChangeBatch> PostgresCdcConnector::poll_batch() {
+  return counting_final_error(impl_->metrics, [&] { return impl_->next_batch(/*wait=*/false); });
+}
+bool PostgresCdcConnector::stop_requested() const { return impl_->stopping(); }
+void PostgresCdcConnector::keep_alive() { impl_->keep_alive(); }
 void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) {
   acknowledge(batch.batch_id);
   // Time behind source: the transaction is delivered once its last batch is acknowledged.

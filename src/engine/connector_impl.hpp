@@ -44,7 +44,9 @@ struct PostgresCdcConnector::Impl {
   explicit Impl(PostgresCdcConfig cfg);
 
   void open();
-  std::optional<ChangeBatch> next_batch();
+  // wait = false: return nullopt instead of waiting for the server (poll_batch()).
+  std::optional<ChangeBatch> next_batch(bool wait = true);
+  void keep_alive();
   void close();
 
   // Session lifecycle (connector.cpp).
@@ -54,7 +56,7 @@ struct PostgresCdcConnector::Impl {
   bool sleep_unless_stopped(std::chrono::milliseconds delay);
 
   // Stream loop (message_pump.cpp).
-  std::optional<ChangeBatch> next_batch_or_throw();
+  std::optional<ChangeBatch> next_batch_or_throw(bool wait);
   ChangeBatch hand_out_ready();
   bool pump_one();  // handles one stream message; false when nothing was available
   decode::CopyFrame parse_frame(std::string_view bytes);

@@ -41,7 +41,7 @@ ChangeBatch PostgresCdcConnector::Impl::hand_out_ready() {
   return batch;
 }
 
-std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw() {
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw(bool wait) {
   while (true) {
     if (assembler.has_ready()) return hand_out_ready();
     if (end.reached() || stopping()) return std::nullopt;
@@ -63,8 +63,13 @@ std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw() {
     }
     if (assembler.flush_if_older_than(config.max_batch_latency, Clock::now())) continue;
     send_status(/*force=*/false);
+    if (!wait) return std::nullopt;
     wait_for_data();
   }
+}
+
+void PostgresCdcConnector::Impl::keep_alive() {
+  if (session && session->stream().started()) send_status(/*force=*/false);
 }
 
 bool PostgresCdcConnector::Impl::pump_one() {
