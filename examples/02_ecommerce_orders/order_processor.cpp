@@ -54,7 +54,7 @@ void OrderProcessor::collect(const ChangeEvent& event, TxChanges& changes) {
   if (event.op == Op::Message) return;
   if (event.table == "orders") {
     on_order(event, changes);
-  } else if (event.table == "order_items" && event.op == Op::Insert) {
+  } else if (event.table == "order_items" && (event.op == Op::Insert || event.op == Op::Read)) {
     changes.new_lines[int_of(event, "order_id")].push_back(
         {int_of(event, "product_id"), int_of(event, "quantity"), cents_of(event, "unit_price")});
   } else if (event.table == "payments") {
@@ -78,7 +78,7 @@ void OrderProcessor::on_order(const ChangeEvent& event, TxChanges& changes) {
     alert(fmt::format("order {} has unknown status \"{}\"", id, text_of(event, "status")));
     return;
   }
-  if (event.op == Op::Insert) {
+  if (event.op == Op::Insert || event.op == Op::Read) {
     orders_[id] = Order{*status, cents_of(event, "total"), {}, false};
     if (*status != OrderStatus::Pending) {
       alert(fmt::format("order {} placed as {}, not pending", id, to_string(*status)));
@@ -100,11 +100,11 @@ void OrderProcessor::on_payment(const ChangeEvent& event, TxChanges& changes) {
                     text_of(event, "status") == "refunded"};
   // Like a status change of an order the stream never placed: reported, still counted (the
   // database is the truth).
-  if (event.op == Op::Insert && !orders_.count(now.order_id)) {
+  if ((event.op == Op::Insert || event.op == Op::Read) && !orders_.count(now.order_id)) {
     alert(fmt::format("payment {} for order {}, which the stream never placed", id, now.order_id));
   }
   Payment& payment = payments_[id];
-  if (event.op == Op::Insert && !now.refunded) changes.captured[now.order_id] = now.amount;
+  if ((event.op == Op::Insert || event.op == Op::Read) && !now.refunded) changes.captured[now.order_id] = now.amount;
   if (event.op == Op::Update && now.refunded && !payment.refunded) {
     changes.refunded.push_back(now.order_id);
   }

@@ -51,14 +51,14 @@ void AnalyticsProcessor::learn_product(const ChangeEvent& event) {
 std::vector<OrderFact> AnalyticsProcessor::order_facts(const Transaction& tx) const {
   std::map<int64_t, OrderFact> placed;
   for (const ChangeEvent& e : tx.events) {
-    if (e.table == "orders" && e.op == Op::Insert) {
+    if (e.table == "orders" && (e.op == Op::Insert || e.op == Op::Read)) {
       const int64_t id = value_of(e, "id").value.as_int64();
       placed[id] =
           OrderFact{id, std::string(value_of(e, "region").value.text()), tx.commit_time, {}};
     }
   }
   for (const ChangeEvent& e : tx.events) {
-    if (e.table != "order_lines" || e.op != Op::Insert) continue;
+    if (e.table != "order_lines" || (e.op != Op::Insert && e.op != Op::Read)) continue;
     auto order = placed.find(value_of(e, "order_id").value.as_int64());
     if (order == placed.end()) continue;  // a line added to an older order: not a new basket
     const int64_t product_id = value_of(e, "product_id").value.as_int64();

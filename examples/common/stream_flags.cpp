@@ -16,6 +16,8 @@ void StreamFlags::add_to(CLI::App& app) {
       ->check(CLI::IsMember({"pgoutput", "wal2json"}))
       ->capture_default_str();
   app.add_option("--end-lsn", end_lsn, "stop once the stream has passed this LSN");
+  app.add_flag("--snapshot", snapshot,
+               "first read the rows that already exist (sabot-cdc's --snapshot initial)");
   add_check_args_flag(app, check_args);
 }
 
@@ -25,6 +27,7 @@ PostgresCdcConfig StreamFlags::config() const {
   config.slot_name = slot;
   config.publication_name = publication;
   config.plugin = plugin == "wal2json" ? Plugin::Wal2json : Plugin::Pgoutput;
+  if (snapshot) config.snapshot = SnapshotMode::Initial;
   if (!end_lsn.empty()) {
     const auto lsn = Lsn::parse(end_lsn);
     if (!lsn)

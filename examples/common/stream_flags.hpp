@@ -1,6 +1,8 @@
 // The connection flags every example program takes, and the PostgresCdcConfig they make.
 //   --dsn CONNINFO        (default: $SABOT_DSN, else libpq's PG* variables)
 //   --slot NAME  --publication NAME  --plugin pgoutput|wal2json  --end-lsn LSN  --check-args
+//   --snapshot: read the rows that already exist first (op read), so figures are right from the
+//               first line on a database that already has data
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,6 +17,7 @@ struct StreamFlags {
   std::string publication;
   std::string plugin = "pgoutput";
   std::string end_lsn;
+  bool snapshot = false;
   bool check_args = false;  // only check the arguments (see cli_args.hpp)
 
   StreamFlags(std::string default_slot, std::string default_publication)

@@ -27,8 +27,8 @@ struct TxBegin {
   // Set for the rows of a table snapshot, delivered as a transaction of their own (xid 0) at the
   // high watermark's LSN: the batches say so (ChangeBatch::from_snapshot).
   bool snapshot = false;
-  std::string snapshot_schema;
-  std::string snapshot_table;
+  std::string snapshot_schema{};
+  std::string snapshot_table{};
 };
 
 struct TxCommit {
