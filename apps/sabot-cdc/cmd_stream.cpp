@@ -171,7 +171,7 @@ FormatOptions format_options(const StreamFlags& flags, const PostgresCdcConfig& 
     throw CdcError(ErrorKind::Config,
                    "--debezium-transaction-metadata and --debezium-database need --format debezium");
   }
-  if (format.format == EventFormat::Debezium && !flags.sink_url.empty() &&
+  if (format.format == EventFormat::Debezium && flags.sink_url.rfind("redis://", 0) == 0 &&
       flags.redis_mode != "stream") {
     throw CdcError(ErrorKind::Config,
                    fmt::format("--format debezium shapes stdout, --output and the Redis stream "
