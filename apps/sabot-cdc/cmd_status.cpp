@@ -70,6 +70,11 @@ void print_text(const std::vector<SlotRow>& rows) {
           "  stream:              sabot-cdc pid %d, %llu events, last commit %s\n", row.stream->pid,
           static_cast<unsigned long long>(row.stream->events),
           row.stream->last_commit_time.empty() ? "-" : row.stream->last_commit_time.c_str());
+      for (const auto& table : row.stream->snapshot) {
+        std::printf("  snapshot:            %s: %llu of ~%lld rows%s\n", table.table.c_str(),
+                    static_cast<unsigned long long>(table.rows_done),
+                    static_cast<long long>(table.rows_estimated), table.done ? ", done" : "");
+      }
     }
   }
   if (rows.empty()) std::printf("(no replication slots)\n");
@@ -102,10 +107,19 @@ void print_json(const std::vector<SlotRow>& rows) {
     const auto& stream = rows[i].stream;
     if (stream && stream->running) {
       out += fmt::format(
-          ",\"stream\":{{\"pid\":{},\"events\":{},\"last_commit_time\":{},\"flushed_lsn\":\"{}\"}}",
+          ",\"stream\":{{\"pid\":{},\"events\":{},\"last_commit_time\":{},\"flushed_lsn\":\"{}\"",
           stream->pid, stream->events,
           stream->last_commit_time.empty() ? "null" : "\"" + stream->last_commit_time + "\"",
           stream->flushed_lsn);
+      out += ",\"snapshot\":[";
+      for (size_t t = 0; t < stream->snapshot.size(); ++t) {
+        const auto& table = stream->snapshot[t];
+        out += t == 0 ? "{\"table\":" : ",{\"table\":";
+        append_json_string(out, table.table);
+        out += fmt::format(",\"rows\":{},\"estimated\":{},\"done\":{}}}", table.rows_done,
+                           table.rows_estimated, table.done ? "true" : "false");
+      }
+      out += "]}";
     } else {
       out += ",\"stream\":null";
     }

@@ -11,13 +11,18 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "kafka_flags.hpp"
+#include "nats_flags.hpp"
 #include "progress.hpp"
 #include "sabot/admin.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/format.hpp"
 #include "sabot/jsonl.hpp"
+#include "sabot/log.hpp"
 #include "sabot/metrics.hpp"
+#include "sabot/kafka_sink.hpp"
+#include "sabot/nats_sink.hpp"
 #include "sabot/redis_sink.hpp"
 #include "sabot/sink.hpp"
 #include "sabot/status_file.hpp"
@@ -42,7 +47,9 @@ struct StreamFlags {
   bool quiet = false;
   std::vector<std::string> plugin_options;
   std::string output_file;
-  std::string sink_url;  // redis://...
+  std::string sink_url;  // redis://..., kafka://... or nats://...
+  KafkaFlags kafka;
+  NatsFlags nats;
   std::string redis_mode = "upsert";
   std::string redis_prefix = "sabot";
   std::vector<std::string> redis_ttl;
@@ -53,6 +60,8 @@ struct StreamFlags {
   bool no_reconnect = false;
   int reconnect_max_ms = 10000;
   int reconnect_attempts = 0;
+  int sink_retry_max_ms = 10000;
+  int sink_retry_attempts = 0;
   std::string status_file;
   std::string spill_dir;
   size_t memory_limit_mb = 64;
@@ -60,6 +69,10 @@ struct StreamFlags {
   std::string log_format = "text";
   std::string log_level = "info";
   int64_t warn_retained_bytes = 0;
+  std::string snapshot = "never";
+  int snapshot_workers = 2;
+  int64_t snapshot_chunk_rows = 10000;
+  std::string snapshot_state;
   std::string format = "sabot";
   std::string debezium_name = "sabot";
   std::string debezium_database;
@@ -139,6 +152,10 @@ PostgresCdcConfig make_config(const StreamFlags& flags) {
   config.reconnect.max_attempts = flags.reconnect_attempts;
   config.status_interval = std::chrono::milliseconds(flags.status_interval_ms);
   config.max_batch_latency = std::chrono::milliseconds(flags.max_batch_latency_ms);
+  config.snapshot = parse_snapshot_mode(flags.snapshot);
+  config.snapshot_workers = flags.snapshot_workers;
+  config.snapshot_chunk_rows = flags.snapshot_chunk_rows;
+  config.snapshot_state_path = flags.snapshot_state;
   return config;
 }
 
@@ -151,11 +168,27 @@ class ObservedSink : public Sink {
   std::optional<EventPosition> checkpoint() override { return inner_.checkpoint(); }
   void write(const ChangeBatch& batch) override {
     inner_.write(batch);
-    progress_.update(connector_.stats());
-    status_.update(connector_.stats());
+    observe();
   }
+  // Pipelining and retries pass through to the wrapped sink.
+  void submit(const ChangeBatch& batch) override { inner_.submit(batch); }
+  void await_oldest() override {
+    inner_.await_oldest();
+    observe();
+  }
+  size_t max_in_flight() const override { return inner_.max_in_flight(); }
+  bool is_retryable(const std::exception& error) const override {
+    return inner_.is_retryable(error);
+  }
+  void reset() override { inner_.reset(); }
+  std::string name() const override { return inner_.name(); }
 
  private:
+  void observe() {
+    progress_.update(connector_.stats(), connector_);
+    status_.update(connector_.stats(), false, connector_.snapshot_progress());
+  }
+
   Sink& inner_;
   PostgresCdcConnector& connector_;
   Progress& progress_;
@@ -171,7 +204,8 @@ FormatOptions format_options(const StreamFlags& flags, const PostgresCdcConfig& 
     throw CdcError(ErrorKind::Config,
                    "--debezium-transaction-metadata and --debezium-database need --format debezium");
   }
-  if (format.format == EventFormat::Debezium && flags.sink_url.rfind("redis://", 0) == 0 &&
+  if (format.format == EventFormat::Debezium && !flags.sink_url.empty() &&
+      !is_kafka_url(flags.sink_url) && !is_nats_url(flags.sink_url) &&
       flags.redis_mode != "stream") {
     throw CdcError(ErrorKind::Config,
                    fmt::format("--format debezium shapes stdout, --output and the Redis stream "
@@ -200,13 +234,39 @@ RedisSinkOptions redis_options(const StreamFlags& flags) {
   return options;
 }
 
-std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& format) {
+std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& format,
+                                std::function<void(std::string_view)> log) {
   if (!flags.sink_url.empty()) {
+    if (is_kafka_url(flags.sink_url)) {
+      KafkaSinkOptions options = flags.kafka.to_options(flags.sink_url, flags.slot);
+      if (format.format == EventFormat::Debezium) {
+        // One renderer per sink: it counts a transaction's events for Debezium's metadata.
+        auto renderer = std::make_shared<EventRenderer>(format);
+        options.render_value = [renderer](std::string& out, const ChangeEvent& e) {
+          renderer->append_value(out, e);
+        };
+        options.render_key = [renderer](std::string& out, const ChangeEvent& e) {
+          renderer->append_key(out, e);
+        };
+      }
+      return make_kafka_sink(std::move(options));
+    }
+    if (is_nats_url(flags.sink_url)) {
+      NatsSinkOptions options = flags.nats.to_options(flags.sink_url, log);
+      if (format.format == EventFormat::Debezium) {
+        auto renderer = std::make_shared<EventRenderer>(format);
+        options.render = [renderer](std::string& out, const ChangeEvent& e) {
+          renderer->append_value(out, e);
+        };
+      }
+      return make_nats_sink(std::move(options));
+    }
     if (flags.sink_url.rfind("redis://", 0) != 0) {
       throw CdcError(ErrorKind::Config,
                      fmt::format("--sink '{}' is not a sink this build knows: use "
-                                 "redis://HOST:PORT[/DB]",
-                                 flags.sink_url));
+                                 "redis://HOST:PORT[/DB], kafka://HOST:PORT[,HOST:PORT...] or "
+                                 "nats://HOST:PORT",
+                                 redact_secrets(flags.sink_url)));
     }
     RedisSinkOptions options = redis_options(flags);
     options.stream_format = format;
@@ -216,17 +276,27 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& f
   return make_stdout_sink(format);
 }
 
+DeliveryOptions delivery_options(const StreamFlags& flags) {
+  DeliveryOptions options;
+  options.retry.max_delay = std::chrono::milliseconds(flags.sink_retry_max_ms);
+  options.retry.max_attempts = flags.sink_retry_attempts;
+  return options;
+}
+
 int run_stream(const StreamFlags& flags) {
   PostgresCdcConfig config = make_config(flags);
   const FormatOptions format = format_options(flags, config);
   config.log = configure_logging(flags.log_format, flags.log_level, flags.slot);
-  const std::string sink_label = !flags.sink_url.empty()      ? "redis"
+  const auto connector_log = config.log;
+  const std::string sink_label = is_kafka_url(flags.sink_url)  ? "kafka"
+                                 : is_nats_url(flags.sink_url) ? "nats"
+                                 : !flags.sink_url.empty()     ? "redis"
                                  : !flags.output_file.empty() ? "file"
                                                               : "stdout";
   auto metrics =
       start_metrics_server(flags.metrics_listen, config, sink_label, flags.warn_retained_bytes);
   PostgresCdcConnector connector(std::move(config));
-  std::unique_ptr<Sink> sink = make_sink(flags, format);
+  std::unique_ptr<Sink> sink = make_sink(flags, format, connector_log);
   ScopedStopSignals stop_signals(connector);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -235,9 +305,9 @@ int run_stream(const StreamFlags& flags) {
                     flags.slot);
   ObservedSink observed(*sink, connector, progress, status);
   connector.open();
-  run_sink(connector, observed);
+  run_sink(connector, observed, delivery_options(flags));
   connector.close();
-  status.update(connector.stats());
+  status.update(connector.stats(), false, connector.snapshot_progress());
   progress.finish(connector.stats());
   return 0;
 }
@@ -281,10 +351,15 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--output,-o", flags->output_file,
                   "append to FILE (fsynced before acknowledging; on restart, events the file "
                   "already holds are skipped: exactly once) instead of stdout");
-  cmd->add_option("--sink", flags->sink_url,
-                  "send changes to a sink instead of stdout: redis://HOST:PORT[/DB] (a batch is "
-                  "acknowledged once Redis confirmed every write)")
-      ->excludes("--output");
+  CLI::Option* sink =
+      cmd->add_option("--sink", flags->sink_url,
+                      "send changes to a sink instead of stdout: redis://HOST:PORT[/DB], "
+                      "kafka://HOST:PORT[,HOST:PORT...] or nats://[USER:PASSWORD@]HOST:PORT (NATS "
+                      "JetStream; tls:// for TLS); a batch is acknowledged once the sink confirmed "
+                      "every write")
+          ->excludes("--output");
+  flags->kafka.add_to(*cmd, sink);
+  flags->nats.add_to(*cmd);
   cmd->add_option("--redis-mode", flags->redis_mode,
                   "invalidate: DEL changed rows' keys; upsert: write rows; refresh: write only rows "
                   "already cached; stream: XADD each change to a Redis Stream")
@@ -340,6 +415,15 @@ void register_stream(CLI::App& app, int& exit_code) {
                   "give up after N failed reconnect attempts in a row (0 = never)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--sink-retry-max-ms", flags->sink_retry_max_ms,
+                  "longest wait between attempts to deliver to a sink that is down (exponential "
+                  "backoff with jitter; the stream pauses meanwhile)")
+      ->check(CLI::Range(10, 3600000))
+      ->capture_default_str();
+  cmd->add_option("--sink-retry-attempts", flags->sink_retry_attempts,
+                  "give up (exit 1) when delivery still fails after N retries in a row (0 = retry forever)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--spill-dir", flags->spill_dir,
                   "pgoutput: where streamed transactions beyond the memory limit spill (default: "
                   "$TMPDIR/sabot-cdc-spill/SYSTEMID-SLOT)");
@@ -362,6 +446,24 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--log-level", flags->log_level, "debug, info, warning or error")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
       ->capture_default_str();
+  cmd->add_option("--snapshot", flags->snapshot,
+                  "read the rows that already exist first: never (only changes), initial (read "
+                  "every captured table once, as op \"read\" events, while streaming), only "
+                  "(read them, then exit 0)")
+      ->check(CLI::IsMember({"never", "initial", "only"}))
+      ->capture_default_str();
+  cmd->add_option("--snapshot-workers", flags->snapshot_workers,
+                  "connections reading tables at once (a table is read by one at a time)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--snapshot-chunk-rows", flags->snapshot_chunk_rows,
+                  "rows per chunk (one short REPEATABLE READ transaction each)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}))
+      ->capture_default_str();
+  cmd->add_option("--snapshot-state", flags->snapshot_state,
+                  "the snapshot's progress file (default: "
+                  "$XDG_STATE_HOME/sabot-cdc/SYSTEMID-SLOT.snapshot, else "
+                  "~/.local/state/sabot-cdc/...)");
   cmd->add_flag("--quiet,-q", flags->quiet,
                 "no progress line on stderr (shown only when stderr is a terminal that is not "
                 "also stdout)");

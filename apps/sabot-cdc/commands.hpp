@@ -32,6 +32,7 @@ void register_slots(CLI::App& app, int& exit_code);
 void register_status(CLI::App& app, int& exit_code);
 void register_check(CLI::App& app, int& exit_code);
 void register_run(CLI::App& app, int& exit_code);
+void register_snapshot(CLI::App& app, int& exit_code);
 
 // With a non-empty HOST:PORT: gives `config` a StreamMetrics and serves it (metrics.hpp) until
 // the returned server is destroyed; null otherwise. Throws CdcError{Config} if it cannot listen.

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   sabot::cli::register_status(app, exit_code);
   sabot::cli::register_check(app, exit_code);
   sabot::cli::register_run(app, exit_code);
+  sabot::cli::register_snapshot(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

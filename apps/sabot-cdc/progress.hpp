@@ -9,7 +9,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "sabot/connector.hpp"
 
@@ -51,19 +54,32 @@ inline std::string final_progress_line(const StreamStats& stats) {
                      stats.transactions == 1 ? "" : "s", confirmed_text(stats.flushed_lsn));
 }
 
+// "snapshot public.orders  120000/400000 rows  45000 rows/s  5 s left" (a table being read).
+inline std::string snapshot_line(const PostgresCdcConnector::SnapshotProgress& table,
+                                 double rows_per_second) {
+  std::string line = fmt::format("snapshot {}  {}", table.table, table.rows_done);
+  if (table.rows_estimated > 0) line += fmt::format("/~{}", table.rows_estimated);
+  line += fmt::format(" rows  {:.0f} rows/s", rows_per_second);
+  const auto left = table.rows_estimated - static_cast<int64_t>(table.rows_done);
+  if (rows_per_second > 0 && left > 0) {
+    line += fmt::format("  ~{:.0f} s left", static_cast<double>(left) / rows_per_second);
+  }
+  return line;
+}
+
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled) {}
 
-  void update(const StreamStats& stats) {
+  void update(const StreamStats& stats, const PostgresCdcConnector& connector) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_draw_ < std::chrono::seconds(1)) return;
     const double seconds = std::chrono::duration<double>(now - last_draw_).count();
-    const double rate = last_draw_.time_since_epoch().count() == 0
-                            ? 0.0
-                            : static_cast<double>(stats.events - last_events_) / seconds;
-    std::fprintf(stderr, "\r\033[K%s", progress_line(stats, rate).c_str());
+    const bool first = last_draw_.time_since_epoch().count() == 0;
+    const double rate = first ? 0.0 : static_cast<double>(stats.events - last_events_) / seconds;
+    const std::string reading = snapshot_lines(connector.snapshot_progress(), first ? 0.0 : seconds);
+    std::fprintf(stderr, "\r\033[K%s%s", reading.c_str(), progress_line(stats, rate).c_str());
     last_draw_ = now;
     last_events_ = stats.events;
   }
@@ -74,7 +90,29 @@ class Progress {
   }
 
  private:
+  // Prints a line for each table that finished; returns the progress of those being read, for
+  // the front of the redrawn line.
+  std::string snapshot_lines(const std::vector<PostgresCdcConnector::SnapshotProgress>& tables,
+                             double seconds) {
+    std::string reading;
+    for (const auto& table : tables) {
+      uint64_t& before = snapshot_rows_[table.table];
+      const double rate = seconds > 0 ? static_cast<double>(table.rows_done - before) / seconds : 0;
+      if (table.done && !finished_tables_.count(table.table)) {
+        finished_tables_.insert(table.table);
+        std::fprintf(stderr, "\r\033[Ksnapshot %s  %llu rows  done\n", table.table.c_str(),
+                     static_cast<unsigned long long>(table.rows_done));
+      } else if (!table.done && table.rows_done > 0) {
+        reading += snapshot_line(table, rate) + "  |  ";
+      }
+      before = table.rows_done;
+    }
+    return reading;
+  }
+
   bool enabled_;
+  std::map<std::string, uint64_t> snapshot_rows_;
+  std::set<std::string> finished_tables_;
   std::chrono::steady_clock::time_point last_draw_{};
   uint64_t last_events_ = 0;
 };

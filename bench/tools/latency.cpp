@@ -8,6 +8,8 @@
 // ends at a logical message with prefix "sabot_bench_stop" (the load driver emits it last).
 // Changes committed in the first --warmup-ms after the first one are left out of the figures.
 // Writes key=value lines to --out: events, p50_us, p95_us, p99_us, max_us, cpu_s, maxrss_kb.
+// With --redis URL the changes go through run_sink() into the Redis sink (--redis-mode) and the
+// latency is taken when a batch is acknowledged (Redis confirmed it), not when it is handed over.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -15,7 +17,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <deque>
 #include <fstream>
+#include <sabot/nats_sink.hpp>
+#include <sabot/redis_sink.hpp>
 #include <sabot/sabot.hpp>
 #include <string>
 #include <vector>
@@ -27,7 +32,7 @@ namespace {
 constexpr std::string_view kStopPrefix = "sabot_bench_stop";
 
 struct Args : sabot_bench::SlotFlags {
-  std::string ready_file, out;
+  std::string ready_file, out, redis_url, redis_mode = "upsert", nats_url, nats_stream;
   int64_t warmup_ms = 1000;
 };
 
@@ -40,6 +45,11 @@ Args parse_args(int argc, char** argv) {
                  "leave out changes committed in the first N ms after the first one")
       ->capture_default_str();
   app.add_option("--out", a.out, "key=value report to write")->required();
+  app.add_option("--redis", a.redis_url, "deliver into the Redis sink at this URL");
+  app.add_option("--nats", a.nats_url, "deliver into the NATS JetStream sink at this URL");
+  app.add_option("--nats-stream", a.nats_stream, "with --nats: the stream (created if missing)");
+  app.add_option("--redis-mode", a.redis_mode, "invalidate|upsert|refresh|stream")
+      ->capture_default_str();
   sabot_bench::parse_or_exit(app, argc, argv);
   return a;
 }
@@ -48,6 +58,100 @@ int64_t percentile(const std::vector<int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   const size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
   return sorted[std::min(rank, sorted.size() - 1)];
+}
+
+// Collects commit -> "now" latencies of delivered changes, leaving out the warm-up and the stop
+// message (which it reports).
+class LatencyRecorder {
+ public:
+  explicit LatencyRecorder(int64_t warmup_ms) : warmup_(std::chrono::milliseconds(warmup_ms)) {
+    latencies_us.reserve(1 << 20);
+  }
+  // Returns true when the batch holds the stop message.
+  bool record(const sabot::ChangeBatch& batch) {
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    bool stop = false;
+    for (const sabot::ChangeEvent& event : batch) {
+      if (event.op == sabot::Op::Message && event.message_prefix == kStopPrefix) {
+        stop = true;
+        continue;
+      }
+      if (first_commit_ == sabot::Timestamp{}) first_commit_ = event.commit_time;
+      if (event.commit_time - first_commit_ < warmup_) {
+        ++warmup_events;
+        continue;
+      }
+      latencies_us.push_back((now - event.commit_time).count());
+    }
+    return stop;
+  }
+  std::vector<int64_t> latencies_us;
+  uint64_t warmup_events = 0;
+
+ private:
+  std::chrono::milliseconds warmup_;
+  sabot::Timestamp first_commit_{};
+};
+
+// Wraps the Redis sink: a batch's latency is taken once Redis confirmed it (await_oldest()).
+class AcknowledgedLatencySink : public sabot::Sink {
+ public:
+  AcknowledgedLatencySink(sabot::Sink& inner, LatencyRecorder& recorder,
+                          sabot::PostgresCdcConnector& connector)
+      : inner_(inner), recorder_(recorder), connector_(connector) {}
+  void write(const sabot::ChangeBatch& batch) override {
+    submit(batch);
+    await_oldest();
+  }
+  void submit(const sabot::ChangeBatch& batch) override {
+    inner_.submit(batch);
+    sent_.push_back(batch);
+  }
+  void await_oldest() override {
+    inner_.await_oldest();
+    if (recorder_.record(sent_.front())) connector_.request_stop();
+    sent_.pop_front();
+  }
+  size_t max_in_flight() const override { return inner_.max_in_flight(); }
+  bool is_retryable(const std::exception& e) const override { return inner_.is_retryable(e); }
+  void reset() override {
+    inner_.reset();
+    sent_.clear();
+  }
+
+ private:
+  sabot::Sink& inner_;
+  LatencyRecorder& recorder_;
+  sabot::PostgresCdcConnector& connector_;
+  std::deque<sabot::ChangeBatch> sent_;
+};
+
+void deliver_to_redis(const Args& args, sabot::PostgresCdcConnector& connector,
+                      LatencyRecorder& recorder) {
+  sabot::RedisSinkOptions options;
+  options.url = args.redis_url;
+  options.mode = sabot::parse_redis_mode(args.redis_mode);
+  auto redis = sabot::make_redis_sink(options);
+  AcknowledgedLatencySink sink(*redis, recorder, connector);
+  sabot::run_sink(connector, sink);
+}
+
+// --nats: the same through the NATS JetStream sink (latency at every PubAck of the batch).
+void deliver_to_nats(const Args& args, sabot::PostgresCdcConnector& connector,
+                     LatencyRecorder& recorder) {
+  sabot::NatsSinkOptions options;
+  options.url = args.nats_url;
+  options.stream = args.nats_stream;
+  auto nats = sabot::make_nats_sink(options);
+  AcknowledgedLatencySink sink(*nats, recorder, connector);
+  sabot::run_sink(connector, sink);
+}
+
+void deliver_to_loop(sabot::PostgresCdcConnector& connector, LatencyRecorder& recorder) {
+  for (const sabot::ChangeBatch& batch : connector.stream_batches()) {
+    if (recorder.record(batch)) break;
+  }
 }
 
 int run(const Args& args) {
@@ -62,30 +166,17 @@ int run(const Args& args) {
   connector.open();
   if (!args.ready_file.empty()) std::ofstream(args.ready_file) << "ready\n";
 
-  std::vector<int64_t> latencies_us;
-  latencies_us.reserve(1 << 20);
-  sabot::Timestamp first_commit{};
-  uint64_t warmup_events = 0;
-  bool stop = false;
-  for (const sabot::ChangeBatch& batch : connector.stream_batches()) {
-    const auto delivered =
-        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-    for (const sabot::ChangeEvent& event : batch) {
-      if (event.op == sabot::Op::Message && event.message_prefix == kStopPrefix) {
-        stop = true;
-        continue;
-      }
-      if (first_commit == sabot::Timestamp{}) first_commit = event.commit_time;
-      if (event.commit_time - first_commit < std::chrono::milliseconds(args.warmup_ms)) {
-        ++warmup_events;
-        continue;
-      }
-      latencies_us.push_back((delivered - event.commit_time).count());
-    }
-    if (stop) break;
+  LatencyRecorder recorder(args.warmup_ms);
+  if (!args.nats_url.empty()) {
+    deliver_to_nats(args, connector, recorder);
+  } else if (args.redis_url.empty()) {
+    deliver_to_loop(connector, recorder);
+  } else {
+    deliver_to_redis(args, connector, recorder);
   }
   connector.close();
 
+  std::vector<int64_t>& latencies_us = recorder.latencies_us;
   std::sort(latencies_us.begin(), latencies_us.end());
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -93,7 +184,7 @@ int run(const Args& args) {
                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   std::ofstream out(args.out);
   out << "events=" << latencies_us.size() << "\n"
-      << "warmup_events=" << warmup_events << "\n"
+      << "warmup_events=" << recorder.warmup_events << "\n"
       << "p50_us=" << percentile(latencies_us, 50) << "\n"
       << "p95_us=" << percentile(latencies_us, 95) << "\n"
       << "p99_us=" << percentile(latencies_us, 99) << "\n"

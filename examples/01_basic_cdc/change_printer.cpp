@@ -118,6 +118,8 @@ std::string describe_change(const ChangeEvent& e, const std::vector<std::string>
   switch (e.op) {
     case Op::Insert:
       return fmt::format("{}  {}\n", header(e, "INSERT"), show_row(e.columns));
+    case Op::Read:  // a snapshot row (--snapshot): the row as it already was
+      return fmt::format("{}  {}\n", header(e, "READ"), show_row(e.columns));
     case Op::Delete:
       return fmt::format("{}  {}  (was: {})\n", header(e, "DELETE"), show_key(e, key_columns),
                          e.old ? show_row(*e.old) : "old row not sent");

@@ -41,6 +41,16 @@ struct ReconnectPolicy {
   int max_attempts = 0;  // consecutive failed attempts before giving up; 0 = never give up
 };
 
+// Snapshots (README "Snapshots"): the rows that existed before the stream.
+//   Never    only changes (the default).
+//   Initial  every captured table is read once, as Op::Read events, while the stream goes on; a
+//            snapshot that completed for this slot is not repeated on the next start.
+//   Only     like Initial, then the stream stops once the tables were read (the changes committed
+//            meanwhile are delivered too, so the output is the tables as of where it stopped).
+enum class SnapshotMode { Never, Initial, Only };
+const char* to_string(SnapshotMode mode);          // "never", "initial", "only"
+SnapshotMode parse_snapshot_mode(std::string_view name);  // throws CdcError{Config}
+
 struct PostgresCdcConfig {
   std::string dsn;
   std::string host;
@@ -92,6 +102,16 @@ struct PostgresCdcConfig {
   // then spill to files in spill_directory (default: $TMPDIR/sabot-cdc-spill/<system id>-<slot>).
   size_t memory_limit_bytes = 64 * 1024 * 1024;
   std::string spill_directory;
+
+  SnapshotMode snapshot = SnapshotMode::Never;
+  // Tables are read by this many worker connections at once (a table by one at a time).
+  int snapshot_workers = 2;
+  // Rows per chunk of a table with a key (each chunk is one short REPEATABLE READ transaction);
+  // tables without a primary key or replica identity index are read whole, in one chunk.
+  int64_t snapshot_chunk_rows = 10000;
+  // The snapshot's progress file (see README "Snapshots"); empty = the default place,
+  // $XDG_STATE_HOME/sabot-cdc/<system id>-<slot>.snapshot (else ~/.local/state/sabot-cdc/...).
+  std::string snapshot_state_path;
 
   // Diagnostics (reconnects, heartbeat failures). Default: a line on stderr.
   std::function<void(std::string_view message)> log;

@@ -22,7 +22,9 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "sabot/change_batch.hpp"
 #include "sabot/config.hpp"
@@ -55,6 +57,20 @@ class PostgresCdcConnector {
   // The batch is not acknowledged.
   std::optional<ChangeBatch> next_batch();
 
+  // Like next_batch(), but never waits for the server: a batch that is ready, or can be decoded
+  // from what the server has already sent, else nullopt at once (also when stopped or past
+  // end_lsn: next_batch() tells those apart). For consumers that keep batches in flight (run_sink
+  // with a pipelined sink): they finish what is in flight when nothing new is at hand.
+  std::optional<ChangeBatch> poll_batch();
+  // True once request_stop() was called.
+  bool stop_requested() const;
+  // For a consumer that pauses (its sink is down) and so does not call next_batch() for a while:
+  // sends a standby status update when one is due (every status_interval), without reading the
+  // stream, so the server does not end the connection for silence (wal_sender_timeout, 60 s by
+  // default) while the stream waits. Call it at least every few seconds during a pause.
+  // Throws CdcError{Connection} if the connection is lost (next_batch() reconnects later).
+  void keep_alive();
+
   // The consumer has made this batch durable. Batches may be acknowledged out of order.
   void acknowledge(const ChangeBatch& batch);
   void acknowledge(uint64_t batch_id);
@@ -77,6 +93,26 @@ class PostgresCdcConnector {
                                                   std::string_view table) const;
   // Every captured table's schema, kept as described for table_schema().
   const SchemaRegistry& schemas() const;
+
+  // Snapshots (config.snapshot, README "Snapshots").
+  // Asks the running stream of this slot — this connector's, or another process's — to read the
+  // tables matching `patterns` again (they must be among the captured tables), without stopping
+  // it. Written to the WAL as a transactional logical message, so it is served exactly once, even
+  // across restarts. Opens its own regular connection; callable from any thread. Returns the
+  // request's id. Throws CdcError{Config} for bad patterns, connection errors as usual.
+  std::string request_snapshot(const std::vector<std::string>& patterns);
+  struct SnapshotProgress {
+    std::string table;  // "schema.table"
+    uint64_t rows_done = 0;
+    int64_t rows_estimated = 0;  // the planner's estimate (pg_class.reltuples)
+    bool done = false;
+  };
+  // The tables of the snapshots of this run, in reading order.
+  std::vector<SnapshotProgress> snapshot_progress() const;
+  // What the consumer already holds durably (a sink's checkpoint): a snapshot resumes after the
+  // reads it holds even when the slot was not confirmed that far. Call before the first
+  // next_batch(); run_sink() does.
+  void set_consumer_checkpoint(Lsn commit_lsn, uint32_t seq);
 
   class BatchRange;
   BatchRange stream_batches();

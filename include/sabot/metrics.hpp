@@ -60,11 +60,14 @@ struct StreamMetrics {
   std::atomic<uint64_t> bytes_received{0};  // XLogData payload bytes
   std::atomic<uint64_t> reconnects{0};      // reconnect attempts
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ErrorKind::Internal) + 1> errors{};
+  std::atomic<uint64_t> sink_retries{0};  // delivery attempts retried after a retryable sink error
 
   // Gauges.
   std::atomic<uint64_t> received_lsn{0};             // newest WAL position received
   std::atomic<uint64_t> confirmed_lsn{0};            // newest position confirmed to the server
   std::atomic<uint64_t> in_flight_batches{0};        // handed out, not yet acknowledged
+  std::atomic<uint64_t> sink_queued_events{0};       // in the delivery window, not acknowledged
+  std::atomic<uint64_t> sink_queued_bytes{0};        // their values' bytes
   std::atomic<int64_t> slot_retained_wal_bytes{-1};  // -1: not read yet
   std::atomic<int64_t> slot_lag_bytes{-1};
   std::atomic<int> slot_lost{0};  // 1 once the server reports wal_status = 'lost'

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sabot/connector.hpp"
 
@@ -21,10 +22,14 @@ class StatusFile {
  public:
   StatusFile(std::string path, std::string slot) : path_(std::move(path)), slot_(std::move(slot)) {}
   ~StatusFile();  // marks the file not running
-  void update(const StreamStats& stats, bool force = false);
+  // `snapshot`: the snapshot's tables (PostgresCdcConnector::snapshot_progress()), shown by
+  // `sabot-cdc status` as "snapshot": [{"table","rows","estimated","done"}].
+  void update(const StreamStats& stats, bool force = false,
+              std::vector<PostgresCdcConnector::SnapshotProgress> snapshot = {});
 
  private:
   void write(const StreamStats& stats, bool running);
+  std::vector<PostgresCdcConnector::SnapshotProgress> snapshot_;
   std::string path_;
   std::string slot_;
   std::optional<StreamStats> last_;
@@ -39,6 +44,7 @@ struct StreamStatus {
   std::string received_lsn;
   std::string flushed_lsn;
   uint64_t events = 0;
+  std::vector<PostgresCdcConnector::SnapshotProgress> snapshot;
 };
 
 // Reads a status file; nullopt if missing or unreadable.

@@ -19,6 +19,23 @@ Plugin parse_plugin(std::string_view name) {
                  fmt::format("unknown plugin '{}': use pgoutput or wal2json", name));
 }
 
+const char* to_string(SnapshotMode mode) {
+  switch (mode) {
+    case SnapshotMode::Never: return "never";
+    case SnapshotMode::Initial: return "initial";
+    case SnapshotMode::Only: return "only";
+  }
+  return "never";
+}
+
+SnapshotMode parse_snapshot_mode(std::string_view name) {
+  if (name == "never") return SnapshotMode::Never;
+  if (name == "initial") return SnapshotMode::Initial;
+  if (name == "only") return SnapshotMode::Only;
+  throw CdcError(ErrorKind::Config,
+                 fmt::format("unknown snapshot mode '{}': use never, initial or only", name));
+}
+
 void validate_slot_name(std::string_view name) {
   const bool valid_chars = std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';

@@ -93,8 +93,7 @@ void TransactionAssembler::on_commit(const decode::TxCommit& commit) {
 void TransactionAssembler::on_message(ChangeEvent&& message) {
   if (open_) protocol_error("a non-transactional message inside a transaction");
   if (message.message_prefix == kHeartbeatPrefix) {
-    // Our own heartbeat: nothing for the consumer, but a position the slot may confirm.
-    acks_.commit_transaction(acks_.open_transaction(), message.lsn);
+    consume_position(message.lsn);  // our own heartbeat
     return;
   }
   // A non-transactional message is a one-event "transaction" of its own, positioned at its LSN.
@@ -112,6 +111,11 @@ void TransactionAssembler::on_message(ChangeEvent&& message) {
   on_commit(commit);
 }
 
+void TransactionAssembler::consume_position(Lsn lsn) {
+  if (open_) protocol_error("a non-transactional message inside a transaction");
+  acks_.commit_transaction(acks_.open_transaction(), lsn);
+}
+
 void TransactionAssembler::emit(std::vector<ChangeEvent>&& events, bool last, Lsn end_lsn) {
   OpenTx& tx = *open_;
   ChangeBatch batch;
@@ -120,6 +124,11 @@ void TransactionAssembler::emit(std::vector<ChangeEvent>&& events, bool last, Ls
   batch.commit_time = tx.begin.commit_time;
   batch.end_lsn = end_lsn;
   batch.first_in_transaction = !tx.delivered_any;
+  if (tx.begin.snapshot) {
+    batch.from_snapshot = true;
+    batch.snapshot_schema = tx.begin.snapshot_schema;
+    batch.snapshot_table = tx.begin.snapshot_table;
+  }
   batch.last_in_transaction = last;
   batch.batch_id = next_batch_id_++;
   reserve_hint_ = std::clamp<size_t>(events.size(), 1, 1024);

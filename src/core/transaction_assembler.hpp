@@ -55,6 +55,9 @@ class TransactionAssembler : public decode::DecodeHandler {
   void on_change(ChangeEvent&& event) override;
   void on_commit(const decode::TxCommit& commit) override;
   void on_message(ChangeEvent&& message) override;
+  // A non-transactional message the connector consumed itself (a snapshot watermark): nothing for
+  // the consumer, but a position the slot may confirm once everything before it is acknowledged.
+  void consume_position(Lsn lsn);
 
   // Batches ready for the consumer, oldest first.
   bool has_ready() const { return !ready_.empty(); }

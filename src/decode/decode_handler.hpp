@@ -12,6 +12,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "sabot/change_event.hpp"
@@ -23,6 +24,11 @@ struct TxBegin {
   uint32_t xid = 0;
   Lsn commit_lsn;          // LSN of the commit record (wal2json v1: its end, see ChangeEvent)
   Timestamp commit_time{};
+  // Set for the rows of a table snapshot, delivered as a transaction of their own (xid 0) at the
+  // high watermark's LSN: the batches say so (ChangeBatch::from_snapshot).
+  bool snapshot = false;
+  std::string snapshot_schema;
+  std::string snapshot_table;
 };
 
 struct TxCommit {

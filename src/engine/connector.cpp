@@ -39,18 +39,38 @@ std::function<void(std::string_view)> guarded_log(std::function<void(std::string
   };
 }
 
+PostgresCdcConfig with_guarded_log(PostgresCdcConfig config) {
+  if (!config.log) config.log = log_to_stderr;
+  config.log = guarded_log(std::move(config.log));
+  return config;
+}
+
+// Runs a next_batch() variant; the error that ends the stream is counted and stops the state.
+template <typename Call>
+std::optional<ChangeBatch> counting_final_error(StreamMetrics* metrics, Call&& call) {
+  try {
+    return call();
+  } catch (const CdcError& e) {
+    if (metrics) {
+      metrics->count_error(e.kind());
+      metrics->set_state(StreamState::Stopped);
+    }
+    throw;
+  }
+}
+
 }  // namespace
 
 PostgresCdcConnector::Impl::Impl(PostgresCdcConfig cfg)
-    : config(std::move(cfg)),
+    : config(with_guarded_log(std::move(cfg))),
       filter(config.tables),
       assembler(core::BatchLimits{config.batch_size, config.max_batch_bytes}, filter, acks),
       reconnect(config.reconnect),
       feedback(config.status_interval),
       end(config.end_lsn),
-      heartbeat(config) {
-  if (!config.log) config.log = log_to_stderr;
-  config.log = guarded_log(std::move(config.log));
+      heartbeat(config),
+      snapshot(std::make_unique<engine::SnapshotCoordinator>(config, filter)),
+      merge(assembler, *snapshot, config.slot_name) {
   metrics = config.metrics.get();
 }
 
@@ -64,6 +84,7 @@ void PostgresCdcConnector::Impl::connect_and_start() {
         engine::patterns_matching_no_table(next->connection(), filter));
     if (!warning.empty()) config.log(warning);
     engine::seed_schemas(next->connection(), filter, next->identity().xlog_position, schemas);
+    start_snapshots(*next);
   }
   // Resume after what was acknowledged; the server never goes back before its confirmed position.
   const Lsn start = std::max(config.start_lsn.value_or(Lsn()), acks.watermark());
@@ -74,7 +95,32 @@ void PostgresCdcConnector::Impl::connect_and_start() {
   first_session = false;
 }
 
+// What of a snapshot's progress is durable: reads before the slot's confirmed position (reads sit
+// one before their watermark's LSN, which their acknowledgement confirms: see SnapshotMerge), or
+// in the sink's checkpoint.
+// Started at the first next_batch(), once run_sink() said what the sink holds.
+void PostgresCdcConnector::Impl::start_snapshots(const engine::ReplicationSession& next) {
+  snapshot_start = SnapshotStart{next.identity().system_id, next.slot_facts()};
+}
+
+void PostgresCdcConnector::Impl::start_snapshots_if_due() {
+  if (!snapshot_start) return;
+  const SnapshotStart start = std::move(*snapshot_start);
+  snapshot_start.reset();
+  const engine::SlotFacts& slot = start.slot;
+  EventPosition durable;
+  if (!slot.created && slot.confirmed_flush && slot.confirmed_flush->value() > 0) {
+    durable = EventPosition{Lsn(slot.confirmed_flush->value() - 1), UINT32_MAX};
+  }
+  if (!slot.created && consumer_checkpoint && durable < *consumer_checkpoint) {
+    durable = *consumer_checkpoint;
+  }
+  snapshot->start(start.system_id, durable, slot.created);
+}
+
 void PostgresCdcConnector::Impl::drop_session() {
+  merge.reset();
+  snapshot->rewind();
   session.reset();
   // Whatever was decoded but not acknowledged comes again from the server.
   assembler.reset();
@@ -128,12 +174,13 @@ void PostgresCdcConnector::Impl::open() {
   opened = true;
 }
 
-std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch() {
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch(bool wait) {
   open();
+  start_snapshots_if_due();
   while (true) {
     try {
       if (!session) return std::nullopt;  // stopped while reconnecting
-      return next_batch_or_throw();
+      return next_batch_or_throw(wait);
     } catch (const CdcError& e) {
       if (stopping()) return std::nullopt;
       reconnect_after(e);
@@ -171,16 +218,13 @@ PostgresCdcConnector::~PostgresCdcConnector() {
 
 void PostgresCdcConnector::open() { impl_->open(); }
 std::optional<ChangeBatch> PostgresCdcConnector::next_batch() {
-  try {
-    return impl_->next_batch();
-  } catch (const CdcError& e) {
-    if (impl_->metrics) {
-      impl_->metrics->count_error(e.kind());  // the error that ends the stream
-      impl_->metrics->set_state(StreamState::Stopped);
-    }
-    throw;
-  }
+  return counting_final_error(impl_->metrics, [&] { return impl_->next_batch(); });
 }
+std::optional<ChangeBatch> PostgresCdcConnector::poll_batch() {
+  return counting_final_error(impl_->metrics, [&] { return impl_->next_batch(/*wait=*/false); });
+}
+bool PostgresCdcConnector::stop_requested() const { return impl_->stopping(); }
+void PostgresCdcConnector::keep_alive() { impl_->keep_alive(); }
 void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) {
   acknowledge(batch.batch_id);
   // Time behind source: the transaction is delivered once its last batch is acknowledged.
@@ -191,6 +235,7 @@ void PostgresCdcConnector::acknowledge(const ChangeBatch& batch) {
 }
 void PostgresCdcConnector::acknowledge(uint64_t batch_id) {
   impl_->acks.acknowledge(batch_id);
+  impl_->snapshot->acknowledged(batch_id);
   if (StreamMetrics* m = impl_->metrics) {
     uint64_t in_flight = m->in_flight_batches.load(std::memory_order_relaxed);
     while (in_flight > 0 && !m->in_flight_batches.compare_exchange_weak(in_flight, in_flight - 1)) {
@@ -201,6 +246,20 @@ void PostgresCdcConnector::request_stop() noexcept {
   impl_->stop_requested.store(true, std::memory_order_relaxed);
 }
 void PostgresCdcConnector::close() { impl_->close(); }
+std::string PostgresCdcConnector::request_snapshot(const std::vector<std::string>& patterns) {
+  return engine::write_snapshot_request(impl_->config, patterns);
+}
+std::vector<PostgresCdcConnector::SnapshotProgress> PostgresCdcConnector::snapshot_progress()
+    const {
+  std::vector<SnapshotProgress> tables;
+  for (const engine::SnapshotTableProgress& t : impl_->snapshot->progress()) {
+    tables.push_back(SnapshotProgress{t.table, t.rows_done, t.rows_estimated, t.done});
+  }
+  return tables;
+}
+void PostgresCdcConnector::set_consumer_checkpoint(Lsn commit_lsn, uint32_t seq) {
+  impl_->consumer_checkpoint = EventPosition{commit_lsn, seq};
+}
 const StreamStats& PostgresCdcConnector::stats() const { return impl_->stats; }
 const PostgresCdcConfig& PostgresCdcConnector::config() const { return impl_->config; }
 std::shared_ptr<const TableSchema> PostgresCdcConnector::table_schema(std::string_view schema,

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/ack_tracker.hpp"
@@ -28,9 +29,12 @@
 #include "engine/heartbeat.hpp"
 #include "engine/reconnect_backoff.hpp"
 #include "engine/session.hpp"
+#include "engine/snapshot_coordinator.hpp"
+#include "engine/snapshot_merge.hpp"
 #include "sabot/connector.hpp"
 #include "sabot/error.hpp"
 #include "sabot/metrics.hpp"
+#include "sabot/sink.hpp"
 
 namespace sabot {
 
@@ -40,7 +44,9 @@ struct PostgresCdcConnector::Impl {
   explicit Impl(PostgresCdcConfig cfg);
 
   void open();
-  std::optional<ChangeBatch> next_batch();
+  // wait = false: return nullopt instead of waiting for the server (poll_batch()).
+  std::optional<ChangeBatch> next_batch(bool wait = true);
+  void keep_alive();
   void close();
 
   // Session lifecycle (connector.cpp).
@@ -50,7 +56,7 @@ struct PostgresCdcConnector::Impl {
   bool sleep_unless_stopped(std::chrono::milliseconds delay);
 
   // Stream loop (message_pump.cpp).
-  std::optional<ChangeBatch> next_batch_or_throw();
+  std::optional<ChangeBatch> next_batch_or_throw(bool wait);
   ChangeBatch hand_out_ready();
   bool pump_one();  // handles one stream message; false when nothing was available
   decode::CopyFrame parse_frame(std::string_view bytes);
@@ -61,6 +67,10 @@ struct PostgresCdcConnector::Impl {
   void send_status(bool force, bool reply_now = false);
 
   bool stopping() const { return stop_requested.load(std::memory_order_relaxed); }
+  // Where the decoder's output goes: through the snapshot merge into the assembler.
+  decode::DecodeHandler& decode_target() { return merge; }
+  void start_snapshots(const engine::ReplicationSession& next);
+  void start_snapshots_if_due();
 
   PostgresCdcConfig config;
   TableFilter filter;
@@ -74,6 +84,15 @@ struct PostgresCdcConnector::Impl {
   StreamStats stats;
   StreamMetrics* metrics = nullptr;  // config.metrics, or null: every update is skipped
   SchemaRegistry schemas;  // as of the newest batch handed out
+  // Table snapshots (README "Snapshots"): the workers start only when there is work.
+  std::unique_ptr<engine::SnapshotCoordinator> snapshot;
+  engine::SnapshotMerge merge;  // borrows assembler and *snapshot
+  std::optional<EventPosition> consumer_checkpoint;  // what the sink already holds (run_sink)
+  struct SnapshotStart {
+    std::string system_id;
+    engine::SlotFacts slot;
+  };
+  std::optional<SnapshotStart> snapshot_start;  // set at the first connect, used at next_batch()
   std::atomic<bool> stop_requested{false};
   bool opened = false;
   bool nap_before_wait = false;  // a message was just read: see wait_for_data()

@@ -18,12 +18,15 @@ namespace {
 constexpr std::chrono::milliseconds kIdleBeforeReport{10};
 // How long a draining stream sleeps when the socket runs dry, before looking again.
 constexpr std::chrono::microseconds kDrainNap{100};
+// How long the stream waits at a time for a snapshot worker's next rows.
+constexpr std::chrono::milliseconds kSnapshotWait{50};
 
 }  // namespace
 
 ChangeBatch PostgresCdcConnector::Impl::hand_out_ready() {
   ChangeBatch batch = assembler.take_ready();
   for (const ChangeEvent& event : batch.events) schemas.apply(event);
+  if (batch.from_snapshot) snapshot->batch_handed_out(batch);
   ++stats.batches;
   stats.events += batch.events.size();
   if (batch.last_in_transaction) ++stats.transactions;
@@ -38,10 +41,21 @@ ChangeBatch PostgresCdcConnector::Impl::hand_out_ready() {
   return batch;
 }
 
-std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw() {
+std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw(bool wait) {
   while (true) {
     if (assembler.has_ready()) return hand_out_ready();
     if (end.reached() || stopping()) return std::nullopt;
+    snapshot->rethrow_failure();
+    if (merge.emitting()) {
+      // A chunk's rows are delivered at its high watermark, before anything after it is read.
+      merge.emit_some(kSnapshotWait);
+      send_status(/*force=*/false);
+      continue;
+    }
+    if (config.snapshot == SnapshotMode::Only && !assembler.in_transaction() &&
+        snapshot->finished()) {
+      return std::nullopt;  // --snapshot only: the tables are read and handed out
+    }
     if (pump_one()) {
       nap_before_wait = true;
       send_status(/*force=*/false);
@@ -49,8 +63,13 @@ std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw() {
     }
     if (assembler.flush_if_older_than(config.max_batch_latency, Clock::now())) continue;
     send_status(/*force=*/false);
+    if (!wait) return std::nullopt;
     wait_for_data();
   }
+}
+
+void PostgresCdcConnector::Impl::keep_alive() {
+  if (session && session->stream().started()) send_status(/*force=*/false);
 }
 
 bool PostgresCdcConnector::Impl::pump_one() {
@@ -98,7 +117,7 @@ void PostgresCdcConnector::Impl::on_xlogdata(const decode::XLogData& frame) {
     metrics->received_lsn.store(stats.received_lsn.value(), std::memory_order_relaxed);
   }
   try {
-    session->decoder().decode(frame.data, frame.wal_start, assembler);
+    session->decoder().decode(frame.data, frame.wal_start, decode_target());
   } catch (const CdcError& e) {
     if (e.kind() != ErrorKind::Protocol) throw;
     throw CdcError(ErrorKind::Protocol,

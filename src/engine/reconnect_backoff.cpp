@@ -12,8 +12,13 @@ std::chrono::milliseconds ReconnectBackoff::next_wait() {
 }
 
 bool ReconnectBackoff::retry_after(const CdcError& error, int attempt) {
-  const bool out_of_attempts = policy_.max_attempts > 0 && attempt >= policy_.max_attempts;
-  if (!error.retryable() || out_of_attempts) return false;
+  return error.retryable() && retry_after_attempt(attempt);
+}
+
+bool ReconnectBackoff::retry_after_attempt(int attempt) {
+  if (!policy_.enabled || (policy_.max_attempts > 0 && attempt >= policy_.max_attempts)) {
+    return false;
+  }
   delay_ = std::min(delay_ * 2, policy_.max_delay);
   return true;
 }

@@ -29,6 +29,9 @@ class ReconnectBackoff {
   // After failed attempt number `attempt` (counting from 1): false to give up, because `error` is
   // permanent or max_attempts (when not 0) attempts failed; otherwise doubles the delay, capped.
   bool retry_after(const CdcError& error, int attempt);
+  // The same for an error the caller already judged retryable (a sink's, see sink.hpp), and
+  // false also when the policy is disabled. The delivery runtime passes the retries made so far.
+  bool retry_after_attempt(int attempt);
 
  private:
   ReconnectPolicy policy_;

@@ -30,8 +30,8 @@ void check_publication(pg::PgConnection& conn, const PostgresCdcConfig& config,
 
 }  // namespace
 
-void check_slot_and_publication(pg::PgConnection& conn, const PostgresCdcConfig& config,
-                                const TableFilter& filter, bool first_session) {
+SlotFacts check_slot_and_publication(pg::PgConnection& conn, const PostgresCdcConfig& config,
+                                     const TableFilter& filter, bool first_session) {
   pg::check_server_settings(conn);
   auto slot = pg::find_slot(conn, config.slot_name);
   if (!slot && (!config.create_slot_if_missing || !first_session)) {
@@ -61,12 +61,16 @@ void check_slot_and_publication(pg::PgConnection& conn, const PostgresCdcConfig&
                                "slot (see 'sabot-cdc slots')",
                                config.slot_name, slot->active_pid.value_or(0)));
   }
+  SlotFacts facts;
+  facts.created = !slot.has_value();
+  if (slot) facts.confirmed_flush = slot->confirmed_flush_lsn;
+  return facts;
 }
 
 ReplicationSession::ReplicationSession(const PostgresCdcConfig& config, const TableFilter& filter,
                                        bool first_session)
     : connection_(std::make_unique<pg::PgConnection>(config, pg::ConnectionKind::Replication)) {
-  check_slot_and_publication(*connection_, config, filter, first_session);
+  slot_facts_ = check_slot_and_publication(*connection_, config, filter, first_session);
   stream_ = std::make_unique<pg::ReplicationStream>(*connection_);
   identity_ = stream_->identify_system();
   spill_dir_ = config.spill_directory.empty()

@@ -9,6 +9,7 @@
 // from the checks and START_REPLICATION.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,12 @@ namespace sabot::engine {
 // change's time, so it must exist before the slot), then the slot, created if configured and
 // `first_session` (on a reconnect a missing slot was dropped: recreating it would skip changes),
 // and not active for another process.
-void check_slot_and_publication(pg::PgConnection& conn, const PostgresCdcConfig& config,
-                                const TableFilter& filter, bool first_session);
+struct SlotFacts {
+  bool created = false;               // the slot did not exist and was created now
+  std::optional<Lsn> confirmed_flush;  // where it was confirmed up to, when it existed
+};
+SlotFacts check_slot_and_publication(pg::PgConnection& conn, const PostgresCdcConfig& config,
+                                     const TableFilter& filter, bool first_session);
 
 class ReplicationSession {
  public:
@@ -46,6 +51,7 @@ class ReplicationSession {
   pg::ReplicationStream& stream() { return *stream_; }
   decode::Decoder& decoder() { return *setup_.decoder; }
   const pg::SystemIdentity& identity() const { return identity_; }
+  const SlotFacts& slot_facts() const { return slot_facts_; }
   // config.spill_directory, or $TMPDIR/sabot-cdc-spill/<system id>-<slot>.
   const std::string& spill_dir() const { return spill_dir_; }
 
@@ -53,6 +59,7 @@ class ReplicationSession {
   std::unique_ptr<pg::PgConnection> connection_;
   std::unique_ptr<pg::ReplicationStream> stream_;  // borrows *connection_
   pg::SystemIdentity identity_;
+  SlotFacts slot_facts_;
   std::string spill_dir_;
   PluginSetup setup_;
 };

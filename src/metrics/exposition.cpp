@@ -116,6 +116,8 @@ std::string StreamMetrics::render(const std::string& slot, const std::string& si
            "Bytes of logical decoding messages received from the server", load(bytes_received));
   w.metric("sabot_cdc_reconnects_total", "counter", "Reconnect attempts after a lost connection",
            load(reconnects));
+  w.metric("sabot_cdc_sink_retries_total", "counter",
+           "Delivery attempts retried after a retryable sink error", load(sink_retries));
   render_errors(w, *this);
   w.metric("sabot_cdc_received_lsn", "gauge", "Newest WAL position received (LSN as a number)",
            load(received_lsn));
@@ -124,6 +126,11 @@ std::string StreamMetrics::render(const std::string& slot, const std::string& si
            load(confirmed_lsn));
   w.metric("sabot_cdc_in_flight_batches", "gauge", "Batches handed out and not yet acknowledged",
            load(in_flight_batches));
+  w.metric("sabot_cdc_sink_queued_events", "gauge",
+           "Events given to the sink (or waiting to be retried) and not yet acknowledged",
+           load(sink_queued_events));
+  w.metric("sabot_cdc_sink_queued_bytes", "gauge", "Value bytes of those events",
+           load(sink_queued_bytes));
   w.metric("sabot_cdc_slot_retained_wal_bytes", "gauge",
            "WAL the server keeps for the slot (current position - restart_lsn); -1 until read",
            static_cast<double>(slot_retained_wal_bytes.load()));

@@ -73,6 +73,8 @@ TEST(ConfigFile, RunsAStreamWithFlagsOverridingTheFile) {
                                           "[batching]\n"
                                           "batch-size = 3\n"
                                           "[sink]\n"
+                                          "sink-retry-max-ms = 500\n"
+                                          "sink-retry-attempts = 3\n"
                                           "output = \"" +
                                           from_file +
                                           "\"\n"
@@ -112,6 +114,8 @@ INSTANTIATE_TEST_SUITE_P(
         Mistake{"wrong_type", "slot = \"s\"\n\n[batching]\nbatch-size = \"ten\"\n",
                 "4: key 'batch-size' must be an integer"},
         Mistake{"bad_value", "slot = \"s\"\nbatch-size = 0\n", "2: key 'batch-size':"},
+        Mistake{"bad_retry", "slot = \"s\"\n[sink]\nsink-retry-attempts = -1\n",
+                "3: key 'sink-retry-attempts':"},
         Mistake{"bad_choice", "slot = \"s\"\n[source]\nplugin = \"decoderbufs\"\n",
                 "3: key 'plugin':"},
         Mistake{"unknown_table", "[sauce]\nslot = \"s\"\n", "1: unknown table [sauce]"},

@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "delivery_workload.hpp"
 #include "files.hpp"
 #include "json_events.hpp"
 #include "local_postgres.hpp"
@@ -24,106 +25,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct ExpectedChange {
-  std::string op;
-  int64_t id;
-};
-
-// Runs transactions of mixed sizes (1, 2, 10, 100 or 1000 single-row statements) on one
-// connection, so commit order is the order they are issued, and records what each one changed.
-class Workload {
- public:
-  Workload(const LocalPostgres& pg, std::string table, uint32_t seed)
-      : conn_(PQconnectdb(pg.dsn().c_str())), table_(std::move(table)), rng_(seed) {
-    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
-  }
-  ~Workload() { PQfinish(conn_); }
-
-  // Adds transactions until at least `changes` more row changes were committed.
-  void run(size_t changes) {
-    const size_t target = expected_.size() + changes;
-    static const int kSizes[] = {1, 2, 10, 100, 1000};
-    while (expected_.size() < target) {
-      run_transaction(kSizes[rng_() % 5]);
-    }
-  }
-  const std::vector<ExpectedChange>& expected() const { return expected_; }
-  // After a server restart the connection is gone: open a new one.
-  void reconnect() {
-    PQreset(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
-  }
-
- private:
-  void run_transaction(int size) {
-    std::string sql = "BEGIN;";
-    std::vector<ExpectedChange> changes;
-    for (int i = 0; i < size; ++i) {
-      const unsigned dice = rng_() % 10;
-      if (dice < 6 || live_.empty()) {
-        const int64_t id = next_id_++;
-        sql += "INSERT INTO " + table_ + " VALUES (" + std::to_string(id) + ", 0, repeat('p', 40));";
-        live_.push_back(id);
-        changes.push_back({"insert", id});
-      } else if (dice < 9) {
-        const int64_t id = live_[rng_() % live_.size()];
-        sql += "UPDATE " + table_ + " SET v = v + 1 WHERE id = " + std::to_string(id) + ";";
-        changes.push_back({"update", id});
-      } else {
-        const size_t at = rng_() % live_.size();
-        const int64_t id = live_[at];
-        live_[at] = live_.back();
-        live_.pop_back();
-        sql += "DELETE FROM " + table_ + " WHERE id = " + std::to_string(id) + ";";
-        changes.push_back({"delete", id});
-      }
-    }
-    sql += "COMMIT;";
-    PGresult* res = PQexec(conn_, sql.c_str());
-    const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    if (!ok) throw std::runtime_error(std::string("workload failed: ") + PQerrorMessage(conn_));
-    expected_.insert(expected_.end(), changes.begin(), changes.end());
-  }
-
-  PGconn* conn_;
-  std::string table_;
-  std::mt19937 rng_;
-  int64_t next_id_ = 1;
-  std::vector<int64_t> live_;
-  std::vector<ExpectedChange> expected_;
-};
-
 // Lines in the file so far; 0 before the stream has created it.
 size_t line_count(const std::string& path) {
   const std::string text = read_file_if_present(path);
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
-int64_t id_of(const JsonEvent& e) {
-  return std::stoll(e.op == "delete" ? e.old->at("id") : e.columns.at("id"));
-}
-
-// Every expected change exactly once, in order; positions strictly increasing.
-void expect_exactly_once(const std::vector<JsonEvent>& got, const std::vector<ExpectedChange>& want) {
-  size_t duplicates = 0;
-  for (size_t i = 1; i < got.size(); ++i) {
-    const auto prev = std::make_pair(*sabot::Lsn::parse(got[i - 1].commit_lsn), got[i - 1].seq);
-    const auto cur = std::make_pair(*sabot::Lsn::parse(got[i].commit_lsn), got[i].seq);
-    if (!(prev < cur)) ++duplicates;
-  }
-  EXPECT_EQ(duplicates, 0u) << "positions not strictly increasing";
-  ASSERT_EQ(got.size(), want.size()) << "lost or duplicated changes";
-  size_t mismatches = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (got[i].op != want[i].op || id_of(got[i]) != want[i].id) {
-      if (++mismatches <= 5) {
-        ADD_FAILURE() << "change " << i << ": got " << got[i].op << " " << id_of(got[i])
-                      << ", want " << want[i].op << " " << want[i].id;
-      }
-    }
-  }
-  EXPECT_EQ(mismatches, 0u);
 }
 
 }  // namespace

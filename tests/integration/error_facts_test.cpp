@@ -180,7 +180,11 @@ TEST(Errors, SinkThrowingACdcErrorKeepsItsKind) {
     throw sabot::CdcError(sabot::ErrorKind::LocalIo, "sink's own words");
   });
   EXPECT_EQ(e.kind(), sabot::ErrorKind::LocalIo);
-  EXPECT_STREQ(e.what(), "sink's own words");
+  // Its words, with the sink's name and where the batch starts added.
+  EXPECT_TRUE(contains(e.what(), "the sink's write() failed: sink's own words")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "sink: a user-defined sink")) << e.what();
+  ASSERT_TRUE(e.lsn().has_value()) << e.what();
+  EXPECT_TRUE(contains(e.what(), "commit_lsn " + e.lsn()->to_string() + " seq 0")) << e.what();
 }
 
 TEST(Errors, ThrowingLogCallbackDoesNotStopTheStream) {

@@ -43,11 +43,11 @@ struct LocalRedis::Client {
   }
 };
 
-LocalRedis::LocalRedis() {
+LocalRedis::LocalRedis(bool appendonly) {
   char dir_template[] = "/tmp/sabot-redis-XXXXXX";
   if (!mkdtemp(dir_template)) throw std::runtime_error("mkdtemp failed");
   dir_ = dir_template;
-  redis_local("start " + shell_quote(dir_));
+  redis_local("start " + shell_quote(dir_) + (appendonly ? " --appendonly" : ""));
   std::ifstream port_file(dir_ + "/port");
   port_file >> port_;
   if (port_ <= 0) throw std::runtime_error("scripts/redis-local recorded no port in " + dir_);
@@ -123,6 +123,11 @@ void LocalRedis::flush_all() {
 void LocalRedis::stop() {
   client_.reset();
   redis_local("stop " + shell_quote(dir_));
+}
+
+void LocalRedis::start() {
+  client_.reset();
+  redis_local("start " + shell_quote(dir_));
 }
 
 }  // namespace sabot::test

@@ -23,7 +23,9 @@ struct RedisValue {
 
 class LocalRedis {
  public:
-  LocalRedis();   // starts a server; throws std::runtime_error with the script's output on failure
+  // Starts a server; throws std::runtime_error with the script's output on failure. appendonly:
+  // every write is fsynced to an append-only file, so the data survives stop() and start().
+  explicit LocalRedis(bool appendonly = false);
   ~LocalRedis();  // stops it and removes the directory
   LocalRedis(const LocalRedis&) = delete;
   LocalRedis& operator=(const LocalRedis&) = delete;
@@ -42,6 +44,8 @@ class LocalRedis {
   void flush_all();
   // Stops the server (to test what a sink does when Redis is gone).
   void stop();
+  // Starts it again on the same port (after stop()).
+  void start();
 
  private:
   struct Client;

@@ -26,6 +26,7 @@ class JsonlFileSink : public Sink {
 
   std::optional<EventPosition> checkpoint() override { return checkpoint_; }
   void write(const ChangeBatch& batch) override;  // throws CdcError{Consumer} on I/O errors
+  std::string name() const override { return "file " + path_; }
 
  private:
   std::string path_;

@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 #include <hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 
 #include <charconv>
 
 #include "sabot/error.hpp"
+#include "sabot/sink.hpp"
 
 namespace sabot::sinks::redis {
 
@@ -64,6 +68,40 @@ RedisReply copy_reply(const redisReply* reply) {
   return out;
 }
 
+// hiredis writes with write(2): a server that went away would raise SIGPIPE, whose default action
+// ends the process. While one lives, SIGPIPE is blocked on this thread, and one raised meanwhile
+// is taken off the thread's pending set, so the write fails with EPIPE instead (the caller's
+// signal mask and handlers stay as they were).
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  ~SigpipeGuard() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const struct timespec no_wait {};
+        sigtimedwait(&pipe_, nullptr, &no_wait);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t previous_{};
+  bool was_pending_ = false;
+};
+
 }  // namespace
 
 RedisUrl parse_redis_url(std::string_view url) {
@@ -118,36 +156,31 @@ RedisConnection::RedisConnection(const RedisUrl& url, std::chrono::milliseconds 
     throw CdcError(ErrorKind::Consumer, fmt::format("cannot allocate a Redis connection"));
   }
   if (context_->ctx->err) {
-    throw CdcError(ErrorKind::Consumer,
-                   fmt::format("cannot connect to Redis at {}: {}. Is redis-server running "
-                               "there? (scripts/redis-local start DIR starts one)",
-                               server_, context_->ctx->errstr));
+    throw RetryableSinkError(
+        fmt::format("cannot connect to Redis at {}: {}. Is redis-server running "
+                    "there? (scripts/redis-local start DIR starts one)",
+                    server_, context_->ctx->errstr));
   }
   redisSetTimeout(context_->ctx, to_timeval(timeout));
   redisEnableKeepAlive(context_->ctx);
   if (!url.password.empty()) {
     RedisReply auth = url.user.empty() ? command({"AUTH", url.password})
                                        : command({"AUTH", url.user, url.password});
-    if (auth.is_error()) {
-      throw CdcError(ErrorKind::Consumer,
-                     fmt::format("Redis at {} refused AUTH: {}", server_, auth.text));
-    }
+    if (auth.is_error()) refused(ErrorKind::Consumer, "AUTH", auth);
   }
   if (url.database != 0) {
     RedisReply select = command({"SELECT", std::to_string(url.database)});
-    if (select.is_error()) {
-      throw CdcError(ErrorKind::Config, fmt::format("Redis at {} refused SELECT {}: {}", server_,
-                                                    url.database, select.text));
-    }
+    if (select.is_error())
+      refused(ErrorKind::Config, "SELECT " + std::to_string(url.database), select);
   }
 }
 
 RedisConnection::~RedisConnection() = default;
 
 void RedisConnection::fail(std::string_view doing) {
-  throw CdcError(ErrorKind::Consumer,
-                 fmt::format("Redis at {}: {} failed: {}. Nothing unconfirmed was acknowledged",
-                             server_, doing, context_->ctx->errstr));
+  throw RetryableSinkError(
+      fmt::format("Redis at {}: {} failed: {}. Nothing unconfirmed was acknowledged", server_,
+                  doing, context_->ctx->errstr));
 }
 
 void RedisConnection::append(const std::vector<std::string>& args) {
@@ -165,7 +198,16 @@ void RedisConnection::append(const std::vector<std::string>& args) {
   }
 }
 
+void RedisConnection::send_appended() {
+  const SigpipeGuard guard;
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(context_->ctx, &done) != REDIS_OK) fail("sending commands");
+  }
+}
+
 std::vector<RedisReply> RedisConnection::read_replies(size_t count) {
+  const SigpipeGuard guard;  // the first redisGetReply() writes what was appended
   std::vector<RedisReply> replies;
   replies.reserve(count);
   for (size_t i = 0; i < count; ++i) {
@@ -186,11 +228,25 @@ RedisReply RedisConnection::command(const std::vector<std::string>& args) {
 
 std::string RedisConnection::load_script(const char* script) {
   RedisReply reply = command({"SCRIPT", "LOAD", script});
-  if (reply.type != RedisReply::Type::String) {
-    throw CdcError(ErrorKind::Consumer,
-                   fmt::format("Redis at {} refused SCRIPT LOAD: {}", server_, reply.text));
-  }
+  if (reply.type != RedisReply::Type::String) refused(ErrorKind::Consumer, "SCRIPT LOAD", reply);
   return reply.text;
+}
+
+void RedisConnection::refused(ErrorKind permanent_kind, std::string_view what,
+                              const RedisReply& reply) {
+  const std::string message = fmt::format("Redis at {} refused {}: {}", server_, what, reply.text);
+  if (is_transient_error(reply)) throw RetryableSinkError(message);
+  throw CdcError(permanent_kind, message);
+}
+
+bool is_transient_error(const RedisReply& reply) {
+  static constexpr std::string_view kTransient[] = {
+      "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "OOM", "NOSCRIPT"};
+  if (!reply.is_error()) return false;
+  for (std::string_view prefix : kTransient) {
+    if (std::string_view(reply.text).substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
 }
 
 bool is_noscript(const RedisReply& reply) {

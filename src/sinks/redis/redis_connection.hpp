@@ -2,9 +2,10 @@
 // hiredis type leaves this file pair. Commands can be pipelined: append() any number, then
 // read_replies() collects one reply per appended command, in order.
 //
-// Errors: a broken or unreachable connection is a CdcError{Consumer} naming the server; after one,
-// the connection is unusable (is_broken()) and the owner reconnects. An error *reply* (e.g. a Lua
-// error) is not thrown here: it is a RedisReply of type Error, for the caller to judge.
+// Errors: a broken or unreachable connection is a RetryableSinkError (sink.hpp; kind Consumer)
+// naming the server; after one, the connection is unusable (is_broken()) and the owner reconnects.
+// An error *reply* (e.g. a Lua error) is not thrown here: it is a RedisReply of type Error, for the
+// caller to judge.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "sabot/error.hpp"
 
 namespace sabot::sinks::redis {
 
@@ -37,6 +40,11 @@ struct RedisReply {
   bool is_error() const { return type == Type::Error; }
 };
 
+// True for an error reply that means "not now" rather than "never": the server is loading its
+// data, busy with a script, failing over, read-only (a replica during failover), out of memory,
+// or lost its script cache (restarted).
+bool is_transient_error(const RedisReply& reply);
+
 // True for the error Redis gives to EVALSHA of a script it does not hold (e.g. after a restart).
 bool is_noscript(const RedisReply& reply);
 
@@ -50,6 +58,8 @@ class RedisConnection {
 
   // Queues one command (arguments are binary-safe) in the output buffer.
   void append(const std::vector<std::string>& args);
+  // Writes everything queued to the socket (blocking until the kernel took it), without reading.
+  void send_appended();
   // Sends everything queued and reads `count` replies. Throws CdcError{Consumer} on I/O errors.
   std::vector<RedisReply> read_replies(size_t count);
   // append() then read one reply.
@@ -65,6 +75,9 @@ class RedisConnection {
 
  private:
   [[noreturn]] void fail(std::string_view doing);
+  // Throws for an error reply to `what`: RetryableSinkError when transient, else permanent_kind.
+  [[noreturn]] void refused(ErrorKind permanent_kind, std::string_view what,
+                            const RedisReply& reply);
   struct Context;
   std::unique_ptr<Context> context_;
   std::string server_;

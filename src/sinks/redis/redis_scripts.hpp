@@ -7,7 +7,11 @@
 //
 // Every row key has a fence key beside it holding "<fence> <xid>" of the last change the sink
 // applied to that row, whatever the change did (wrote the row, deleted it — then the fence key is
-// its tombstone —, or skipped it because the row was not cached). It serves twice:
+// its tombstone —, or skipped it because the row was not cached). Only a change that writes a row
+// without expiry (TTL 0) and finds no fence key sets none: the row's own "_lsn" fences later
+// changes, and fills never replace a cached row. (A row without expiry is never evicted under the
+// volatile-* eviction policies; under allkeys-* a fence key can be evicted as well.) It serves
+// twice:
 //   - the sink applies a change only if it is newer than the row's "_lsn" and the fence key;
 //   - a fill stores a row read from the database only if the row version it read (its xmin) is
 //     the one the sink applied last. A reader whose snapshot missed a change the sink already
@@ -17,29 +21,27 @@
 
 namespace sabot::sinks::redis {
 
-// Reply codes of kApplyScript.
-inline constexpr long long kApplyStale = 0;    // stored position newer or equal: nothing done
-inline constexpr long long kApplyWritten = 1;  // row written (and TTL set)
-inline constexpr long long kApplyDeleted = 2;  // key removed
-inline constexpr long long kApplyNotCached =
-    3;  // refresh of a key that is not cached: nothing done
-
-// KEYS: row, fence key.
-// ARGV: action ("delete" | "upsert" | "refresh"), fence, xid, ttl_ms (0 = none), fence_ttl_ms,
-//       format ("hash" | "json"), complete ("1": every column was sent; "0": some were left out
-//       because they did not change), then for hash: pair_count, pair_count (name, value) pairs,
-//       then names of NULL columns; for json: the JSON object text (with "_lsn" in it).
+// KEYS: for each row change, its row key then its fence key.
+// ARGV: fence_ttl_ms, format ("hash" | "json"), then per row change, in stream order: action
+//       ("delete" | "upsert" | "refresh"), fence, xid, ttl_ms (0 = none), complete ("1": every
+//       column was sent; "0": some were left out because they did not change), then, unless the
+//       action is delete, for hash: pair_count, null_count, pair_count (name, value) pairs,
+//       null_count names of NULL columns; for json: the JSON object text (with "_lsn" in it).
+// Returns {stale, written, deleted, not_cached}: how many changes were skipped because the stored
+// position was newer or equal, wrote the row (and set its TTL), removed the key, or were refreshes
+// of a key not cached.
 // A complete row replaces the cached one; a partial row is merged into a cached hash (the columns
 // not sent keep their cached value). A partial row is never written where nothing is cached (nor
 // as json): the key is removed instead, never filled with a guess.
-inline constexpr const char* kApplyScript = R"lua(
-local row, fence_key = KEYS[1], KEYS[2]
-local action, fence, xid = ARGV[1], ARGV[2], ARGV[3]
-local ttl, fence_ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
-local format, complete = ARGV[6], ARGV[7] == '1'
+//
+// Cost: one call per batch, and per row the fewest commands that keep the fences: the fence key
+// is read first (when present it is never older than the row's "_lsn": both are written together
+// and fills copy it), the row's own "_lsn" only when the fence key has expired.
+inline constexpr const char* kApplyBatchScript = R"lua(
+local fence_ttl, json = tonumber(ARGV[1]), ARGV[2] == 'json'
+local stale, written, deleted, not_cached = 0, 0, 0, 0
 
-local function row_fence()
-  local kind = redis.call('TYPE', row)['ok']
+local function row_fence(row, kind)
   if kind == 'hash' then
     return redis.call('HGET', row, '_lsn')
   elseif kind == 'string' then
@@ -49,42 +51,79 @@ local function row_fence()
   return false
 end
 
-local function key_fence()
-  local last = redis.call('GET', fence_key)
-  if last then return string.match(last, '^(%x+) ') end
-  return false
-end
-
-local stored = row_fence()
-local last = key_fence()
-if last and (not stored or last > stored) then stored = last end
-if stored and stored >= fence then return 0 end
-redis.call('SET', fence_key, fence .. ' ' .. xid, 'PX', fence_ttl)
-
-local cached = redis.call('EXISTS', row) == 1
-if action == 'delete' then
-  redis.call('DEL', row)
-  return 2
-end
-if action == 'refresh' and not cached then return 3 end
-if not complete and (format == 'json' or not cached) then
-  redis.call('DEL', row)
-  return 2
-end
-
-if format == 'json' then
-  redis.call('SET', row, ARGV[8])
-else
-  local pairs_count = tonumber(ARGV[8])
-  if complete then redis.call('DEL', row) end
-  redis.call('HSET', row, '_lsn', fence)
-  for i = 0, pairs_count - 1 do
-    redis.call('HSET', row, ARGV[9 + 2 * i], ARGV[10 + 2 * i])
+local a = 3
+for k = 1, #KEYS, 2 do
+  local row, fence_key = KEYS[k], KEYS[k + 1]
+  local action, fence, xid = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  local ttl, complete = tonumber(ARGV[a + 3]), ARGV[a + 4] == '1'
+  a = a + 5
+  local first, pairs_count, nulls_count, doc = 0, 0, 0, nil
+  if action ~= 'delete' then
+    if json then
+      doc = ARGV[a]
+      a = a + 1
+    else
+      pairs_count, nulls_count = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+      first = a + 2
+      a = first + 2 * pairs_count + nulls_count
+    end
   end
-  for i = 9 + 2 * pairs_count, #ARGV do redis.call('HDEL', row, ARGV[i]) end
+
+  local cached, had_fence_key = nil, false
+  local stored = redis.call('GET', fence_key)
+  if stored then
+    had_fence_key = true
+    stored = string.match(stored, '^(%x+) ')
+  elseif json then
+    local kind = redis.call('TYPE', row)['ok']
+    cached = kind ~= 'none'
+    stored = row_fence(row, kind)
+  else
+    local field = redis.pcall('HGET', row, '_lsn')
+    if type(field) == 'string' then
+      stored, cached = field, true
+    elseif type(field) == 'table' then
+      stored, cached = false, true  -- an error reply: the key holds something else than a hash
+    else
+      stored = false
+    end
+  end
+  if stored and stored >= fence then
+    stale = stale + 1
+  else
+    if cached == nil then cached = redis.call('EXISTS', row) == 1 end
+    local wrote = false
+    if action == 'delete' then
+      if cached then redis.call('DEL', row) end
+      deleted = deleted + 1
+    elseif action == 'refresh' and not cached then
+      not_cached = not_cached + 1
+    elseif not complete and (json or not cached) then
+      if cached then redis.call('DEL', row) end
+      deleted = deleted + 1
+    else
+      if json then
+        if ttl > 0 then redis.call('SET', row, doc, 'PX', ttl) else redis.call('SET', row, doc) end
+      else
+        if complete and cached then redis.call('DEL', row) end
+        local last_pair = first + 2 * pairs_count - 1
+        redis.call('HSET', row, '_lsn', fence, unpack(ARGV, first, last_pair))
+        if not complete and nulls_count > 0 then
+          redis.call('HDEL', row, unpack(ARGV, last_pair + 1, last_pair + nulls_count))
+        end
+        if ttl > 0 then redis.call('PEXPIRE', row, ttl) end
+      end
+      wrote = true
+      written = written + 1
+    end
+    -- A row written without expiry is its own fence (its "_lsn"), and fills skip a cached row:
+    -- no fence key is needed unless one exists (it must not stay behind, older than the row).
+    if had_fence_key or not wrote or ttl > 0 then
+      redis.call('SET', fence_key, fence .. ' ' .. xid, 'PX', fence_ttl)
+    end
+  end
 end
-if ttl > 0 then redis.call('PEXPIRE', row, ttl) end
-return 1
+return {stale, written, deleted, not_cached}
 )lua";
 
 // KEYS: row, fence key, truncate marker of the table.

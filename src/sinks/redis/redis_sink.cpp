@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 
 #include "output/jsonl_writer.hpp"
 #include "sabot/error.hpp"
@@ -34,6 +36,11 @@ bool is_stream_duplicate(const RedisReply& reply) {
   return reply.is_error() && reply.text.find("equal or smaller") != std::string::npos;
 }
 
+bool has_row_truncate(const ChangeBatch& batch) {
+  return std::any_of(batch.events.begin(), batch.events.end(),
+                     [](const ChangeEvent& e) { return e.op == Op::Truncate; });
+}
+
 void validate(const RedisSinkOptions& options) {
   if (options.prefix.empty()) {
     throw CdcError(ErrorKind::Config, "Redis key prefix must not be empty");
@@ -58,20 +65,69 @@ RedisConnection& RedisSinkImpl::connection() {
   if (!connection_ || connection_->is_broken()) {
     connection_.reset();
     connection_ = std::make_unique<RedisConnection>(url_, options_.timeout);
-    apply_sha_ = connection_->load_script(kApplyScript);
+    apply_sha_ = connection_->load_script(kApplyBatchScript);
   }
   return *connection_;
 }
 
 void RedisSinkImpl::write(const ChangeBatch& batch) {
   try {
+    submit(batch);
+    await_oldest();
+  } catch (const RetryableSinkError& e) {
+    // Redis lost its script cache (restart, SCRIPT FLUSH): every change is safe to apply twice
+    // (the fences skip what already happened, XADD refuses a repeated ID), so send it again.
+    if (std::string_view(e.what()).find("NOSCRIPT") == std::string_view::npos) throw;
+    reset();
+    submit(batch);
+    await_oldest();
+  }
+}
+
+void RedisSinkImpl::submit(const ChangeBatch& batch) {
+  try {
+    if (options_.mode != RedisMode::Stream && has_row_truncate(batch)) {
+      // The truncate scans and deletes synchronously: everything before it must be answered.
+      finish_in_flight();
+      for (const ChangeEvent& event : batch.events) queue_change(event);
+      flush();
+      in_flight_.push_back({{}, /*done=*/true});
+      return;
+    }
     for (const ChangeEvent& event : batch.events) queue_change(event);
-    flush();
+    seal_script();
+    RedisConnection& conn = connection();
+    for (const Queued& command : queue_) conn.append(command.args);
+    conn.send_appended();
+    in_flight_.push_back({std::move(queue_), false});
+    queue_.clear();
   } catch (...) {
-    queue_.clear();  // the batch is not acknowledged; it is written again when redelivered
+    queue_.clear();  // the batch is not acknowledged; it is submitted again after reset()
+    script_ = {};
     throw;
   }
+}
+
+void RedisSinkImpl::await_oldest() {
+  if (in_flight_.empty()) return;
+  InFlight& oldest = in_flight_.front();
+  if (!oldest.done) check_replies(oldest.commands);
+  in_flight_.pop_front();
   ++stats_.batches;
+}
+
+void RedisSinkImpl::finish_in_flight() {
+  for (InFlight& batch : in_flight_) {
+    if (!batch.done) check_replies(batch.commands);
+    batch.done = true;
+  }
+}
+
+void RedisSinkImpl::reset() {
+  connection_.reset();  // replies of what was in flight are lost with it; it is sent again
+  in_flight_.clear();
+  queue_.clear();
+  script_ = {};
 }
 
 void RedisSinkImpl::queue_change(const ChangeEvent& event) {
@@ -111,18 +167,13 @@ void RedisSinkImpl::queue_apply(const char* action, const ChangeEvent& event,
                                 const std::string& key_suffix) {
   const std::string table = qualified_table(event.schema, event.table);
   const std::string fence = fence_of(position_of(event));
-  const std::string row = row_key(options_.prefix, table, key_suffix);
-  std::vector<std::string> args = {"EVALSHA",
-                                   apply_sha_,
-                                   "2",
-                                   row,
-                                   fence_key(options_.prefix, table, key_suffix),
-                                   action,
-                                   fence,
-                                   std::to_string(event.transaction_id),
-                                   millis(tables_.ttl(event.schema, event.table)),
-                                   millis(options_.fence_ttl),
-                                   options_.format == RedisRowFormat::Json ? "json" : "hash"};
+  std::string row = row_key(options_.prefix, table, key_suffix);
+  if (script_.rows == 0) script_.first_key = row;
+  script_.keys.push_back(std::move(row));
+  script_.keys.push_back(fence_key(options_.prefix, table, key_suffix));
+  std::vector<std::string>& args = script_.row_args;
+  args.insert(args.end(), {action, fence, std::to_string(event.transaction_id),
+                           millis(tables_.ttl(event.schema, event.table))});
   if (std::string_view(action) == "delete") {
     args.emplace_back("1");
   } else {
@@ -132,6 +183,7 @@ void RedisSinkImpl::queue_apply(const char* action, const ChangeEvent& event,
       args.push_back(row_json(event, fence));
     } else {
       args.push_back(std::to_string(fields.values.size()));
+      args.push_back(std::to_string(fields.null_columns.size()));
       for (auto& [name, value] : fields.values) {
         args.push_back(std::move(name));
         args.push_back(std::move(value));
@@ -139,7 +191,20 @@ void RedisSinkImpl::queue_apply(const char* action, const ChangeEvent& event,
       for (std::string& name : fields.null_columns) args.push_back(std::move(name));
     }
   }
-  queue_.push_back({Queued::Kind::Apply, std::move(args), row});
+  if (++script_.rows >= kRowsPerScript) seal_script();
+}
+
+void RedisSinkImpl::seal_script() {
+  if (script_.rows == 0) return;
+  std::vector<std::string> args;
+  args.reserve(3 + script_.keys.size() + 2 + script_.row_args.size());
+  args.insert(args.end(), {"EVALSHA", apply_sha_, std::to_string(script_.keys.size())});
+  std::move(script_.keys.begin(), script_.keys.end(), std::back_inserter(args));
+  args.push_back(millis(options_.fence_ttl));
+  args.emplace_back(options_.format == RedisRowFormat::Json ? "json" : "hash");
+  std::move(script_.row_args.begin(), script_.row_args.end(), std::back_inserter(args));
+  queue_.push_back({Queued::Kind::Apply, std::move(args), std::move(script_.first_key)});
+  script_ = {};
 }
 
 bool RedisSinkImpl::has_every_column(const ChangeEvent& event, bool none_flagged_unchanged) {
@@ -155,6 +220,7 @@ bool RedisSinkImpl::has_every_column(const ChangeEvent& event, bool none_flagged
 }
 
 void RedisSinkImpl::queue_stream_entry(const ChangeEvent& event) {
+  seal_script();  // keep the batch's order
   const std::string table = qualified_table(event.schema, event.table);
   const std::string stream =
       options_.stream_key.empty() ? table_stream_key(options_.prefix, table) : options_.stream_key;
@@ -207,28 +273,25 @@ uint64_t RedisSinkImpl::delete_matching(const std::string& pattern) {
   return deleted;
 }
 
-std::vector<RedisReply> RedisSinkImpl::send(const std::vector<Queued>& commands) {
+void RedisSinkImpl::flush() {
+  seal_script();
+  if (queue_.empty()) return;
   RedisConnection& conn = connection();
-  for (const Queued& command : commands) conn.append(command.args);
-  return conn.read_replies(commands.size());
+  for (const Queued& command : queue_) conn.append(command.args);
+  std::vector<Queued> sent = std::move(queue_);
+  queue_.clear();
+  check_replies(sent);
 }
 
-void RedisSinkImpl::flush() {
-  if (queue_.empty()) return;
-  std::vector<RedisReply> replies = send(queue_);
-  const bool script_missing = std::any_of(replies.begin(), replies.end(),
-                                          [](const RedisReply& r) { return is_noscript(r); });
-  if (script_missing) {
-    // Redis lost its script cache (restart, SCRIPT FLUSH). Every command is safe to run twice:
-    // the fence skips what already happened, XADD refuses a repeated ID.
-    apply_sha_ = connection().load_script(kApplyScript);
-    for (Queued& command : queue_) {
-      if (command.kind == Queued::Kind::Apply) command.args[1] = apply_sha_;
-    }
-    replies = send(queue_);
+void RedisSinkImpl::check_replies(const std::vector<Queued>& commands) {
+  // Replies are read only after the apply script's SHA was used: a connection made since (after
+  // reset()) has loaded it again, and a NOSCRIPT reply is retryable.
+  if (!connection_ || connection_->is_broken()) {
+    throw RetryableSinkError(fmt::format(
+        "Redis at {}: the connection was lost before the replies were read", url_.text));
   }
-  for (size_t i = 0; i < queue_.size(); ++i) account(queue_[i], replies[i]);
-  queue_.clear();
+  std::vector<RedisReply> replies = connection_->read_replies(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) account(commands[i], replies[i]);
 }
 
 void RedisSinkImpl::account(const Queued& command, const RedisReply& reply) {
@@ -237,29 +300,26 @@ void RedisSinkImpl::account(const Queued& command, const RedisReply& reply) {
     return;
   }
   if (reply.is_error()) {
-    throw CdcError(ErrorKind::Consumer,
-                   fmt::format("Redis at {} refused {} on {}: {}. The batch was not acknowledged",
-                               url_.text, command.args[0], command.key, reply.text));
+    const std::string message =
+        fmt::format("Redis at {} refused {} on {}: {}. The batch was not acknowledged", url_.text,
+                    command.args[0], command.key, reply.text);
+    if (is_transient_error(reply)) throw RetryableSinkError(message);
+    throw CdcError(ErrorKind::Consumer, message);
   }
   if (command.kind == Queued::Kind::StreamAdd) {
     ++stats_.stream_entries;
   } else if (command.kind == Queued::Kind::Apply) {
-    switch (reply.integer) {
-      case kApplyStale:
-        ++stats_.stale_skipped;
-        break;
-      case kApplyWritten:
-        ++stats_.rows_written;
-        break;
-      case kApplyDeleted:
-        ++stats_.rows_deleted;
-        break;
-      case kApplyNotCached:
-        ++stats_.not_cached;
-        break;
-      default:
-        break;
+    const std::vector<RedisReply>& counts =
+        reply.elements;  // {stale, written, deleted, not_cached}
+    if (counts.size() != 4) {
+      throw CdcError(ErrorKind::Consumer,
+                     fmt::format("Redis at {}: the apply script on {} answered {} values, not 4",
+                                 url_.text, command.key, counts.size()));
     }
+    stats_.stale_skipped += static_cast<uint64_t>(counts[0].integer);
+    stats_.rows_written += static_cast<uint64_t>(counts[1].integer);
+    stats_.rows_deleted += static_cast<uint64_t>(counts[2].integer);
+    stats_.not_cached += static_cast<uint64_t>(counts[3].integer);
   }
 }
 

@@ -1,13 +1,22 @@
 // RedisSinkImpl: the sabot::RedisSink behind make_redis_sink() (behaviour documented in
 // include/sabot/redis_sink.hpp).
 //
-// One write() = one pipeline: every command of the batch is queued, sent together, and each reply
-// checked. Row changes go through the fenced apply script; stream entries are XADD with an ID made
-// from the event's position. A truncate (row modes) first flushes what is queued, then scans and
-// deletes the table's keys, so it lands between the changes before and after it.
+// One batch = one pipeline: its row changes go to the fenced apply script in one call per up to
+// kRowsPerScript rows, stream entries are XADD with an ID made from the event's position. submit()
+// sends a batch's commands and returns; await_oldest() reads the replies of the oldest batch sent
+// and checks each, so up to max_in_flight() batches are on the wire at once (one connection: Redis
+// applies them in order, which keeps per-key order). A truncate (row modes) first waits for
+// everything in flight and what is queued, then scans and deletes the table's keys, so it lands
+// between the changes before and after it.
+//
+// Errors: a lost or refused connection, a timeout, and the replies LOADING, BUSY, TRYAGAIN,
+// MASTERDOWN, READONLY, CLUSTERDOWN, OOM and NOSCRIPT are RetryableSinkError; reset() drops the
+// connection (the next call reconnects and loads the script again). Any other error reply (a
+// script error, WRONGTYPE on a key someone else wrote, AUTH refused) is permanent.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -21,8 +30,17 @@ namespace sabot::sinks::redis {
 
 class RedisSinkImpl final : public RedisSink {
  public:
+  // Row changes per apply-script call: bounds how long one call holds Redis.
+  static constexpr size_t kRowsPerScript = 1000;
+  static constexpr size_t kMaxInFlight = 32;
+
   explicit RedisSinkImpl(const RedisSinkOptions& options);  // connects; throws CdcError
   void write(const ChangeBatch& batch) override;
+  void submit(const ChangeBatch& batch) override;
+  void await_oldest() override;
+  size_t max_in_flight() const override { return kMaxInFlight; }
+  void reset() override;
+  std::string name() const override { return url_.text; }
   const RedisSinkStats& stats() const override { return stats_; }
 
  private:
@@ -32,6 +50,18 @@ class RedisSinkImpl final : public RedisSink {
     Kind kind;
     std::vector<std::string> args;
     std::string key;  // named in error messages
+  };
+  // A submitted batch: its commands, sent and not yet answered (done: already answered).
+  struct InFlight {
+    std::vector<Queued> commands;
+    bool done = false;
+  };
+  // The apply-script call being built: keys and per-row arguments (see kApplyBatchScript).
+  struct ScriptCall {
+    std::vector<std::string> keys;
+    std::vector<std::string> row_args;
+    std::string first_key;
+    size_t rows = 0;
   };
 
   RedisConnection& connection();
@@ -45,9 +75,13 @@ class RedisSinkImpl final : public RedisSink {
   bool has_every_column(const ChangeEvent& event, bool none_flagged_unchanged);
   void remove_table_keys(const ChangeEvent& truncate);
   uint64_t delete_matching(const std::string& pattern);  // returns how many keys it deleted
+  // Moves the script call being built into the queue as one EVALSHA.
+  void seal_script();
   // Sends the queue and checks every reply; the queue is empty afterwards.
   void flush();
-  std::vector<RedisReply> send(const std::vector<Queued>& commands);
+  // Reads the replies of every batch in flight, so synchronous commands can follow.
+  void finish_in_flight();
+  void check_replies(const std::vector<Queued>& commands);
   void account(const Queued& command, const RedisReply& reply);
 
   RedisSinkOptions options_;
@@ -56,6 +90,8 @@ class RedisSinkImpl final : public RedisSink {
   std::unique_ptr<RedisConnection> connection_;
   std::string apply_sha_;
   std::vector<Queued> queue_;
+  ScriptCall script_;
+  std::deque<InFlight> in_flight_;
   std::unordered_map<std::string, std::vector<std::string>> known_columns_;  // by table
   RedisSinkStats stats_;
   EventRenderer stream_renderer_;

@@ -14,6 +14,7 @@ class StdoutSink : public Sink {
  public:
   explicit StdoutSink(const FormatOptions& format = {}) : renderer_(format) {}
   void write(const ChangeBatch& batch) override;  // throws CdcError{Consumer} on a closed pipe
+  std::string name() const override { return "stdout"; }
 
  private:
   EventRenderer renderer_;

@@ -1,0 +1,569 @@
+#include "engine/snapshot_coordinator.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "sabot/error.hpp"
+#include "sabot/jsonl.hpp"
+
+namespace sabot::engine {
+
+namespace {
+
+constexpr int kPieceRows = 2000;     // rows fetched from the cursor at a time
+constexpr size_t kPiecesAhead = 4;   // pieces a worker reads ahead of the stream
+constexpr auto kIdleWait = std::chrono::milliseconds(200);
+constexpr auto kRetryWait = std::chrono::seconds(1);
+constexpr const char* kInitialPlan = "initial";
+
+std::string random_token() {
+  std::random_device device;
+  std::mt19937_64 bits(device());
+  return fmt::format("{:016x}", bits());
+}
+
+std::string qualified(const std::string& schema, const std::string& table) {
+  return schema + "." + table;
+}
+
+std::pair<std::string, std::string> split_qualified(const std::string& name) {
+  const size_t dot = name.find('.');
+  if (dot == std::string::npos) return {"public", name};
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
+std::shared_ptr<const ReadShape> make_shape(const pg::SnapshotTable& source,
+                                            const std::vector<pg::ReadColumn>& columns) {
+  auto shape = std::make_shared<ReadShape>();
+  shape->schema = source.schema;
+  shape->table = source.table;
+  for (const pg::ReadColumn& column : columns) {
+    shape->names.push_back(column.name);
+    shape->type_oids.push_back(column.type_oid);
+    shape->type_names.push_back(column.type_name);
+    if (column.identity) shape->key_names.push_back(column.name);
+  }
+  for (const std::string& key : source.chunk_key) {
+    const auto it = std::find(shape->names.begin(), shape->names.end(), key);
+    if (it != shape->names.end()) {
+      shape->chunk_key_index.push_back(static_cast<size_t>(it - shape->names.begin()));
+    }
+  }
+  if (shape->chunk_key_index.size() != source.chunk_key.size()) shape->chunk_key_index.clear();
+  return shape;
+}
+
+KeyValues row_key(const pg::PgResult& rows, int row, const ReadShape& shape) {
+  KeyValues key;
+  for (size_t index : shape.chunk_key_index) {
+    key.push_back(rows.get_optional(row, static_cast<int>(index)));
+  }
+  return key;
+}
+
+// What a failure means for the user, with the fix.
+std::string failure_advice(const CdcError& error) {
+  if (error.sqlstate() == "57014") {
+    return " The server cancelled the read (statement_timeout): lift it for the streaming role "
+           "(ALTER ROLE <role> SET statement_timeout = 0) or choose a smaller "
+           "--snapshot-chunk-rows.";
+  }
+  if (error.sqlstate() == "42501") {
+    return " The role lacks a privilege: GRANT SELECT on the table to it.";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string write_snapshot_request(const PostgresCdcConfig& config,
+                                   const std::vector<std::string>& patterns) {
+  if (patterns.empty()) {
+    throw CdcError(ErrorKind::Config, "a snapshot request names the tables to read (--tables)");
+  }
+  (void)TableFilter(patterns);  // throws CdcError{Config} on a bad pattern
+  const std::string id = random_token();
+  std::string content = "{\"request\":";
+  append_json_string(content, id);
+  content += ",\"slot\":";
+  append_json_string(content, config.slot_name);
+  content += ",\"tables\":[";
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    if (i > 0) content += ',';
+    append_json_string(content, patterns[i]);
+  }
+  content += "]}";
+  pg::PgConnection conn(config, pg::ConnectionKind::Regular);
+  pg::emit_snapshot_message(conn, content, /*transactional=*/true);
+  return id;
+}
+
+SnapshotCoordinator::SnapshotCoordinator(const PostgresCdcConfig& config, const TableFilter& filter)
+    : config_(config), filter_(filter), token_(random_token()) {
+  config_.metrics = nullptr;
+}
+
+SnapshotCoordinator::~SnapshotCoordinator() {
+  stopping_.store(true);
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, chunk] : chunks_) {
+      std::lock_guard chunk_lock(chunk->mutex);
+      chunk->aborted = true;
+      chunk->changed.notify_all();
+    }
+  }
+  work_.notify_all();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+void SnapshotCoordinator::start(const std::string& system_id, EventPosition durable,
+                                bool new_slot) {
+  const std::string path = config_.snapshot_state_path.empty()
+                               ? SnapshotState::default_path(system_id, config_.slot_name)
+                               : config_.snapshot_state_path;
+  state_ = std::make_unique<SnapshotState>(path);
+  if (new_slot) state_->reset();
+  std::lock_guard lock(mutex_);
+  for (const PlanResume& plan : state_->resolve(durable)) {
+    for (const std::string& table : plan.tables) {
+      const auto progress = plan.progress.find(table);
+      auto run = std::make_unique<TableRun>();
+      run->plan = plan.id;
+      std::tie(run->source.schema, run->source.table) = split_qualified(table);
+      if (progress != plan.progress.end()) {
+        run->finished = progress->second.done;
+        run->next_after = progress->second.after;
+        run->handed_after = progress->second.after;
+        run->emitted_after = progress->second.after;
+      }
+      runs_.push_back(std::move(run));
+    }
+    if (plan.id != kInitialPlan) planned_requests_.push_back(plan.id);
+  }
+  initial_pending_ = config_.snapshot != SnapshotMode::Never && !state_->has_plan(kInitialPlan);
+  const bool work = initial_pending_ || std::any_of(runs_.begin(), runs_.end(),
+                                                    [](const auto& run) { return !run->finished; });
+  if (work) spawn_workers_locked();
+}
+
+void SnapshotCoordinator::spawn_workers_locked() {
+  if (!workers_.empty()) return;
+  const int workers = std::max(1, config_.snapshot_workers);
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_main(); });
+}
+
+// ---- stream thread ------------------------------------------------------------------------------
+
+std::shared_ptr<Chunk> SnapshotCoordinator::chunk(std::string_view content, char* mark) {
+  // "<token>:<chunk id>:<L|H>"
+  const size_t first = content.find(':');
+  const size_t last = content.rfind(':');
+  if (first == std::string_view::npos || last == first || last + 2 != content.size()) return nullptr;
+  if (content.substr(0, first) != token_) return nullptr;
+  uint64_t id = 0;
+  for (char c : content.substr(first + 1, last - first - 1)) {
+    if (c < '0' || c > '9') return nullptr;
+    id = id * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *mark = content.back();
+  std::lock_guard lock(mutex_);
+  const auto it = chunks_.find(id);
+  return it == chunks_.end() ? nullptr : it->second;
+}
+
+void SnapshotCoordinator::request(const std::string& id, const std::vector<std::string>& patterns) {
+  std::lock_guard lock(mutex_);
+  if (std::find(planned_requests_.begin(), planned_requests_.end(), id) !=
+      planned_requests_.end()) {
+    return;  // already planned (a redelivery after a restart)
+  }
+  planned_requests_.push_back(id);
+  requests_.emplace_back(id, patterns);
+  if (state_) spawn_workers_locked();
+  work_.notify_all();
+}
+
+void SnapshotCoordinator::chunk_emitted(Chunk& chunk, uint64_t rows, bool complete,
+                                        std::optional<KeyValues> last_seen,
+                                        EventPosition last_position) {
+  std::lock_guard lock(mutex_);
+  TableRun* run = run_of(chunk.table);
+  bool table_finished = false;
+  std::optional<KeyValues> chunk_end;
+  {
+    std::lock_guard chunk_lock(chunk.mutex);
+    chunk.emitted = complete;
+    if (!complete) chunk.aborted = true;
+    table_finished = complete && chunk.table_finished;
+    chunk_end = complete ? chunk.last_key : last_seen;
+    chunk.changed.notify_all();
+  }
+  if (run == nullptr) return;
+  if (chunk_end) run->next_after = chunk_end;
+  if (rows > 0) {
+    run->emitted_after = last_seen;
+    run->last_position = last_position;
+  }
+  if (table_finished) {
+    run->finished = true;
+    state_->append_done(run->plan, chunk.table, run->last_position);
+  }
+}
+
+void SnapshotCoordinator::abort(Chunk& chunk) {
+  std::lock_guard chunk_lock(chunk.mutex);
+  chunk.aborted = true;
+  chunk.changed.notify_all();
+}
+
+void SnapshotCoordinator::batch_handed_out(const ChangeBatch& batch) {
+  if (batch.events.empty()) return;
+  const std::string table = qualified(batch.snapshot_schema, batch.snapshot_table);
+  std::lock_guard lock(mutex_);
+  TableRun* run = run_of(table);
+  if (run == nullptr) return;
+  run->rows_done += batch.events.size();
+  const ChangeEvent& last = batch.events.back();
+  if (run->source.chunk_key.empty()) return;  // read whole: no progress within the table
+  KeyValues key;
+  for (const std::string& name : run->source.chunk_key) {
+    const Column* column = last.column(name);
+    if (column == nullptr || column->value.is_null()) {
+      key.emplace_back(std::nullopt);
+    } else {
+      key.emplace_back(std::string(column->value.text()));
+    }
+  }
+  run->unacked.push_back(TableRun::Unacked{batch.batch_id, run->handed_after});
+  run->handed_after = key;
+  state_->append_progress(run->plan, table, key, position_of(last));
+}
+
+void SnapshotCoordinator::acknowledged(uint64_t batch_id) {
+  std::lock_guard lock(mutex_);
+  for (auto& run : runs_) {
+    auto& unacked = run->unacked;
+    const auto it = std::find_if(unacked.begin(), unacked.end(),
+                                 [batch_id](const auto& u) { return u.batch_id == batch_id; });
+    if (it != unacked.end()) {
+      unacked.erase(it);
+      return;
+    }
+  }
+}
+
+void SnapshotCoordinator::rewind() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, chunk] : chunks_) {
+    std::lock_guard chunk_lock(chunk->mutex);
+    chunk->aborted = true;
+    chunk->changed.notify_all();
+  }
+  for (auto& run : runs_) {
+    const bool lost = !run->unacked.empty() || run->emitted_after != run->handed_after;
+    if (!lost) continue;
+    run->next_after = run->unacked.empty() ? run->handed_after : run->unacked.front().key_before;
+    run->handed_after = run->next_after;
+    run->emitted_after = run->next_after;
+    run->unacked.clear();
+    run->finished = false;
+  }
+  work_.notify_all();
+}
+
+bool SnapshotCoordinator::finished() const {
+  std::lock_guard lock(mutex_);
+  if (initial_pending_ || !requests_.empty() || planning_ > 0) return false;
+  return std::all_of(runs_.begin(), runs_.end(), [](const auto& run) { return run->finished; });
+}
+
+void SnapshotCoordinator::rethrow_failure() {
+  std::lock_guard lock(mutex_);
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+std::vector<SnapshotTableProgress> SnapshotCoordinator::progress() const {
+  std::lock_guard lock(mutex_);
+  std::vector<SnapshotTableProgress> tables;
+  for (const auto& run : runs_) {
+    tables.push_back(SnapshotTableProgress{qualified(run->source.schema, run->source.table),
+                                           run->rows_done, run->source.estimated_rows,
+                                           run->finished});
+  }
+  return tables;
+}
+
+SnapshotCoordinator::TableRun* SnapshotCoordinator::run_of(const std::string& table) {
+  TableRun* found = nullptr;
+  for (auto& run : runs_) {
+    if (qualified(run->source.schema, run->source.table) != table) continue;
+    if (!run->finished) return run.get();
+    found = run.get();
+  }
+  return found;
+}
+
+// ---- workers ------------------------------------------------------------------------------------
+
+void SnapshotCoordinator::fail(std::exception_ptr error) {
+  std::lock_guard lock(mutex_);
+  if (!failure_) failure_ = std::move(error);
+}
+
+SnapshotCoordinator::TableRun* SnapshotCoordinator::claim_table() {
+  for (auto& run : runs_) {
+    if (!run->finished && !run->claimed) {
+      run->claimed = true;
+      return run.get();
+    }
+  }
+  return nullptr;
+}
+
+void SnapshotCoordinator::add_plan_locked(const std::string& id,
+                                          const std::vector<pg::SnapshotTable>& tables) {
+  std::vector<std::string> names;
+  for (const pg::SnapshotTable& table : tables) {
+    const std::string name = qualified(table.schema, table.table);
+    TableRun* running = run_of(name);
+    if (running != nullptr && !running->finished) {
+      config_.log(fmt::format("snapshot {}: {} is being read already; not read twice", id, name));
+      continue;
+    }
+    auto run = std::make_unique<TableRun>();
+    run->plan = id;
+    run->source = table;
+    run->resolved = true;
+    runs_.push_back(std::move(run));
+    names.push_back(name);
+  }
+  state_->append_plan(id, names);
+}
+
+void SnapshotCoordinator::plan_pending(pg::PgConnection& conn) {
+  std::unique_lock lock(mutex_);
+  bool via_root = false;
+  if (initial_pending_) {
+    initial_pending_ = false;  // this worker lists it; finished() waits for planning_
+    ++planning_;
+    lock.unlock();
+    if (config_.plugin == Plugin::Pgoutput) {
+      via_root = pg::publication_via_root(conn, config_.publication_name);
+    }
+    const auto tables = pg::snapshot_tables(conn, filter_, via_root);
+    lock.lock();
+    add_plan_locked(kInitialPlan, tables);
+    --planning_;
+    config_.log(fmt::format("snapshot: reading {} table(s)", tables.size()));
+  }
+  while (!requests_.empty()) {
+    auto [id, patterns] = requests_.front();
+    requests_.pop_front();
+    ++planning_;
+    lock.unlock();
+    if (config_.plugin == Plugin::Pgoutput) {
+      via_root = pg::publication_via_root(conn, config_.publication_name);
+    }
+    std::vector<pg::SnapshotTable> tables;
+    for (pg::SnapshotTable& table : pg::snapshot_tables(conn, TableFilter(patterns), via_root)) {
+      if (filter_.matches(table.schema, table.table)) {
+        tables.push_back(std::move(table));
+      } else {
+        config_.log(fmt::format("snapshot request {}: {}.{} is outside this stream's tables "
+                                "(--tables); not read. Add it to --tables (and the publication) "
+                                "and restart the stream to capture it",
+                                id, table.schema, table.table));
+      }
+    }
+    if (tables.empty()) {
+      config_.log(fmt::format("snapshot request {}: no captured table matches {}", id,
+                              fmt::join(patterns, ", ")));
+    }
+    lock.lock();
+    add_plan_locked(id, tables);
+    --planning_;
+  }
+}
+
+void SnapshotCoordinator::worker_main() {
+  std::unique_ptr<pg::PgConnection> reader;
+  std::unique_ptr<pg::PgConnection> marker;
+  while (!stopping_.load()) {
+    try {
+      if (!reader) reader = std::make_unique<pg::PgConnection>(config_, pg::ConnectionKind::Regular);
+      if (!marker) marker = std::make_unique<pg::PgConnection>(config_, pg::ConnectionKind::Regular);
+      {
+        std::unique_lock lock(mutex_);
+        const bool planning = initial_pending_ || !requests_.empty();
+        if (planning) {
+          lock.unlock();
+          plan_pending(*reader);
+          continue;
+        }
+        TableRun* run = claim_table();
+        if (run == nullptr) {
+          work_.wait_for(lock, kIdleWait);
+          continue;
+        }
+        lock.unlock();
+        try {
+          read_table(*reader, *marker, *run);
+        } catch (...) {
+          std::lock_guard relock(mutex_);
+          run->claimed = false;
+          throw;
+        }
+        std::lock_guard relock(mutex_);
+        run->claimed = false;
+      }
+    } catch (const CdcError& e) {
+      if (stopping_.load()) return;
+      if (e.kind() == ErrorKind::Connection) {
+        // The server restarted or the connection broke: the stream reconnects on its own; so do
+        // the workers, and the chunk that was being read is read again.
+        config_.log(fmt::format("snapshot: {}; reconnecting in {} s", e.what(),
+                                kRetryWait.count()));
+        reader.reset();
+        marker.reset();
+        std::this_thread::sleep_for(kRetryWait);
+        continue;
+      }
+      fail(std::current_exception());
+      return;
+    } catch (...) {
+      fail(std::current_exception());
+      return;
+    }
+  }
+}
+
+void SnapshotCoordinator::read_table(pg::PgConnection& reader, pg::PgConnection& marker,
+                                     TableRun& run) {
+  if (!run.resolved) {
+    bool via_root = false;
+    if (config_.plugin == Plugin::Pgoutput) {
+      via_root = pg::publication_via_root(reader, config_.publication_name);
+    }
+    auto found = pg::find_snapshot_table(reader, run.source.schema, run.source.table, via_root);
+    std::lock_guard lock(mutex_);
+    if (!found) {
+      config_.log(fmt::format("snapshot: {}.{} no longer exists; skipped", run.source.schema,
+                              run.source.table));
+      run.finished = true;
+      return;
+    }
+    run.source = std::move(*found);
+    run.resolved = true;
+  }
+  pg::require_select(reader, run.source);
+  if (!run.source.chunk_key.empty()) {
+    auto upper = pg::greatest_chunk_key(reader, run.source);
+    std::lock_guard lock(mutex_);
+    run.upper = std::move(upper);
+    if (!run.upper || run.next_after == run.upper) {
+      // Empty, or read up to its end already: rows added later come as inserts.
+      run.finished = true;
+      state_->append_done(run.plan, qualified(run.source.schema, run.source.table),
+                          run.last_position);
+      return;
+    }
+  }
+  while (!stopping_.load()) {
+    {
+      std::lock_guard lock(mutex_);
+      if (run.finished) return;
+    }
+    read_chunk(reader, marker, run);
+  }
+}
+
+bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection& marker,
+                                     TableRun& run) {
+  auto chunk = std::make_shared<Chunk>();
+  std::optional<KeyValues> after;
+  std::optional<KeyValues> upper;
+  {
+    std::lock_guard lock(mutex_);
+    upper = run.upper;
+    chunk->id = next_chunk_++;
+    chunk->plan = run.plan;
+    chunk->table = qualified(run.source.schema, run.source.table);
+    chunk->source = run.source;
+    after = run.next_after;
+    chunks_[chunk->id] = chunk;
+  }
+  struct Forget {
+    SnapshotCoordinator& self;
+    uint64_t id;
+    ~Forget() {
+      std::lock_guard lock(self.mutex_);
+      self.chunks_.erase(id);
+    }
+  } forget{*this, chunk->id};
+  const std::string mark = fmt::format("{}:{}:", token_, chunk->id);
+  try {
+    pg::emit_snapshot_message(marker, mark + "L", false);
+    pg::ChunkRead read(reader);
+    const auto columns = pg::read_columns(reader, run.source.oid);
+    if (columns.empty()) throw CdcError(ErrorKind::Server, "the table has no columns to read");
+    auto shape = make_shape(run.source, columns);
+    {
+      std::lock_guard chunk_lock(chunk->mutex);
+      chunk->snapshot = core::XidSnapshot::parse(read.snapshot());
+      chunk->shape = shape;
+    }
+    pg::emit_snapshot_message(marker, mark + "H", false);
+    const int64_t limit = run.source.chunk_key.empty() ? 0 : config_.snapshot_chunk_rows;
+    read.open_cursor(pg::chunk_select(reader, run.source, shape->names, after, upper, limit));
+    int64_t rows = 0;
+    std::optional<KeyValues> last_key;
+    while (true) {
+      std::shared_ptr<pg::PgResult> piece = read.fetch(kPieceRows);
+      const int n = piece->rows();
+      rows += n;
+      if (n > 0 && !shape->chunk_key_index.empty()) last_key = row_key(*piece, n - 1, *shape);
+      std::unique_lock chunk_lock(chunk->mutex);
+      chunk->changed.wait(chunk_lock, [&] {
+        return chunk->pieces.size() < kPiecesAhead || chunk->aborted || stopping_.load();
+      });
+      if (chunk->aborted || stopping_.load()) return false;
+      if (n > 0) chunk->pieces.push_back(std::move(piece));
+      chunk->changed.notify_all();
+      if (n < kPieceRows) break;
+    }
+    read.commit();
+    std::unique_lock chunk_lock(chunk->mutex);
+    chunk->last_key = last_key;
+    chunk->table_finished =
+        limit == 0 || rows < limit || (last_key && last_key == upper);
+    chunk->fetched_all = true;
+    chunk->changed.notify_all();
+    chunk->changed.wait(chunk_lock,
+                        [&] { return chunk->emitted || chunk->aborted || stopping_.load(); });
+    return chunk->emitted;
+  } catch (const CdcError& e) {
+    if (e.sqlstate() == "42P01") {  // undefined table: dropped while being read
+      config_.log(fmt::format("snapshot: {} was dropped while being read; skipped", chunk->table));
+      std::lock_guard lock(mutex_);
+      run.finished = true;
+      return false;
+    }
+    {
+      std::lock_guard chunk_lock(chunk->mutex);
+      chunk->error = std::current_exception();
+      chunk->changed.notify_all();
+    }
+    if (e.kind() == ErrorKind::Connection) throw;
+    throw CdcError(e.kind(),
+                   fmt::format("the snapshot of {} failed: {}.{} Nothing acknowledged is lost: "
+                               "once fixed, the next start resumes the snapshot where it stopped",
+                               chunk->table, e.what(), failure_advice(e)),
+                   e.sqlstate(), e.lsn());
+  }
+}
+
+}  // namespace sabot::engine

@@ -1,0 +1,172 @@
+// SnapshotCoordinator: reads the rows that already exist while the stream runs (README
+// "Snapshots"). Worker threads, each with its own regular connection, read tables chunk by chunk
+// in key order; around each chunk's MVCC snapshot they write a low and a high watermark message
+// (core/snapshot_window.hpp explains why that makes reads and changes agree). The stream thread
+// meets the watermarks in the stream (SnapshotMerge) and delivers the chunk's rows at the high
+// one, as Op::Read batches whose positions sort with the stream's.
+//
+// Chunks of one table are read one after the other; tables go to the workers in parallel. A
+// worker reads ahead at most kPiecesAhead pieces of a chunk, so memory stays bounded whatever the
+// table size. Progress is kept in a SnapshotState file; a restart resumes after what is durable.
+//
+// Threading: the public functions are for the stream's thread, except where noted; workers run
+// on their own threads and meet the stream thread only through Chunk and this object's mutex.
+// Errors: a worker's failure (a table it may not read, a statement timeout) is kept and thrown by
+// rethrow_failure() on the stream thread as a CdcError naming the table and the fix.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/snapshot_window.hpp"
+#include "engine/snapshot_state.hpp"
+#include "pg/pg_connection.hpp"
+#include "pg/snapshot_queries.hpp"
+#include "sabot/change_batch.hpp"
+#include "sabot/config.hpp"
+#include "sabot/table_pattern.hpp"
+
+namespace sabot::engine {
+
+// A table's columns as a chunk's snapshot sees them; shared (immutable) by every read event of the
+// chunk, which view its names.
+struct ReadShape {
+  std::string schema;
+  std::string table;
+  std::vector<std::string> names;
+  std::vector<uint32_t> type_oids;
+  std::vector<std::string> type_names;
+  std::vector<std::string> key_names;  // replica identity columns, as stream events carry them
+  std::vector<size_t> chunk_key_index;  // positions of the chunk key in names; empty: whole row
+};
+
+// One chunk in flight, shared by its worker and the stream thread (fields under `mutex` unless
+// noted). The worker sets shape and snapshot before it writes the high watermark.
+struct Chunk {
+  uint64_t id = 0;
+  std::string plan;
+  std::string table;  // "schema.table"
+  pg::SnapshotTable source;
+  std::shared_ptr<const ReadShape> shape;  // set before the high watermark, then immutable
+  core::XidSnapshot snapshot;              // likewise
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::shared_ptr<pg::PgResult>> pieces;
+  bool fetched_all = false;     // the worker has pushed every piece
+  bool table_finished = false;  // this chunk reached the table's end
+  std::optional<KeyValues> last_key;  // the chunk key of its last row
+  std::exception_ptr error;     // the worker failed; the chunk ends there
+  bool aborted = false;         // stream → worker: read it again (or stop)
+  bool emitted = false;         // stream → worker: every row reached the stream
+};
+
+struct SnapshotTableProgress {
+  std::string table;
+  uint64_t rows_done = 0;
+  int64_t rows_estimated = 0;
+  bool done = false;
+};
+
+// Writes a snapshot request for config.slot_name's stream (PostgresCdcConnector::
+// request_snapshot) through a connection of its own; returns its id.
+std::string write_snapshot_request(const PostgresCdcConfig& config,
+                                   const std::vector<std::string>& patterns);
+
+class SnapshotCoordinator {
+ public:
+  SnapshotCoordinator(const PostgresCdcConfig& config, const TableFilter& filter);
+  ~SnapshotCoordinator();  // stops and joins the workers
+  SnapshotCoordinator(const SnapshotCoordinator&) = delete;
+  SnapshotCoordinator& operator=(const SnapshotCoordinator&) = delete;
+
+  // Loads the progress file and starts the workers: the initial snapshot (config.snapshot ==
+  // Initial or Only, unless already durably done) and unfinished requests resume. `durable`: what
+  // the slot confirmed or the sink holds. `new_slot`: the slot was just created, so any earlier
+  // progress for its name is void.
+  void start(const std::string& system_id, EventPosition durable, bool new_slot);
+
+  // The chunk a watermark of this run names, or null (another run's, or aborted).
+  std::shared_ptr<Chunk> chunk(std::string_view watermark_content, char* mark);
+  // A request read from the stream, committed at `position`: read these tables again.
+  void request(const std::string& id, const std::vector<std::string>& patterns);
+  // The rows of `chunk` went to the stream (`rows` of them; superseded ones were left out) at
+  // positions up to `last_position`. `complete`: all of them; otherwise it was cut short (its
+  // worker failed) after the row with key `last_seen`, and the next chunk starts there.
+  void chunk_emitted(Chunk& chunk, uint64_t rows, bool complete,
+                     std::optional<KeyValues> last_seen, EventPosition last_position);
+  // The chunk must be read again (its snapshot raced a commit; the stream reconnected).
+  void abort(Chunk& chunk);
+  void batch_handed_out(const ChangeBatch& batch);
+  void acknowledged(uint64_t batch_id);
+  // The stream reconnected: reads not acknowledged are read again.
+  void rewind();
+
+  // Every plan is finished and each of its reads was handed out (for --snapshot only).
+  bool finished() const;
+  // The first worker failure, as a CdcError.
+  void rethrow_failure();
+  std::vector<SnapshotTableProgress> progress() const;
+  const std::string& token() const { return token_; }
+
+ private:
+  struct TableRun {
+    std::string plan;
+    pg::SnapshotTable source;
+    std::optional<KeyValues> next_after;  // where the next chunk starts
+    std::optional<KeyValues> upper;       // the greatest key when this run started reading
+    bool finished = false;                // the last chunk was emitted
+    bool claimed = false;                 // a worker is on it
+    bool resolved = false;                // source read from the catalog (not only its name)
+    uint64_t rows_done = 0;
+    struct Unacked {
+      uint64_t batch_id;
+      std::optional<KeyValues> key_before;
+    };
+    std::deque<Unacked> unacked;
+    std::optional<KeyValues> handed_after;   // key of the last read handed out
+    std::optional<KeyValues> emitted_after;  // key of the last read given to the stream
+    EventPosition last_position;             // of the last read given to the stream
+  };
+
+  void spawn_workers_locked();  // the workers start with the first work
+  void worker_main();
+  TableRun* claim_table();
+  void plan_pending(pg::PgConnection& conn);
+  void read_table(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
+  bool read_chunk(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
+  void fail(std::exception_ptr error);
+  void add_plan_locked(const std::string& id, const std::vector<pg::SnapshotTable>& tables);
+  TableRun* run_of(const std::string& table);
+
+  PostgresCdcConfig config_;
+  TableFilter filter_;
+  std::string token_;
+  std::unique_ptr<SnapshotState> state_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_;
+  std::vector<std::unique_ptr<TableRun>> runs_;
+  std::deque<std::pair<std::string, std::vector<std::string>>> requests_;  // id, patterns
+  std::vector<std::string> planned_requests_;
+  std::map<uint64_t, std::shared_ptr<Chunk>> chunks_;
+  uint64_t next_chunk_ = 1;
+  bool initial_pending_ = false;  // the initial plan is still to be listed by a worker
+  int planning_ = 0;              // workers listing the tables of a plan right now
+  std::exception_ptr failure_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace sabot::engine

@@ -1,0 +1,207 @@
+#include "engine/snapshot_state.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "sabot/error.hpp"
+#include "sabot/jsonl.hpp"
+
+namespace sabot::engine {
+
+namespace {
+
+[[noreturn]] void io_error(const std::string& what, const std::string& path) {
+  throw CdcError(ErrorKind::LocalIo,
+                 fmt::format("snapshot state: {} {}: {} (the snapshot's progress is kept there; "
+                             "choose another place with --snapshot-state)",
+                             what, path, std::strerror(errno)));
+}
+
+std::string json_key(const KeyValues& key) {
+  std::string out = "[";
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i > 0) out += ',';
+    if (key[i]) {
+      append_json_string(out, *key[i]);
+    } else {
+      out += "null";
+    }
+  }
+  return out + "]";
+}
+
+std::string json_position(EventPosition position) {
+  return fmt::format("\"lsn\":\"{}\",\"seq\":{}", position.commit_lsn.to_string(), position.seq);
+}
+
+std::string json_quoted(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
+
+// A kill -9 while appending can leave a last line without its newline: cut it off, so the next
+// append starts a line of its own.
+void cut_torn_tail(std::ifstream& in, const std::string& path) {
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  std::streamoff keep = size;
+  while (keep > 0) {
+    in.seekg(keep - 1);
+    if (in.get() == '\n') break;
+    --keep;
+  }
+  in.clear();
+  in.seekg(0);
+  if (keep == size) return;
+  std::error_code ec;
+  std::filesystem::resize_file(path, static_cast<uintmax_t>(keep), ec);
+}
+
+}  // namespace
+
+std::string SnapshotState::default_path(const std::string& system_id, const std::string& slot) {
+  std::string dir;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
+    dir = std::string(state) + "/sabot-cdc";
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    dir = std::string(home) + "/.local/state/sabot-cdc";
+  } else {
+    dir = "/var/lib/sabot-cdc";
+  }
+  return fmt::format("{}/{}-{}.snapshot", dir, system_id, slot);
+}
+
+SnapshotState::SnapshotState(std::string path) : path_(std::move(path)) {
+  std::error_code ec;
+  const auto dir = std::filesystem::path(path_).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  load();
+}
+
+void SnapshotState::load() {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) return;
+  cut_torn_tail(in, path_);
+  simdjson::dom::parser parser;
+  std::string text;
+  while (std::getline(in, text)) {
+    simdjson::dom::element doc;
+    if (parser.parse(text).get(doc)) continue;  // a torn last line
+    Line line;
+    std::string_view value;
+    if (doc["plan"].get_string().get(value)) continue;
+    line.plan = std::string(value);
+    simdjson::dom::array tables;
+    if (!doc["tables"].get_array().get(tables)) {
+      for (auto table : tables) {
+        if (!table.get_string().get(value)) line.tables.emplace_back(value);
+      }
+      lines_.push_back(std::move(line));
+      continue;
+    }
+    if (doc["table"].get_string().get(value)) continue;
+    line.table = std::string(value);
+    std::string_view lsn;
+    uint64_t seq = 0;
+    if (doc["lsn"].get_string().get(lsn) || doc["seq"].get_uint64().get(seq)) continue;
+    const auto parsed = Lsn::parse(lsn);
+    if (!parsed) continue;
+    line.position = EventPosition{*parsed, static_cast<uint32_t>(seq)};
+    bool done = false;
+    if (!doc["done"].get_bool().get(done)) line.done = done;
+    simdjson::dom::array after;
+    if (!doc["after"].get_array().get(after)) {
+      KeyValues key;
+      for (auto part : after) {
+        if (part.is_null()) {
+          key.emplace_back(std::nullopt);
+        } else if (!part.get_string().get(value)) {
+          key.emplace_back(std::string(value));
+        }
+      }
+      line.after = std::move(key);
+    }
+    lines_.push_back(std::move(line));
+  }
+}
+
+std::vector<PlanResume> SnapshotState::resolve(EventPosition durable) const {
+  std::vector<PlanResume> plans;
+  auto find = [&plans](const std::string& id) -> PlanResume* {
+    for (PlanResume& plan : plans) {
+      if (plan.id == id) return &plan;
+    }
+    return nullptr;
+  };
+  for (const Line& line : lines_) {
+    if (line.table.empty()) {
+      if (find(line.plan) == nullptr) plans.push_back(PlanResume{line.plan, line.tables, {}});
+      continue;
+    }
+    PlanResume* plan = find(line.plan);
+    if (plan == nullptr || durable < line.position) continue;
+    TableResume& table = plan->progress[line.table];
+    if (line.done) table.done = true;
+    if (line.after) table.after = line.after;
+  }
+  return plans;
+}
+
+bool SnapshotState::has_plan(const std::string& id) const {
+  for (const Line& line : lines_) {
+    if (line.table.empty() && line.plan == id) return true;
+  }
+  return false;
+}
+
+void SnapshotState::append_plan(const std::string& id, const std::vector<std::string>& tables) {
+  std::string list = "[";
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0) list += ',';
+    list += json_quoted(tables[i]);
+  }
+  list += ']';
+  append(fmt::format("{{\"plan\":{},\"tables\":{}}}", json_quoted(id), list));
+  lines_.push_back(Line{id, tables, "", std::nullopt, false, {}});
+}
+
+void SnapshotState::append_progress(const std::string& plan, const std::string& table,
+                                    const KeyValues& after, EventPosition position) {
+  append(fmt::format("{{\"plan\":{},\"table\":{},\"after\":{},{}}}", json_quoted(plan), json_quoted(table),
+                     json_key(after), json_position(position)));
+  lines_.push_back(Line{plan, {}, table, after, false, position});
+}
+
+void SnapshotState::append_done(const std::string& plan, const std::string& table,
+                                EventPosition position) {
+  append(fmt::format("{{\"plan\":{},\"table\":{},\"done\":true,{}}}", json_quoted(plan), json_quoted(table),
+                     json_position(position)));
+  lines_.push_back(Line{plan, {}, table, std::nullopt, true, position});
+}
+
+void SnapshotState::reset() {
+  lines_.clear();
+  if (std::remove(path_.c_str()) != 0 && errno != ENOENT) io_error("cannot remove", path_);
+}
+
+void SnapshotState::append(const std::string& json_line) {
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) io_error("cannot open", path_);
+  const std::string line = json_line + "\n";
+  const ssize_t written = ::write(fd, line.data(), line.size());
+  const bool ok = written == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!ok) io_error("cannot append to", path_);
+}
+
+}  // namespace sabot::engine

@@ -1,0 +1,79 @@
+// SnapshotState: where a snapshot's progress is kept across restarts — an append-only JSON Lines
+// file (default $XDG_STATE_HOME/sabot-cdc/<system id>-<slot>.snapshot, else
+// ~/.local/state/sabot-cdc/...). Lines:
+//
+//   {"plan":"initial","tables":["public.a","public.b"]}          a snapshot was asked for
+//   {"plan":"initial","table":"public.a","after":["41"],"lsn":"0/1A2B","seq":99}
+//                                        a batch of reads up to key 41 was handed out at (lsn,seq)
+//   {"plan":"initial","table":"public.a","done":true,"lsn":"0/1A2B","seq":99}
+//
+// A progress line counts only once its position is durable: at or before what the slot confirmed
+// or what the sink's checkpoint holds (resolve()). So a crash between handing a batch out and
+// its acknowledgement reads those rows again, and a sink that dropped nothing it holds (the
+// file's checkpoint) gets each row once. A torn last line (kill -9 while appending) is ignored.
+// Losing the file means the snapshot is taken again from the start (reads are upserts).
+//
+// Errors: CdcError{LocalIo} naming the file when it cannot be created or appended to.
+// Not thread-safe: the stream's thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sabot/lsn.hpp"
+#include "sabot/sink.hpp"
+
+namespace sabot::engine {
+
+using KeyValues = std::vector<std::optional<std::string>>;
+
+struct TableResume {
+  std::optional<KeyValues> after;  // resume after this key; nullopt = from the start
+  bool done = false;
+};
+
+struct PlanResume {
+  std::string id;
+  std::vector<std::string> tables;       // "schema.table", in reading order
+  std::map<std::string, TableResume> progress;
+};
+
+class SnapshotState {
+ public:
+  static std::string default_path(const std::string& system_id, const std::string& slot);
+
+  // Reads the file if it exists (creating its directory otherwise).
+  explicit SnapshotState(std::string path);
+
+  const std::string& path() const { return path_; }
+  // The plans with what of them is durable: progress at or before `durable`.
+  std::vector<PlanResume> resolve(EventPosition durable) const;
+  bool has_plan(const std::string& id) const;
+
+  void append_plan(const std::string& id, const std::vector<std::string>& tables);
+  void append_progress(const std::string& plan, const std::string& table, const KeyValues& after,
+                       EventPosition position);
+  void append_done(const std::string& plan, const std::string& table, EventPosition position);
+  // Forgets everything (a new slot: its snapshot starts anew).
+  void reset();
+
+ private:
+  struct Line {
+    std::string plan;
+    std::vector<std::string> tables;  // a plan line
+    std::string table;                // a progress or done line
+    std::optional<KeyValues> after;
+    bool done = false;
+    EventPosition position;
+  };
+  void load();
+  void append(const std::string& json_line);
+
+  std::string path_;
+  std::vector<Line> lines_;
+};
+
+}  // namespace sabot::engine

@@ -1,0 +1,101 @@
+// The SQL a table snapshot runs on a regular connection: which tables to read and by which key,
+// the watermark messages, and one chunk read inside a REPEATABLE READ transaction through a
+// cursor (so a chunk of any size is fetched in bounded pieces).
+//
+// Errors: CdcError classified by SQLSTATE (PgConnection::exec); a table the role may not SELECT
+// is CdcError{Config} naming the GRANT to run.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/pg_connection.hpp"
+#include "sabot/lsn.hpp"
+#include "sabot/table_pattern.hpp"
+
+namespace sabot::pg {
+
+// Prefix of the watermark and request messages; the stream consumes them itself.
+inline constexpr std::string_view kSnapshotMessagePrefix = "sabot_snapshot";
+
+struct SnapshotTable {
+  std::string schema;
+  std::string table;
+  uint32_t oid = 0;
+  // The columns ordering the chunks: the primary key, else the replica identity index; empty when
+  // the table has neither (read whole, in one chunk).
+  std::vector<std::string> chunk_key;
+  std::vector<std::string> chunk_key_types;  // format_type() of each, for the cast of a bound
+  int64_t estimated_rows = 0;                // pg_class.reltuples (0 when never analyzed)
+  bool partitioned_root = false;  // read with its partitions (publish_via_partition_root)
+};
+
+// The tables whose rows the stream names as they are stored: ordinary tables and partitions
+// (partitioned parents hold no rows; pgoutput names a partition's changes by the partition unless
+// the publication publishes via the root, in which case the root is read instead). Matching
+// `filter`, sorted. `via_root`: the publication has publish_via_partition_root.
+std::vector<SnapshotTable> snapshot_tables(PgConnection& conn, const TableFilter& filter,
+                                           bool via_root);
+// The one table of that name (nullopt when it does not exist, or is a partitioned parent while
+// `via_root` is false).
+std::optional<SnapshotTable> find_snapshot_table(PgConnection& conn, const std::string& schema,
+                                                 const std::string& table, bool via_root);
+bool publication_via_root(PgConnection& conn, const std::string& publication);
+
+// The columns of a table as logical replication sends them (no dropped or generated ones), in
+// table order, with their type and whether they belong to the replica identity; read in the
+// caller's transaction, so a chunk's rows and their shape agree.
+struct ReadColumn {
+  std::string name;
+  uint32_t type_oid = 0;
+  std::string type_name;  // format_type() with modifier
+  bool identity = false;
+};
+std::vector<ReadColumn> read_columns(PgConnection& conn, uint32_t table_oid);
+
+using KeyText = std::vector<std::optional<std::string>>;
+
+// The greatest chunk key of the table now (nullopt when it is empty): a snapshot reads up to it
+// and no further, since rows with greater keys came later and reach the stream as inserts — so a
+// table that grows at its end while being read is still read to an end.
+std::optional<KeyText> greatest_chunk_key(PgConnection& conn, const SnapshotTable& table);
+
+// The SELECT of one chunk: `columns` of rows with a chunk key after `after` (from the first
+// when nullopt) and at most `upper`, ordered by the key, at most `limit` rows (0 = no limit).
+std::string chunk_select(PgConnection& conn, const SnapshotTable& table,
+                         const std::vector<std::string>& columns,
+                         const std::optional<KeyText>& after, const std::optional<KeyText>& upper,
+                         int64_t limit);
+
+// Throws CdcError{Config} naming `GRANT SELECT ON ... TO ...` when the role may not read it.
+void require_select(PgConnection& conn, const SnapshotTable& table);
+
+// pg_logical_emit_message(false, kSnapshotMessagePrefix, content): returns the message's LSN.
+Lsn emit_snapshot_message(PgConnection& conn, const std::string& content, bool transactional);
+
+// One chunk read in one REPEATABLE READ READ ONLY transaction, through a cursor.
+class ChunkRead {
+ public:
+  // BEGIN ISOLATION LEVEL REPEATABLE READ and reads the snapshot (pg_current_snapshot()).
+  explicit ChunkRead(PgConnection& conn);
+  ~ChunkRead();  // rolls back if still open
+  ChunkRead(const ChunkRead&) = delete;
+  ChunkRead& operator=(const ChunkRead&) = delete;
+
+  const std::string& snapshot() const { return snapshot_; }
+  // Opens the cursor over `select` (after the high watermark was written).
+  void open_cursor(const std::string& select);
+  // The next up to `rows` rows; an empty result at the end.
+  std::shared_ptr<PgResult> fetch(int rows);
+  void commit();
+
+ private:
+  PgConnection& conn_;
+  std::string snapshot_;
+  bool open_ = true;
+};
+
+}  // namespace sabot::pg

@@ -1,0 +1,200 @@
+#include "sinks/kafka/kafka_sink.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "sabot/error.hpp"
+#include "sabot/jsonl.hpp"
+#include "sinks/kafka/kafka_checkpoint.hpp"
+#include "sinks/kafka/kafka_errors.hpp"
+
+namespace sabot {
+
+std::unique_ptr<KafkaSink> make_kafka_sink(const KafkaSinkOptions& options) {
+  return std::make_unique<kafka::KafkaSinkImpl>(options);
+}
+
+}  // namespace sabot
+
+namespace sabot::kafka {
+
+namespace {
+
+KafkaSinkOptions with_defaults(KafkaSinkOptions options) {
+  if (options.bootstrap_servers.empty()) {
+    throw CdcError(ErrorKind::Config, "the Kafka sink needs bootstrap servers (kafka://HOST:PORT)");
+  }
+  if (options.exactly_once && options.transactional_id.empty()) {
+    throw CdcError(ErrorKind::Config,
+                   "--kafka-exactly-once needs a transactional id (--kafka-transactional-id)");
+  }
+  if (!options.render_value) options.render_value = append_kafka_default_value;
+  if (!options.render_key) options.render_key = append_kafka_default_key;
+  return options;
+}
+
+bool is_row_change(Op op) {
+  return op == Op::Insert || op == Op::Update || op == Op::Delete || op == Op::Read;
+}
+
+rd_kafka_headers_t* position_headers(const ChangeEvent& event) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(3);
+  const std::string commit_lsn = event.commit_lsn.to_string();
+  const std::string seq = std::to_string(event.seq);
+  const std::string xid = std::to_string(event.transaction_id);
+  rd_kafka_header_add(headers, "commit_lsn", -1, commit_lsn.data(),
+                      static_cast<ssize_t>(commit_lsn.size()));
+  rd_kafka_header_add(headers, "seq", -1, seq.data(), static_cast<ssize_t>(seq.size()));
+  rd_kafka_header_add(headers, "xid", -1, xid.data(), static_cast<ssize_t>(xid.size()));
+  return headers;
+}
+
+// Retries a transactional call librdkafka calls retriable (a coordinator moving, a timeout).
+template <typename Call>
+void call_with_retries(Call&& call, std::string_view step, const KafkaSinkOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + options.transaction_timeout;
+  for (;;) {
+    rd_kafka_error_t* error = call();
+    if (!error) return;
+    if (rd_kafka_error_is_retriable(error) && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_error_destroy(error);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    throw transaction_error(error, step, options.transactional_id);
+  }
+}
+
+}  // namespace
+
+KafkaSinkImpl::KafkaSinkImpl(const KafkaSinkOptions& options)
+    : options_(with_defaults(options)), producer_(options_) {
+  if (options_.exactly_once) start_transactions();
+}
+
+void KafkaSinkImpl::start_transactions() {
+  // Fences every older producer with this id and aborts its open transaction, so what the
+  // checkpoint read below sees is final.
+  const int timeout_ms = static_cast<int>(options_.transaction_timeout.count());
+  call_with_retries([&] { return rd_kafka_init_transactions(producer_.handle(), timeout_ms); },
+                    "init_transactions", options_);
+  checkpoint_ = read_checkpoint(options_);
+}
+
+void KafkaSinkImpl::write(const ChangeBatch& batch) {
+  if (batch.empty()) return;
+  batch_tombstones_ = 0;
+  if (options_.exactly_once) {
+    write_transaction(batch);
+  } else {
+    produce_batch(batch);
+    await_batch(batch);
+  }
+  ++stats_.batches;
+  stats_.tombstones += batch_tombstones_;
+}
+
+void KafkaSinkImpl::write_transaction(const ChangeBatch& batch) {
+  call_with_retries([&] { return rd_kafka_begin_transaction(producer_.handle()); },
+                    "begin_transaction", options_);
+  try {
+    produce_batch(batch);
+    await_batch(batch);
+    // Produced after the batch's messages were delivered: a checkpoint in the log means the
+    // messages before it are there too, even on a broker that shows aborted transactions.
+    const EventPosition last = position_of(batch.events.back());
+    const std::string record = encode_checkpoint(last);
+    rd_kafka_topic_t* topic = producer_.topic(options_.checkpoint_topic);
+    const rd_kafka_resp_err_t err = producer_.produce(topic, options_.transactional_id, false,
+                                                      record, false, nullptr, batch.size() - 1);
+    if (err) throw delivery_error(batch.events.back(), options_.checkpoint_topic, err);
+    commit_transaction();
+    checkpoint_ = last;
+    ++stats_.transactions;
+    ++stats_.messages;
+  } catch (...) {
+    abort_transaction_quietly();
+    throw;
+  }
+}
+
+void KafkaSinkImpl::commit_transaction() {
+  const int timeout_ms = static_cast<int>(options_.transaction_timeout.count());
+  call_with_retries([&] { return rd_kafka_commit_transaction(producer_.handle(), timeout_ms); },
+                    "commit_transaction", options_);
+  // Commit served the delivery reports of the transaction's messages.
+  producer_.delivery().pending = 0;
+}
+
+void KafkaSinkImpl::abort_transaction_quietly() {
+  // Best effort: the batch was not acknowledged, and the next instance's init_transactions()
+  // aborts whatever this one leaves open.
+  if (!producer_.fatal_error().empty()) return;
+  const int timeout_ms = static_cast<int>(options_.transaction_timeout.count());
+  if (rd_kafka_error_t* error = rd_kafka_abort_transaction(producer_.handle(), timeout_ms)) {
+    rd_kafka_error_destroy(error);
+  }
+}
+
+void KafkaSinkImpl::produce_batch(const ChangeBatch& batch) {
+  producer_.delivery().failure.reset();
+  for (size_t i = 0; i < batch.events.size(); ++i) produce_event(batch.events[i], i);
+}
+
+void KafkaSinkImpl::produce_event(const ChangeEvent& event, size_t index) {
+  key_.clear();
+  value_.clear();
+  if (is_row_change(event.op) || event.op == Op::Truncate) {
+    topic_ = render_kafka_topic(options_.topic_template, event.schema, event.table);
+    if (event.op != Op::Truncate) options_.render_key(key_, event);
+  } else if (event.op == Op::Message) {
+    topic_ = options_.message_topic;
+    append_json_string(key_, event.message_prefix);
+  } else {
+    topic_ = options_.schema_topic;
+    key_ = "{\"schema\":";
+    append_json_string(key_, event.schema);
+    key_ += ",\"table\":";
+    append_json_string(key_, event.table);
+    key_ += '}';
+  }
+  options_.render_value(value_, event);
+  send(topic_, false, event, index);
+  if (!options_.tombstones) return;
+  if (event.op == Op::Delete && !key_.empty()) {
+    send(topic_, true, event, index);
+  } else if (event.op == Op::Update && event.old) {
+    // A key change: the old key's row is gone, so compaction may drop it.
+    ChangeEvent as_delete = event;
+    as_delete.op = Op::Delete;
+    const std::string new_key = key_;
+    key_.clear();
+    options_.render_key(key_, as_delete);
+    if (!key_.empty() && key_ != new_key) send(topic_, true, event, index);
+  }
+}
+
+void KafkaSinkImpl::send(std::string_view topic, bool null_value, const ChangeEvent& event,
+                         size_t index) {
+  rd_kafka_headers_t* headers = position_headers(event);
+  const rd_kafka_resp_err_t err = producer_.produce(producer_.topic(topic), key_, key_.empty(),
+                                                    value_, null_value, headers, index);
+  if (err) {
+    rd_kafka_headers_destroy(headers);
+    throw delivery_error(event, topic, err);
+  }
+  if (null_value) ++batch_tombstones_;
+}
+
+void KafkaSinkImpl::await_batch(const ChangeBatch& batch) {
+  const uint64_t delivered_before = producer_.delivery().delivered;
+  producer_.wait_for_deliveries();
+  if (const auto& failure = producer_.delivery().failure) {
+    throw delivery_error(batch.events.at(failure->message_index), failure->topic, failure->error);
+  }
+  stats_.messages += producer_.delivery().delivered - delivered_before;
+}
+
+}  // namespace sabot::kafka

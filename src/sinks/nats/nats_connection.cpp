@@ -1,0 +1,245 @@
+#include "sinks/nats/nats_connection.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace sabot::sinks::nats {
+
+namespace {
+
+struct OptionsDeleter {
+  void operator()(natsOptions* options) const { natsOptions_Destroy(options); }
+};
+using OptionsPtr = std::unique_ptr<natsOptions, OptionsDeleter>;
+
+void check_option(natsStatus status, std::string_view what) {
+  if (status == NATS_OK) return;
+  const NatsFailure failure = last_failure(status);
+  throw CdcError(ErrorKind::Config, fmt::format("NATS sink: {}: {}", what, failure.text));
+}
+
+void set_servers(natsOptions* options, const NatsUrl& url) {
+  std::vector<const char*> servers;
+  for (const std::string& server : url.servers) servers.push_back(server.c_str());
+  check_option(natsOptions_SetServers(options, servers.data(), static_cast<int>(servers.size())),
+               fmt::format("URL '{}'", url.redacted));
+  if (!url.user.empty()) {
+    check_option(natsOptions_SetUserInfo(options, url.user.c_str(), url.password.c_str()),
+                 "the URL's user and password");
+  }
+}
+
+void set_security(natsOptions* options, const NatsSinkOptions& sink, const NatsUrl& url) {
+  if (!sink.creds_file.empty()) {
+    check_option(natsOptions_SetUserCredentialsFromFiles(options, sink.creds_file.c_str(), nullptr),
+                 fmt::format("--nats-creds '{}'", sink.creds_file));
+  }
+  if (sink.tls_cert_file.empty() != sink.tls_key_file.empty()) {
+    throw CdcError(ErrorKind::Config,
+                   "NATS sink: a client certificate needs its key and a key its certificate: give "
+                   "both --nats-tls-cert and --nats-tls-key, or neither");
+  }
+  const bool tls = url.tls || !sink.tls_ca_file.empty() || !sink.tls_cert_file.empty();
+  if (!tls) return;
+  check_option(natsOptions_SetSecure(options, true), "turning TLS on");
+  if (!sink.tls_ca_file.empty()) {
+    check_option(natsOptions_LoadCATrustedCertificates(options, sink.tls_ca_file.c_str()),
+                 fmt::format("--nats-tls-ca '{}'", sink.tls_ca_file));
+  }
+  if (!sink.tls_cert_file.empty()) {
+    check_option(natsOptions_LoadCertificatesChain(options, sink.tls_cert_file.c_str(),
+                                                   sink.tls_key_file.c_str()),
+                 fmt::format("--nats-tls-cert '{}' / --nats-tls-key '{}'", sink.tls_cert_file,
+                             sink.tls_key_file));
+  }
+}
+
+}  // namespace
+
+void AckCollector::start() {
+  std::lock_guard guard(lock_);
+  acked_ = 0;
+  duplicates_ = 0;
+  failure_.reset();
+}
+
+uint64_t AckCollector::acked() const {
+  std::lock_guard guard(lock_);
+  return acked_;
+}
+
+uint64_t AckCollector::duplicates() const {
+  std::lock_guard guard(lock_);
+  return duplicates_;
+}
+
+std::optional<AckCollector::Failure> AckCollector::first_failure() const {
+  std::lock_guard guard(lock_);
+  return failure_;
+}
+
+void AckCollector::on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure) {
+  auto* self = static_cast<AckCollector*>(closure);
+  {
+    std::lock_guard guard(self->lock_);
+    if (ack) {
+      ++self->acked_;
+      if (ack->Duplicate) ++self->duplicates_;
+    } else if (error && !self->failure_) {
+      Failure failure;
+      failure.failure.status = error->Err;
+      failure.failure.code = error->ErrCode;
+      failure.failure.text =
+          error->ErrText && *error->ErrText ? error->ErrText : natsStatus_GetText(error->Err);
+      const char* id = nullptr;
+      if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id) failure.msg_id = id;
+      failure.subject = natsMsg_GetSubject(msg);
+      self->failure_ = std::move(failure);
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+NatsConnection::NatsConnection(const NatsSinkOptions& options, const NatsUrl& url,
+                               AckCollector& acks)
+    : log_(options.log), url_text_(url.redacted) {
+  connect(options, url, acks);
+  try {
+    check_jetstream();
+  } catch (...) {
+    close();
+    throw;
+  }
+}
+
+void NatsConnection::connect(const NatsSinkOptions& sink, const NatsUrl& url, AckCollector& acks) {
+  natsOptions* raw = nullptr;
+  check_option(natsOptions_Create(&raw), "creating the client options");
+  OptionsPtr options(raw);
+  set_servers(raw, url);
+  set_security(raw, sink, url);
+  natsOptions_SetName(raw, "sabot-cdc");
+  natsOptions_SetTimeout(raw, sink.connect_timeout.count());
+  // Reconnect forever, quickly: the sink's retries (or the caller's) decide when to give up.
+  natsOptions_SetMaxReconnect(raw, -1);
+  natsOptions_SetReconnectWait(raw, 100);
+  natsOptions_SetReconnectJitter(raw, 100, 500);
+  natsOptions_SetDisconnectedCB(raw, &NatsConnection::on_disconnected, this);
+  natsOptions_SetReconnectedCB(raw, &NatsConnection::on_reconnected, this);
+  natsOptions_SetClosedCB(raw, &NatsConnection::on_closed, this);
+
+  const natsStatus status = natsConnection_Connect(&connection_, raw);
+  if (status != NATS_OK) {
+    NatsFailure failure = last_failure(status);
+    throw nats_error(failure, fmt::format("NATS sink: connecting to {}", url_text_),
+                     status == NATS_NO_SERVER
+                         ? " (is nats-server running there? For a local one: scripts/nats-local "
+                           "start DIR)"
+                         : "",
+                     std::nullopt);
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = sink.ack_timeout.count();
+  js_options.PublishAsync.MaxPending = sink.max_pending;
+  js_options.PublishAsync.AckHandler = &AckCollector::on_ack;
+  js_options.PublishAsync.AckHandlerClosure = &acks;
+  js_options.PublishAsync.StallWait = sink.ack_timeout.count();
+  const natsStatus js_status = natsConnection_JetStream(&js_, connection_, &js_options);
+  if (js_status != NATS_OK) {
+    const NatsFailure failure = last_failure(js_status);
+    natsConnection_Destroy(connection_);
+    connection_ = nullptr;
+    throw CdcError(
+        ErrorKind::Consumer,
+        fmt::format("NATS sink: creating the JetStream context failed: {}", failure.text));
+  }
+}
+
+void NatsConnection::check_jetstream() const {
+  jsAccountInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status = js_GetAccountInfo(&info, js_, nullptr, &code);
+  jsAccountInfo_Destroy(info);
+  if (status == NATS_OK) return;
+  NatsFailure failure = last_failure(status);
+  failure.code = code;
+  if (status == NATS_NO_RESPONDERS || code == JSNotEnabledErr ||
+      code == JSNotEnabledForAccountErr) {
+    throw CdcError(ErrorKind::Consumer,
+                   fmt::format("NATS sink: the server at {} has no JetStream ({}): start "
+                               "nats-server with -js (or a jetstream {{}} block in its "
+                               "configuration) and give the account JetStream",
+                               url_text_, failure.text));
+  }
+  throw nats_error(failure,
+                   fmt::format("NATS sink: asking {} for JetStream account info", url_text_), "",
+                   std::nullopt);
+}
+
+NatsConnection::~NatsConnection() {
+  close();
+}
+
+void NatsConnection::close() {
+  if (js_) jsCtx_Destroy(js_);
+  js_ = nullptr;
+  if (!connection_) return;
+  closing_ = true;
+  natsConnection_Close(connection_);
+  // Callbacks run on the library's thread; once the closed callback ran, none is left that could
+  // reach this object.
+  std::unique_lock guard(closed_lock_);
+  closed_signal_.wait_for(guard, std::chrono::seconds(5), [this] { return closed_; });
+  guard.unlock();
+  natsConnection_Destroy(connection_);
+  connection_ = nullptr;
+}
+
+bool NatsConnection::connected() const {
+  return natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+bool NatsConnection::jetstream_answers() const {
+  jsAccountInfo* info = nullptr;
+  const natsStatus status = js_GetAccountInfo(&info, js_, nullptr, nullptr);
+  jsAccountInfo_Destroy(info);
+  return status == NATS_OK;
+}
+
+std::optional<bool> NatsConnection::stream_exists(const std::string& name) const {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status = js_GetStreamInfo(&info, js_, name.c_str(), nullptr, &code);
+  jsStreamInfo_Destroy(info);
+  if (status == NATS_OK) return true;
+  if (status == NATS_NOT_FOUND || code == JSStreamNotFoundErr) return false;
+  return std::nullopt;
+}
+
+void NatsConnection::say(const std::string& line) const {
+  if (log_) log_(line);
+}
+
+void NatsConnection::on_disconnected(natsConnection*, void* closure) {
+  auto* self = static_cast<NatsConnection*>(closure);
+  if (self->closing_) return;
+  self->say(fmt::format("NATS sink: disconnected from {}; reconnecting", self->url_text_));
+}
+
+void NatsConnection::on_reconnected(natsConnection*, void* closure) {
+  auto* self = static_cast<NatsConnection*>(closure);
+  self->say(fmt::format("NATS sink: reconnected to {}", self->url_text_));
+}
+
+void NatsConnection::on_closed(natsConnection*, void* closure) {
+  auto* self = static_cast<NatsConnection*>(closure);
+  std::lock_guard guard(self->closed_lock_);
+  self->closed_ = true;
+  self->closed_signal_.notify_all();
+}
+
+}  // namespace sabot::sinks::nats

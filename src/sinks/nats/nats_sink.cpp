@@ -1,0 +1,190 @@
+#include "sinks/nats/nats_sink.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "output/jsonl_writer.hpp"
+#include "sabot/error.hpp"
+
+namespace sabot::sinks::nats {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kFirstRetryDelay{100};
+constexpr std::chrono::milliseconds kLongestRetryDelay{2000};
+
+void render_sabot_json(std::string& out, const ChangeEvent& event) {
+  output::append_event_jsonl(out, event);
+  out.pop_back();  // the newline
+}
+
+void validate(const NatsSinkOptions& options) {
+  if (options.ack_timeout.count() <= 0 || options.connect_timeout.count() <= 0) {
+    throw CdcError(ErrorKind::Config, "NATS sink: the connect and ack timeouts must be positive");
+  }
+  if (options.retry_for.count() < 0) {
+    throw CdcError(ErrorKind::Config, "NATS sink: the retry time must not be negative");
+  }
+  if (options.max_pending <= 0) {
+    throw CdcError(ErrorKind::Config, "NATS sink: max_pending must be positive");
+  }
+}
+
+// The seq of a Nats-Msg-Id "<commit_lsn>:<seq>" ("?" if it is not one of ours).
+std::string_view seq_of(std::string_view msg_id) {
+  const size_t colon = msg_id.rfind(':');
+  return colon == std::string_view::npos ? std::string_view("?") : msg_id.substr(colon + 1);
+}
+
+void set_header(natsMsg* msg, const char* key, const std::string& value) {
+  natsMsgHeader_Set(msg, key, value.c_str());
+}
+
+}  // namespace
+
+NatsSinkImpl::NatsSinkImpl(const NatsSinkOptions& options)
+    : options_(options), url_(parse_nats_url(options.url)), subjects_(options.subject_template) {
+  validate(options_);
+  if (!options_.render) options_.render = render_sabot_json;
+  connection_ = std::make_unique<NatsConnection>(options_, url_, acks_);
+  if (!options_.stream.empty()) ensure_stream(*connection_, options_, subjects_, url_);
+}
+
+void NatsSinkImpl::write(const ChangeBatch& batch) {
+  const Clock::time_point give_up_at = Clock::now() + options_.retry_for;
+  std::chrono::milliseconds delay = kFirstRetryDelay;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      publish_confirmed(batch);
+      ++stats_.batches;
+      return;
+    } catch (const CdcError& e) {
+      discard_unconfirmed();
+      if (!e.retryable() || Clock::now() + delay > give_up_at) throw;
+      if (options_.log) {
+        options_.log(
+            fmt::format("NATS sink: attempt {} failed, publishing the batch again in {} "
+                        "ms: {}",
+                        attempt, delay.count(), e.what()));
+      }
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, kLongestRetryDelay);
+      ++stats_.retries;
+    }
+  }
+}
+
+void NatsSinkImpl::publish_confirmed(const ChangeBatch& batch) {
+  acks_.start();
+  for (const ChangeEvent& event : batch.events) publish(event);
+  // Without it the PubAck wait starts only once the library's flusher thread, which pauses before
+  // it writes (to gather more), sent the batch: about a millisecond per batch.
+  connection_->flush(options_.ack_timeout.count());
+  wait_for_acks(batch);
+}
+
+void NatsSinkImpl::publish(const ChangeEvent& event) {
+  subjects_.expand(subject_, event);
+  body_.clear();
+  options_.render(body_, event);
+  msg_id_ = nats_message_id(position_of(event));
+  natsMsg* msg = nullptr;
+  natsStatus status =
+      natsMsg_Create(&msg, subject_.c_str(), nullptr, body_.data(), static_cast<int>(body_.size()));
+  if (status == NATS_OK) {
+    set_header(msg, "Sabot-Commit-Lsn", event.commit_lsn.to_string());
+    header_ = std::to_string(event.seq);
+    set_header(msg, "Sabot-Seq", header_);
+    header_ = std::to_string(event.transaction_id);
+    set_header(msg, "Sabot-Xid", header_);
+    natsMsgHeader_Set(msg, "Sabot-Op", std::string(to_string(event.op)).c_str());
+    jsPubOptions publish_options;
+    jsPubOptions_Init(&publish_options);
+    publish_options.MsgId = msg_id_.c_str();
+    if (!options_.stream.empty()) publish_options.ExpectStream = options_.stream.c_str();
+    status = js_PublishMsgAsync(connection_->js(), &msg, &publish_options);
+  }
+  natsMsg_Destroy(msg);  // no-op when the library took it
+  if (status == NATS_OK) return;
+  AckCollector::Failure failure{last_failure(status), msg_id_, subject_};
+  fail_ack(failure);
+}
+
+void NatsSinkImpl::wait_for_acks(const ChangeBatch& batch) {
+  jsPubOptions wait;
+  jsPubOptions_Init(&wait);
+  wait.MaxWait = options_.ack_timeout.count();
+  const natsStatus status = js_PublishAsyncComplete(connection_->js(), &wait);
+  if (auto failure = acks_.first_failure()) fail_ack(*failure);
+  if (status != NATS_OK) {
+    const uint64_t acked = acks_.acked();
+    NatsFailure failure = last_failure(status);
+    failure.text = fmt::format("{} of {} PubAcks did not come within {} ms ({})",
+                               batch.size() - std::min<uint64_t>(acked, batch.size()), batch.size(),
+                               options_.ack_timeout.count(), failure.text);
+    throw nats_error(failure, fmt::format("NATS sink at {}: waiting for PubAcks", url_.redacted),
+                     where(position_of(batch.events.front())), batch.commit_lsn);
+  }
+  stats_.published += acks_.acked();
+  stats_.duplicates += acks_.duplicates();
+}
+
+void NatsSinkImpl::fail_ack(const AckCollector::Failure& failure) {
+  const std::string what =
+      fmt::format("NATS sink at {}: publishing to '{}'", url_.redacted, failure.subject);
+  const std::string_view id = failure.msg_id;
+  const std::string_view lsn_text = id.substr(0, std::min(id.size(), id.rfind(':')));
+  const std::string at = fmt::format(
+      " (change at commit_lsn {} seq {}; the batch was not "
+      "acknowledged)",
+      lsn_text, seq_of(id));
+  const std::optional<Lsn> lsn = Lsn::parse(lsn_text);
+  if (failure.failure.status != NATS_NO_RESPONDERS || !connection_->jetstream_answers()) {
+    throw nats_error(failure.failure, what, at, lsn);  // JetStream down: retryable
+  }
+  // JetStream answers, so no stream listens on the subject: a setting to fix, not to wait out.
+  std::string why;
+  if (options_.stream.empty()) {
+    why = fmt::format(
+        "no JetStream stream stores subject '{}': create one whose subjects cover "
+        "'{}', or pass --nats-stream NAME to have sabot-cdc create it",
+        failure.subject, subjects_.wildcard());
+  } else if (connection_->stream_exists(options_.stream).value_or(true)) {
+    why = fmt::format(
+        "stream '{}' does not store subject '{}': add '{}' to its subjects, or "
+        "change --nats-subject",
+        options_.stream, failure.subject, subjects_.wildcard());
+  } else {
+    why = fmt::format(
+        "stream '{}' does not exist any more (deleted while sabot-cdc ran); restart "
+        "sabot-cdc to create it again",
+        options_.stream);
+  }
+  throw CdcError(ErrorKind::Consumer, fmt::format("{} failed: {}{}", what, why, at), "", lsn);
+}
+
+void NatsSinkImpl::discard_unconfirmed() {
+  natsMsgList pending{};
+  if (js_PublishAsyncGetPendingList(&pending, connection_->js()) == NATS_OK) {
+    natsMsgList_Destroy(&pending);
+  }
+}
+
+std::string NatsSinkImpl::where(const EventPosition& position) const {
+  return fmt::format(" (batch from commit_lsn {} seq {}; it was not acknowledged)",
+                     position.commit_lsn.to_string(), position.seq);
+}
+
+}  // namespace sabot::sinks::nats
+
+namespace sabot {
+
+std::unique_ptr<NatsSink> make_nats_sink(const NatsSinkOptions& options) {
+  return std::make_unique<sinks::nats::NatsSinkImpl>(options);
+}
+
+}  // namespace sabot

@@ -1,0 +1,418 @@
+// Snapshots (issue: the rows that already exist, consistent with the stream, resumable, on
+// demand). The truth is always the table itself: applying the output in order — a read or an
+// insert as an upsert by key, an update as "delete the old key, upsert the new row", a delete as
+// a delete, a truncate as emptying the table — must give exactly what SELECT returns, with the
+// values as PostgreSQL's to_json() renders them.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "files.hpp"
+#include "json_events.hpp"
+#include "local_postgres.hpp"
+#include "plugin_params.hpp"
+#include "slot_polling.hpp"
+#include "text.hpp"
+
+using namespace sabot::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Row = std::map<std::string, std::string>;  // column -> JSON text of its value
+
+// The table's rows keyed by the JSON text of the key columns, each column as to_json() renders it.
+std::map<std::string, Row> table_rows(const std::string& dsn, const std::string& table,
+                                      const std::vector<std::string>& columns,
+                                      const std::vector<std::string>& key) {
+  std::string select;
+  for (const std::string& c : columns) select += (select.empty() ? "" : ", ") + ("to_json(" + c + ")::text");
+  std::map<std::string, Row> rows;
+  for (const auto& r : query_on(dsn, "SELECT " + select + " FROM " + table)) {
+    Row row;
+    for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = r[i].value_or("null");
+    std::string k;
+    for (const std::string& c : key) k += row[c] + "|";
+    rows[k] = std::move(row);
+  }
+  return rows;
+}
+
+std::string key_of(const Row& row, const std::vector<std::string>& key) {
+  std::string k;
+  for (const std::string& c : key) {
+    auto it = row.find(c);
+    k += (it == row.end() ? "?" : it->second) + "|";
+  }
+  return k;
+}
+
+// Applies the events of `table` in order, as the issue defines it.
+std::map<std::string, Row> replay(const std::vector<JsonEvent>& events, const std::string& table,
+                                  const std::vector<std::string>& key) {
+  std::map<std::string, Row> state;
+  for (const JsonEvent& e : events) {
+    if (e.schema + "." + e.table != table) continue;
+    if (e.op == "truncate") {
+      state.clear();
+    } else if (e.op == "read" || e.op == "insert") {
+      state[key_of(e.columns, key)] = e.columns;
+    } else if (e.op == "update") {
+      Row row = e.columns;
+      const std::string old_key = e.old ? key_of(*e.old, key) : key_of(e.columns, key);
+      for (const std::string& unchanged : e.unchanged_toast) row[unchanged] = state[old_key][unchanged];
+      state.erase(old_key);
+      state[key_of(row, key)] = row;
+    } else if (e.op == "delete") {
+      state.erase(key_of(*e.old, key));
+    }
+  }
+  return state;
+}
+
+void expect_same_rows(const std::map<std::string, Row>& got,
+                      const std::map<std::string, Row>& want) {
+  EXPECT_EQ(got.size(), want.size());
+  size_t shown = 0;
+  for (const auto& [k, row] : want) {
+    auto it = got.find(k);
+    if (it == got.end()) {
+      if (++shown <= 5) ADD_FAILURE() << "missing row " << k;
+    } else if (it->second != row) {
+      if (++shown <= 5) ADD_FAILURE() << "row " << k << " differs";
+    }
+  }
+  for (const auto& [k, row] : got) {
+    if (!want.count(k) && ++shown <= 5) ADD_FAILURE() << "stale row " << k;
+  }
+}
+
+// Every (commit_lsn, seq) at most once, and no key read twice.
+void expect_no_duplicates(const std::vector<JsonEvent>& events, const std::vector<std::string>& key) {
+  std::set<std::pair<std::string, uint64_t>> positions;
+  std::set<std::string> read_keys;
+  size_t duplicates = 0, reread = 0;
+  for (const JsonEvent& e : events) {
+    if (!positions.insert({e.commit_lsn, e.seq}).second) ++duplicates;
+    if (e.op == "read" && !read_keys.insert(e.table + key_of(e.columns, key)).second) ++reread;
+  }
+  EXPECT_EQ(duplicates, 0u) << "positions delivered twice";
+  EXPECT_EQ(reread, 0u) << "rows read twice";
+}
+
+// Random inserts, updates (some moving a row to a new key), deletes, in small transactions.
+class Writer {
+ public:
+  Writer(const std::string& dsn, std::string table, int64_t first_free_id, uint32_t seed)
+      : conn_(PQconnectdb(dsn.c_str())), table_(std::move(table)), next_id_(first_free_id),
+        rng_(seed) {}
+  ~Writer() { PQfinish(conn_); }
+  // About 500 transactions a second: a busy database the stream keeps up with.
+  void run_until(const std::atomic<bool>& stop) {
+    while (!stop.load()) {
+      transaction();
+      std::this_thread::sleep_for(2ms);
+    }
+  }
+  uint64_t transactions() const { return transactions_; }
+
+ private:
+  void transaction() {
+    std::string sql = "BEGIN;";
+    for (int i = 0; i < 5; ++i) {
+      const int64_t id = static_cast<int64_t>(rng_() % static_cast<uint32_t>(next_id_)) + 1;
+      switch (rng_() % 4) {
+        case 0:
+          sql += "INSERT INTO " + table_ + " VALUES (" + std::to_string(next_id_++) + ", " +
+                 std::to_string(rng_() % 1000) + ", 'new');";
+          break;
+        case 1:
+          sql += "UPDATE " + table_ + " SET v = v + 1, note = 'upd' WHERE id = " +
+                 std::to_string(id) + ";";
+          break;
+        case 2:
+          sql += "UPDATE " + table_ + " SET id = " + std::to_string(next_id_++) +
+                 " WHERE id = " + std::to_string(id) + ";";
+          break;
+        default:
+          sql += "DELETE FROM " + table_ + " WHERE id = " + std::to_string(id) + ";";
+      }
+    }
+    sql += "COMMIT;";
+    PGresult* r = PQexec(conn_, sql.c_str());
+    PQclear(r);
+    ++transactions_;
+  }
+
+  PGconn* conn_;
+  std::string table_;
+  int64_t next_id_;
+  std::mt19937 rng_;
+  uint64_t transactions_ = 0;
+};
+
+bool snapshot_done(const std::string& state_path, const std::string& table) {
+  return read_file_if_present(state_path).find("\"table\":\"" + table + "\",\"done\":true") !=
+         std::string::npos;
+}
+
+// Waits until the slot confirmed everything written so far (the stream caught up), then stops it.
+void stop_when_caught_up(const LocalPostgres& pg, const std::string& dsn, const std::string& slot,
+                         int pid) {
+  const std::string now = sql_on(dsn, "SELECT pg_current_wal_insert_lsn()");
+  ASSERT_TRUE(eventually(
+      [&] {
+        return sql_on(dsn, "SELECT confirmed_flush_lsn >= '" + now +
+                               "'::pg_lsn FROM pg_replication_slots WHERE slot_name = '" + slot +
+                               "'") == "t";
+      },
+      120s))
+      << "the stream did not catch up";
+  (void)pg;
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for_exit(pid, 60s), std::optional<int>(0));
+}
+
+const std::vector<std::string> kColumns = {"id", "v", "note"};
+const std::vector<std::string> kKey = {"id"};
+
+class Snapshot : public ::testing::TestWithParam<std::string> {};
+
+std::vector<std::string> with_plugin(std::vector<std::string> args, const std::string& param) {
+  const auto plugin = plugin_stream_args(param);
+  args.insert(args.begin() + 1, plugin.begin(), plugin.end());
+  return args;
+}
+
+std::string fresh_dir(const TempDir& dir) {
+  std::filesystem::create_directories(dir.path());
+  return dir.path();
+}
+
+}  // namespace
+
+TEST_P(Snapshot, WritersDuringTheSnapshotStillReplayToTheTable) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string param = GetParam();
+  const std::string plugin = plugin_of(param) + param.substr(1);
+  const std::string dsn = pg.fresh_database("snap_writers_" + plugin);
+  sql_on(dsn, "CREATE TABLE busy (id bigint PRIMARY KEY, v int, note text);"
+              "INSERT INTO busy SELECT g, g % 100, 'seed' FROM generate_series(1, 30000) g");
+  TempDir dir("snap-writers-" + param);
+  fresh_dir(dir);
+  const std::string out = dir.path() + "/out.jsonl", state = dir.path() + "/state";
+  const std::string slot = "snap_writers_" + plugin;
+  std::atomic<bool> stop{false};
+  Writer writer(dsn, "busy", 30001, 11);
+  std::thread writes([&] { writer.run_until(stop); });
+  std::this_thread::sleep_for(200ms);
+  const int pid = spawn_cli(with_plugin({"stream", "--quiet", "--dsn", dsn, "--slot", slot,
+                                         "--create-slot", "--snapshot", "initial",
+                                         "--snapshot-chunk-rows", "700", "--snapshot-state", state,
+                                         "--output", out},
+                                        param),
+                            dir.path() + "/log");
+  const bool done = eventually([&] { return snapshot_done(state, "public.busy"); }, 180s);
+  std::this_thread::sleep_for(300ms);  // writes after the snapshot too
+  stop = true;
+  writes.join();
+  ASSERT_TRUE(done) << read_file_if_present(dir.path() + "/log");
+  EXPECT_GT(writer.transactions(), 10u) << "the writers must overlap the snapshot";
+  stop_when_caught_up(pg, dsn, slot, pid);
+  const auto events = parse_jsonl(read_file(out));
+  size_t reads = 0;
+  for (const auto& e : events) reads += e.op == "read";
+  EXPECT_GT(reads, 20000u);
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.busy", kKey), table_rows(dsn, "busy", kColumns, kKey));
+}
+
+TEST_P(Snapshot, KillNineDuringTheSnapshotResumesWithEveryRowOnce) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string param = GetParam();
+  const std::string plugin = plugin_of(param) + param.substr(1);
+  const std::string dsn = pg.fresh_database("snap_kill_" + plugin);
+  sql_on(dsn, "CREATE TABLE big (id bigint PRIMARY KEY, v int, note text);"
+              "INSERT INTO big SELECT g, g % 100, 'seed' FROM generate_series(1, 40000) g");
+  TempDir dir("snap-kill-" + param);
+  fresh_dir(dir);
+  const std::string out = dir.path() + "/out.jsonl", state = dir.path() + "/state";
+  const std::string slot = "snap_kill_" + plugin;
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", slot, "--plugin", plugin_of(param)}).exit_code,
+            0);
+  const std::vector<std::string> args =
+      with_plugin({"stream", "--quiet", "--dsn", dsn, "--slot", slot, "--snapshot", "initial",
+                   "--snapshot-chunk-rows", "500", "--batch-size", "70", "--snapshot-state", state,
+                   "--output", out},
+                  param);
+  std::atomic<bool> stop{false};
+  Writer writer(dsn, "big", 40001, 5);
+  std::thread writes([&] { writer.run_until(stop); });
+  std::mt19937 rng(3);
+  int kills = 0;
+  while (kills < 8 && !snapshot_done(state, "public.big")) {
+    const int pid = spawn_cli(args, dir.path() + "/log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 700));
+    kill(pid, SIGKILL);
+    wait_for_exit(pid, 10s);
+    ++kills;
+    ASSERT_TRUE(eventually([&] {
+      return sql_on(dsn, "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot +
+                             "'") == "f";
+    }));
+  }
+  EXPECT_GE(kills, 2) << "the snapshot finished before it could be interrupted";
+  const int pid = spawn_cli(args, dir.path() + "/log");
+  const bool done = eventually([&] { return snapshot_done(state, "public.big"); }, 180s);
+  stop = true;
+  writes.join();
+  ASSERT_TRUE(done) << read_file_if_present(dir.path() + "/log");
+  stop_when_caught_up(pg, dsn, slot, pid);
+  const auto events = parse_jsonl(read_file(out));
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.big", kKey), table_rows(dsn, "big", kColumns, kKey));
+  if (HasFailure() && std::getenv("SABOT_KEEP_FAILED")) {
+    std::ofstream dump(dir.path() + "/table.txt");
+    for (const auto& r : query_on(dsn, "SELECT id, v, note, xmin FROM big ORDER BY id")) {
+      dump << r[0].value_or("") << " " << r[1].value_or("") << " " << r[2].value_or("") << " "
+           << r[3].value_or("") << "\n";
+    }
+    dump.close();
+    std::filesystem::copy(dir.path(), std::string("/tmp/snapfail-") + param,
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
+  }
+}
+
+TEST_P(Snapshot, OnlyReadsEveryKindOfTableAsInsertsRenderTheSameRows) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string param = GetParam();
+  const std::string plugin = plugin_of(param) + param.substr(1);
+  const std::string dsn = pg.fresh_database("snap_kinds_" + plugin);
+  const std::string types =
+      "(id int, code text, n numeric(12,3), f float8, b bool, ts timestamptz, d date, "
+      "j jsonb, u uuid, arr int[], big text, PRIMARY KEY (id, code))";
+  const std::string row =
+      "(7, 'x:y', 12.5, 1.25, true, '2026-01-02 03:04:05.678901+00', '2026-05-06', "
+      "'{\"a\": [1, 2]}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1,2,3}', "
+      "repeat(md5('t'), 4000))";
+  sql_on(dsn, "CREATE TABLE kinds_read " + types + "; INSERT INTO kinds_read VALUES " + row + ";"
+              "CREATE TABLE nokey (a int, b text); INSERT INTO nokey VALUES (1,'x'),(1,'x'),(2,NULL);"
+              "CREATE TABLE parted (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);"
+              "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100);"
+              "CREATE TABLE parted_2 PARTITION OF parted FOR VALUES FROM (100) TO (200);"
+              "INSERT INTO parted SELECT g, 'p' || g FROM generate_series(1, 199) g");
+  TempDir dir("snap-kinds-" + param);
+  const std::string slot = "snap_kinds_" + plugin;
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", slot, "--plugin", plugin_of(param)}).exit_code,
+            0);
+  const auto only = run_cli(with_plugin({"stream", "--quiet", "--dsn", dsn, "--slot", slot,
+                                         "--snapshot", "only", "--snapshot-chunk-rows", "50",
+                                         "--snapshot-state", fresh_dir(dir) + "/state"},
+                                        param));
+  ASSERT_EQ(only.exit_code, 0) << only.err;
+  const auto reads = parse_jsonl(only.out);
+  // Partitions are named as the stream names their changes: by the partition.
+  expect_same_rows(replay(reads, "public.parted_1", {"id"}),
+                   table_rows(dsn, "parted_1", {"id", "v"}, {"id"}));
+  expect_same_rows(replay(reads, "public.parted_2", {"id"}),
+                   table_rows(dsn, "parted_2", {"id", "v"}, {"id"}));
+  std::multiset<std::string> nokey;
+  for (const auto& e : reads) {
+    if (e.table == "nokey") nokey.insert(e.columns.at("a") + "," + e.columns.at("b"));
+  }
+  EXPECT_EQ(nokey, (std::multiset<std::string>{"1,\"x\"", "1,\"x\"", "2,null"}));
+  // A read row and an insert of the same row give the same columns (TOAST value included).
+  sql_on(dsn, "CREATE TABLE kinds_insert " + types + "; INSERT INTO kinds_insert VALUES " + row);
+  const std::string now = sql_on(dsn, "SELECT pg_current_wal_insert_lsn()");
+  const auto streamed = run_cli(with_plugin(
+      {"stream", "--quiet", "--dsn", dsn, "--slot", slot, "--end-lsn", now}, param));
+  ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
+  const auto inserts = parse_jsonl(streamed.out);
+  const JsonEvent* read = nullptr;
+  const JsonEvent* insert = nullptr;
+  for (const auto& e : reads) if (e.table == "kinds_read") read = &e;
+  for (const auto& e : inserts) if (e.table == "kinds_insert" && e.op == "insert") insert = &e;
+  ASSERT_TRUE(read && insert) << only.out;
+  EXPECT_EQ(read->columns, insert->columns);
+  EXPECT_EQ(read->columns.at("big").size(), 32u * 4000 + 2);
+  // Done once: the next start does not read again.
+  const auto again = run_cli(with_plugin({"stream", "--quiet", "--dsn", dsn, "--slot", slot,
+                                          "--snapshot", "only", "--snapshot-state",
+                                          dir.path() + "/state"},
+                                         param));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out.find("\"op\":\"read\""), std::string::npos) << again.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPlugins, Snapshot, ::testing::Values("pg", "w2"), plugin_test_name);
+
+TEST(SnapshotOnDemand, ARunningStreamReadsATableAgainWhenAsked) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("snap_demand");
+  sql_on(dsn, "CREATE TABLE before_stream (id bigint PRIMARY KEY, v int, note text);"
+              "INSERT INTO before_stream SELECT g, g, 'old' FROM generate_series(1, 5000) g");
+  TempDir dir("snap-demand");
+  fresh_dir(dir);
+  const std::string out = dir.path() + "/out.jsonl";
+  const auto idle = run_cli({"snapshot", "--dsn", dsn, "--slot", "snap_demand", "--tables",
+                             "public.before_stream"});
+  EXPECT_EQ(idle.exit_code, 1);
+  EXPECT_NE(idle.err.find("no logical replication slot named \"snap_demand\""), std::string::npos)
+      << idle.err;
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_demand"}).exit_code, 0);
+  const auto none = run_cli({"snapshot", "--dsn", dsn, "--slot", "snap_demand", "--tables",
+                             "public.before_stream"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("no stream is running"), std::string::npos) << none.err;
+  const int pid = spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "snap_demand",
+                             "--snapshot-state", dir.path() + "/state", "--output", out},
+                            dir.path() + "/log");
+  ASSERT_TRUE(eventually([&] {
+    return sql_on(dsn, "SELECT active FROM pg_replication_slots WHERE slot_name = 'snap_demand'") ==
+           "t";
+  }));
+  std::atomic<bool> stop{false};
+  Writer writer(dsn, "before_stream", 5001, 9);
+  std::thread writes([&] { writer.run_until(stop); });
+  const auto asked = run_cli({"snapshot", "--dsn", dsn, "--slot", "snap_demand", "--tables",
+                              "public.before_stream"});
+  EXPECT_EQ(asked.exit_code, 0) << asked.err;
+  const bool done =
+      eventually([&] { return snapshot_done(dir.path() + "/state", "public.before_stream"); }, 60s);
+  stop = true;
+  writes.join();
+  ASSERT_TRUE(done) << read_file_if_present(dir.path() + "/log");
+  stop_when_caught_up(pg, dsn, "snap_demand", pid);
+  const auto events = parse_jsonl(read_file(out));
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.before_stream", kKey),
+                   table_rows(dsn, "before_stream", kColumns, kKey));
+}
+
+TEST(SnapshotErrors, ATableTheRoleMayNotReadNamesTheGrant) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("snap_grant");
+  sql_on(dsn, "CREATE TABLE secret (id int PRIMARY KEY);"
+              "DO $$ BEGIN CREATE ROLE snap_reader LOGIN REPLICATION PASSWORD 'pw'; "
+              "EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+              "REVOKE ALL ON secret FROM snap_reader;");
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_grant"}).exit_code, 0);
+  TempDir dir("snap-grant");
+  fresh_dir(dir);
+  std::string reader_dsn = dsn + " user=snap_reader password=pw";
+  const auto result = run_cli({"stream", "--quiet", "--dsn", reader_dsn, "--slot", "snap_grant",
+                               "--snapshot", "only", "--snapshot-state", dir.path() + "/state"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("GRANT SELECT ON public.secret TO snap_reader"), std::string::npos)
+      << result.err;
+}
