@@ -142,8 +142,6 @@ std::string describe_change(const ChangeEvent& e, const std::vector<std::string>
       return fmt::format("  MESSAGE {}: {}\n", e.message_prefix, e.message_content);
     case Op::SchemaChange:
       return show_schema_change(e, key_columns);
-    case Op::Read:
-      return fmt::format("{}  {}\n", header(e, "READ"), show_row(e.columns));
   }
   return "";
 }
