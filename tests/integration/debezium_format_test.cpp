@@ -402,3 +402,26 @@ TEST(DebeziumCli, FlagsThatDoNotFitAreRefusedWithTheFix) {
   EXPECT_EQ(unknown.exit_code, 2);  // a usage error, naming the flag
   EXPECT_NE(unknown.err.find("--format"), std::string::npos) << unknown.err;
 }
+
+TEST(DebeziumSnapshot, SnapshotRowsAreOpRWithTheSameValuesAsAStreamedInsert) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("dbz_snapshot");
+  sql_on(dsn, "CREATE TYPE dbz_mood AS ENUM ('sad', 'happy'); CREATE TABLE dbz_snap " +
+                  std::string(kWideTable) + "; INSERT INTO dbz_snap VALUES " + kWideRow);
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "dbz_snap_slot"}).exit_code, 0);
+  const CommandResult r =
+      run_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "dbz_snap_slot", "--snapshot", "only",
+               "--snapshot-state", pg.dir() + "/dbz_snap.state", "--format", "debezium"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element read = parser.parse(lines[0]);
+  EXPECT_EQ(std::string_view(read["op"]), "r");
+  EXPECT_TRUE(read["before"].is_null());
+  EXPECT_EQ(minified(read["after"]), kWideRowAfter);
+  EXPECT_EQ(std::string_view(read["source"]["snapshot"]), "true");
+  EXPECT_EQ(std::string_view(read["source"]["db"]), "dbz_snapshot");
+  EXPECT_TRUE(read["source"]["txId"].is_null());
+  EXPECT_TRUE(read["transaction"].is_null());
+}
