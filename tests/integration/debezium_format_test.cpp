@@ -17,6 +17,7 @@
 
 #include "files.hpp"
 #include "json_events.hpp"
+#include "local_kafka.hpp"
 #include "local_postgres.hpp"
 #include "local_redis.hpp"
 #include "plugin_params.hpp"
@@ -424,4 +425,30 @@ TEST(DebeziumSnapshot, SnapshotRowsAreOpRWithTheSameValuesAsAStreamedInsert) {
   EXPECT_EQ(std::string_view(read["source"]["db"]), "dbz_snapshot");
   EXPECT_TRUE(read["source"]["txId"].is_null());
   EXPECT_TRUE(read["transaction"].is_null());
+}
+
+TEST(DebeziumKafka, RecordsCarryDebeziumsValueAndKey) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalKafka kafka;
+  pg.sql("CREATE TABLE dbz_kafka (id int PRIMARY KEY, d date, n numeric(6,2))");
+  create_slot(pg, "dbz_kafka_slot", {"--plugin", "pgoutput"});
+  pg.sql("INSERT INTO dbz_kafka VALUES (1, '1970-01-02', 1.5); DELETE FROM dbz_kafka");
+  const CommandResult r = run_cli(
+      {"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "dbz_kafka_slot", "--tables",
+       "public.dbz_kafka", "--sink", kafka.url(), "--end-lsn",
+       pg.current_wal_insert_lsn().to_string(), "--format", "debezium", "--debezium-name", "kf"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto records = read_kafka(kafka.bootstrap(), {"sabot.public.dbz_kafka"});
+  ASSERT_EQ(records.size(), 2u);
+  simdjson::dom::parser parser;
+  std::vector<std::string> ops;
+  for (const KafkaRecord& record : records) {
+    ASSERT_TRUE(record.key && record.value);
+    EXPECT_EQ(*record.key, R"({"id":1})");
+    simdjson::dom::element doc = parser.parse(*record.value);
+    ops.emplace_back(std::string_view(doc["op"]));
+    EXPECT_EQ(std::string_view(doc["source"]["name"]), "kf");
+    if (ops.back() == "c") EXPECT_EQ(minified(doc["after"]), R"({"id":1,"d":1,"n":"1.50"})");
+  }
+  EXPECT_EQ(ops, (std::vector<std::string>{"c", "d"}));
 }
