@@ -243,6 +243,12 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& f
         // One renderer per sink: it counts a transaction's events for Debezium's metadata.
         auto renderer = std::make_shared<EventRenderer>(format);
         options.render_value = [renderer](std::string& out, const ChangeEvent& e) {
+          // Debezium writes no message for a schema change; the schema topic keeps sabot's.
+          if (e.op == Op::SchemaChange) {
+            append_json_line(out, e);
+            out.pop_back();  // the newline
+            return;
+          }
           renderer->append_value(out, e);
         };
         options.render_key = [renderer](std::string& out, const ChangeEvent& e) {

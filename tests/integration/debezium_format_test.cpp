@@ -433,6 +433,7 @@ TEST(DebeziumKafka, RecordsCarryDebeziumsValueAndKey) {
   pg.sql("CREATE TABLE dbz_kafka (id int PRIMARY KEY, d date, n numeric(6,2))");
   create_slot(pg, "dbz_kafka_slot", {"--plugin", "pgoutput"});
   pg.sql("INSERT INTO dbz_kafka VALUES (1, '1970-01-02', 1.5); DELETE FROM dbz_kafka");
+  pg.sql("ALTER TABLE dbz_kafka ADD COLUMN extra int");
   const CommandResult r = run_cli(
       {"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "dbz_kafka_slot", "--tables",
        "public.dbz_kafka", "--sink", kafka.url(), "--end-lsn",
@@ -448,7 +449,21 @@ TEST(DebeziumKafka, RecordsCarryDebeziumsValueAndKey) {
     simdjson::dom::element doc = parser.parse(*record.value);
     ops.emplace_back(std::string_view(doc["op"]));
     EXPECT_EQ(std::string_view(doc["source"]["name"]), "kf");
-    if (ops.back() == "c") EXPECT_EQ(minified(doc["after"]), R"({"id":1,"d":1,"n":"1.50"})");
+    if (ops.back() == "c") {
+      EXPECT_EQ(minified(doc["after"]), R"({"id":1,"d":1,"n":"1.50"})");
+    }
   }
   EXPECT_EQ(ops, (std::vector<std::string>{"c", "d"}));
+  // Debezium has no schema change message: the schema topic keeps sabot's description of it.
+  const auto schema = read_kafka(kafka.bootstrap(), {"sabot.schema_changes"});
+  bool altered = false;
+  for (const KafkaRecord& record : schema) {
+    ASSERT_TRUE(record.value);
+    simdjson::dom::element doc = parser.parse(*record.value);
+    std::string_view table;
+    if (doc["table"].get_string().get(table) || table != "dbz_kafka") continue;
+    EXPECT_EQ(std::string_view(doc["op"]), "schema_change");
+    altered = altered || std::string_view(doc["ddl"]) == "ALTER TABLE";
+  }
+  EXPECT_TRUE(altered);
 }
