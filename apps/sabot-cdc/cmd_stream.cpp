@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -222,6 +223,20 @@ FormatOptions format_options(const StreamFlags& flags, const PostgresCdcConfig& 
   return format;
 }
 
+// The value of a message sink's message (Kafka, NATS) in the Debezium format. Debezium writes no
+// message for a schema change: those keep sabot's object, so no message is ever empty.
+std::function<void(std::string&, const ChangeEvent&)> message_value_renderer(
+    std::shared_ptr<EventRenderer> renderer) {
+  return [renderer = std::move(renderer)](std::string& out, const ChangeEvent& e) {
+    if (e.op == Op::SchemaChange) {
+      append_json_line(out, e);
+      out.pop_back();  // the newline
+      return;
+    }
+    renderer->append_value(out, e);
+  };
+}
+
 RedisSinkOptions redis_options(const StreamFlags& flags) {
   RedisSinkOptions options;
   options.url = flags.sink_url;
@@ -242,9 +257,7 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& f
       if (format.format == EventFormat::Debezium) {
         // One renderer per sink: it counts a transaction's events for Debezium's metadata.
         auto renderer = std::make_shared<EventRenderer>(format);
-        options.render_value = [renderer](std::string& out, const ChangeEvent& e) {
-          renderer->append_value(out, e);
-        };
+        options.render_value = message_value_renderer(renderer);
         options.render_key = [renderer](std::string& out, const ChangeEvent& e) {
           renderer->append_key(out, e);
         };
@@ -255,9 +268,7 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& f
       NatsSinkOptions options = flags.nats.to_options(flags.sink_url, log);
       if (format.format == EventFormat::Debezium) {
         auto renderer = std::make_shared<EventRenderer>(format);
-        options.render = [renderer](std::string& out, const ChangeEvent& e) {
-          renderer->append_value(out, e);
-        };
+        options.render = message_value_renderer(renderer);
       }
       return make_nats_sink(std::move(options));
     }

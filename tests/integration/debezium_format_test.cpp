@@ -17,6 +17,7 @@
 
 #include "files.hpp"
 #include "json_events.hpp"
+#include "local_kafka.hpp"
 #include "local_postgres.hpp"
 #include "local_redis.hpp"
 #include "plugin_params.hpp"
@@ -401,4 +402,68 @@ TEST(DebeziumCli, FlagsThatDoNotFitAreRefusedWithTheFix) {
       run_cli({"stream", "--dsn", pg.dsn(), "--slot", "dbz_none", "--format", "avro"});
   EXPECT_EQ(unknown.exit_code, 2);  // a usage error, naming the flag
   EXPECT_NE(unknown.err.find("--format"), std::string::npos) << unknown.err;
+}
+
+TEST(DebeziumSnapshot, SnapshotRowsAreOpRWithTheSameValuesAsAStreamedInsert) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("dbz_snapshot");
+  sql_on(dsn, "CREATE TYPE dbz_mood AS ENUM ('sad', 'happy'); CREATE TABLE dbz_snap " +
+                  std::string(kWideTable) + "; INSERT INTO dbz_snap VALUES " + kWideRow);
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "dbz_snap_slot"}).exit_code, 0);
+  const CommandResult r =
+      run_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "dbz_snap_slot", "--snapshot", "only",
+               "--snapshot-state", pg.dir() + "/dbz_snap.state", "--format", "debezium"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element read = parser.parse(lines[0]);
+  EXPECT_EQ(std::string_view(read["op"]), "r");
+  EXPECT_TRUE(read["before"].is_null());
+  EXPECT_EQ(minified(read["after"]), kWideRowAfter);
+  EXPECT_EQ(std::string_view(read["source"]["snapshot"]), "true");
+  EXPECT_EQ(std::string_view(read["source"]["db"]), "dbz_snapshot");
+  EXPECT_TRUE(read["source"]["txId"].is_null());
+  EXPECT_TRUE(read["transaction"].is_null());
+}
+
+TEST(DebeziumKafka, RecordsCarryDebeziumsValueAndKey) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalKafka kafka;
+  pg.sql("CREATE TABLE dbz_kafka (id int PRIMARY KEY, d date, n numeric(6,2))");
+  create_slot(pg, "dbz_kafka_slot", {"--plugin", "pgoutput"});
+  pg.sql("INSERT INTO dbz_kafka VALUES (1, '1970-01-02', 1.5); DELETE FROM dbz_kafka");
+  pg.sql("ALTER TABLE dbz_kafka ADD COLUMN extra int");
+  const CommandResult r = run_cli(
+      {"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "dbz_kafka_slot", "--tables",
+       "public.dbz_kafka", "--sink", kafka.url(), "--end-lsn",
+       pg.current_wal_insert_lsn().to_string(), "--format", "debezium", "--debezium-name", "kf"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto records = read_kafka(kafka.bootstrap(), {"sabot.public.dbz_kafka"});
+  ASSERT_EQ(records.size(), 2u);
+  simdjson::dom::parser parser;
+  std::vector<std::string> ops;
+  for (const KafkaRecord& record : records) {
+    ASSERT_TRUE(record.key && record.value);
+    EXPECT_EQ(*record.key, R"({"id":1})");
+    simdjson::dom::element doc = parser.parse(*record.value);
+    ops.emplace_back(std::string_view(doc["op"]));
+    EXPECT_EQ(std::string_view(doc["source"]["name"]), "kf");
+    if (ops.back() == "c") {
+      EXPECT_EQ(minified(doc["after"]), R"({"id":1,"d":1,"n":"1.50"})");
+    }
+  }
+  EXPECT_EQ(ops, (std::vector<std::string>{"c", "d"}));
+  // Debezium has no schema change message: the schema topic keeps sabot's description of it.
+  const auto schema = read_kafka(kafka.bootstrap(), {"sabot.schema_changes"});
+  bool altered = false;
+  for (const KafkaRecord& record : schema) {
+    ASSERT_TRUE(record.value);
+    simdjson::dom::element doc = parser.parse(*record.value);
+    std::string_view table;
+    if (doc["table"].get_string().get(table) || table != "dbz_kafka") continue;
+    EXPECT_EQ(std::string_view(doc["op"]), "schema_change");
+    altered = altered || std::string_view(doc["ddl"]) == "ALTER TABLE";
+  }
+  EXPECT_TRUE(altered);
 }
