@@ -187,9 +187,18 @@ void require_select(PgConnection& conn, const SnapshotTable& table) {
 }
 
 Lsn emit_snapshot_message(PgConnection& conn, const std::string& content, bool transactional) {
+  const std::string prefix = conn.quote_literal(kSnapshotMessagePrefix);
+  // A non-transactional message is not flushed by itself, and the walsender sends only flushed
+  // WAL: it would wait for the WAL writer (up to wal_writer_delay, 200 ms by default). An empty
+  // transactional message in the same statement commits, which flushes it too; the stream hides
+  // it like every transactional message of this prefix that is not a request.
   const std::string sql =
-      fmt::format("SELECT pg_logical_emit_message({}, {}, {})", transactional ? "true" : "false",
-                  conn.quote_literal(kSnapshotMessagePrefix), conn.quote_literal(content));
+      transactional
+          ? fmt::format("SELECT pg_logical_emit_message(true, {}, {})", prefix,
+                        conn.quote_literal(content))
+          : fmt::format("SELECT pg_logical_emit_message(false, {}, {}), "
+                        "pg_logical_emit_message(true, {}, '')",
+                        prefix, conn.quote_literal(content), prefix);
   PgResult r = conn.exec(sql, "writing a snapshot watermark");
   const auto lsn = Lsn::parse(r.get(0, 0));
   if (!lsn) {
