@@ -64,6 +64,20 @@ KeyValues row_key(const pg::PgResult& rows, int row, const ReadShape& shape) {
   return key;
 }
 
+// The chunk key of a read event (the same text as row_key() of its row).
+KeyValues chunk_key_of(const ChangeEvent& event, const std::vector<std::string>& chunk_key) {
+  KeyValues key;
+  for (const std::string& name : chunk_key) {
+    const Column* column = event.column(name);
+    if (column == nullptr || column->value.is_null()) {
+      key.emplace_back(std::nullopt);
+    } else {
+      key.emplace_back(std::string(column->value.text()));
+    }
+  }
+  return key;
+}
+
 // What a failure means for the user, with the fix.
 std::string failure_advice(const CdcError& error) {
   if (error.sqlstate() == "57014") {
@@ -227,20 +241,13 @@ void SnapshotCoordinator::batch_handed_out(const ChangeBatch& batch) {
   TableRun* run = run_of(table);
   if (run == nullptr) return;
   run->rows_done += batch.events.size();
-  const ChangeEvent& last = batch.events.back();
   if (run->source.chunk_key.empty()) return;  // read whole: no progress within the table
-  KeyValues key;
-  for (const std::string& name : run->source.chunk_key) {
-    const Column* column = last.column(name);
-    if (column == nullptr || column->value.is_null()) {
-      key.emplace_back(std::nullopt);
-    } else {
-      key.emplace_back(std::string(column->value.text()));
-    }
-  }
+  std::vector<KeyValues> keys;
+  keys.reserve(batch.events.size());
+  for (const ChangeEvent& event : batch.events) keys.push_back(chunk_key_of(event, run->source.chunk_key));
   run->unacked.push_back(TableRun::Unacked{batch.batch_id, run->handed_after});
-  run->handed_after = key;
-  state_->append_progress(run->plan, table, key, position_of(last));
+  run->handed_after = keys.back();
+  state_->append_progress(run->plan, table, keys, position_of(batch.events.back()));
 }
 
 void SnapshotCoordinator::acknowledged(uint64_t batch_id) {

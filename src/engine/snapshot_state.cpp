@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <filesystem>
 #include <fstream>
 
@@ -24,6 +26,30 @@ namespace {
                  fmt::format("snapshot state: {} {}: {} (the snapshot's progress is kept there; "
                              "choose another place with --snapshot-state)",
                              what, path, std::strerror(errno)));
+}
+
+std::string json_key(const KeyValues& key);
+
+std::string json_keys(const std::vector<KeyValues>& keys) {
+  std::string out = "[";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) out += ',';
+    out += json_key(keys[i]);
+  }
+  return out + "]";
+}
+
+KeyValues parse_key(simdjson::dom::array parts) {
+  KeyValues key;
+  std::string_view value;
+  for (auto part : parts) {
+    if (part.is_null()) {
+      key.emplace_back(std::nullopt);
+    } else if (!part.get_string().get(value)) {
+      key.emplace_back(std::string(value));
+    }
+  }
+  return key;
 }
 
 std::string json_key(const KeyValues& key) {
@@ -93,6 +119,7 @@ void SnapshotState::load() {
   if (!in) return;
   cut_torn_tail(in, path_);
   simdjson::dom::parser parser;
+  std::map<std::string, std::deque<size_t>> keyed_lines;  // plan+table -> lines with keys
   std::string text;
   while (std::getline(in, text)) {
     simdjson::dom::element doc;
@@ -120,16 +147,22 @@ void SnapshotState::load() {
     bool done = false;
     if (!doc["done"].get_bool().get(done)) line.done = done;
     simdjson::dom::array after;
-    if (!doc["after"].get_array().get(after)) {
-      KeyValues key;
-      for (auto part : after) {
-        if (part.is_null()) {
-          key.emplace_back(std::nullopt);
-        } else if (!part.get_string().get(value)) {
-          key.emplace_back(std::string(value));
-        }
+    if (!doc["after"].get_array().get(after)) line.after = parse_key(after);
+    uint64_t first = 0;
+    if (!doc["first"].get_uint64().get(first)) line.first_seq = static_cast<uint32_t>(first);
+    simdjson::dom::array keys;
+    if (!doc["keys"].get_array().get(keys)) {
+      for (auto key : keys) {
+        simdjson::dom::array parts;
+        if (!key.get_array().get(parts)) line.keys.push_back(parse_key(parts));
       }
-      line.after = std::move(key);
+      // Only the newest lines of a table keep their keys (bounded memory, see the header).
+      auto& keyed = keyed_lines[line.plan + '\n' + line.table];
+      keyed.push_back(lines_.size());
+      if (keyed.size() > kKeyedLines) {
+        lines_[keyed.front()].keys = {};
+        keyed.pop_front();
+      }
     }
     lines_.push_back(std::move(line));
   }
@@ -149,12 +182,27 @@ std::vector<PlanResume> SnapshotState::resolve(EventPosition durable) const {
       continue;
     }
     PlanResume* plan = find(line.plan);
-    if (plan == nullptr || durable < line.position) continue;
+    if (plan == nullptr) continue;
+    if (durable < line.position) {
+      // The sink may hold the first part of this batch.
+      if (auto within = key_within(line, durable)) plan->progress[line.table].after = within;
+      continue;
+    }
     TableResume& table = plan->progress[line.table];
     if (line.done) table.done = true;
     if (line.after) table.after = line.after;
   }
   return plans;
+}
+
+std::optional<KeyValues> SnapshotState::key_within(const Line& line, EventPosition durable) {
+  if (line.done || line.keys.empty() || durable.commit_lsn != line.position.commit_lsn ||
+      durable.seq < line.first_seq) {
+    return std::nullopt;
+  }
+  const size_t index = durable.seq - line.first_seq;
+  if (index >= line.keys.size()) return std::nullopt;
+  return line.keys[index];
 }
 
 bool SnapshotState::has_plan(const std::string& id) const {
@@ -176,10 +224,12 @@ void SnapshotState::append_plan(const std::string& id, const std::vector<std::st
 }
 
 void SnapshotState::append_progress(const std::string& plan, const std::string& table,
-                                    const KeyValues& after, EventPosition position) {
-  append(fmt::format("{{\"plan\":{},\"table\":{},\"after\":{},{}}}", json_quoted(plan), json_quoted(table),
-                     json_key(after), json_position(position)));
-  lines_.push_back(Line{plan, {}, table, after, false, position});
+                                    const std::vector<KeyValues>& keys, EventPosition position) {
+  const auto first_seq = static_cast<uint32_t>(position.seq + 1 - keys.size());
+  append(fmt::format("{{\"plan\":{},\"table\":{},\"after\":{},{},\"first\":{},\"keys\":{}}}",
+                     json_quoted(plan), json_quoted(table), json_key(keys.back()),
+                     json_position(position), first_seq, json_keys(keys)));
+  // Appended lines are not kept in memory: resolve() is for the next start, which reads the file.
 }
 
 void SnapshotState::append_done(const std::string& plan, const std::string& table,

@@ -3,14 +3,18 @@
 // ~/.local/state/sabot-cdc/...). Lines:
 //
 //   {"plan":"initial","tables":["public.a","public.b"]}          a snapshot was asked for
-//   {"plan":"initial","table":"public.a","after":["41"],"lsn":"0/1A2B","seq":99}
-//                                        a batch of reads up to key 41 was handed out at (lsn,seq)
+//   {"plan":"initial","table":"public.a","after":["41"],"lsn":"0/1A2B","seq":99,"first":90,
+//    "keys":[["32"],...,["41"]]}
+//                 a batch of reads (seq 90..99, keys 32..41) was handed out, up to key 41
 //   {"plan":"initial","table":"public.a","done":true,"lsn":"0/1A2B","seq":99}
 //
 // A progress line counts only once its position is durable: at or before what the slot confirmed
 // or what the sink's checkpoint holds (resolve()). So a crash between handing a batch out and
 // its acknowledgement reads those rows again, and a sink that dropped nothing it holds (the
-// file's checkpoint) gets each row once. A torn last line (kill -9 while appending) is ignored.
+// file's checkpoint) gets each row once — also when it holds only part of a batch (a kill -9 in
+// the middle of its write): the batch's keys say where that part ends. Keys are kept in memory
+// for the newest kKeyedLines lines of each table only; a checkpoint inside an older batch (far
+// behind the slot's position, which no sink's checkpoint is) resumes at that batch's start. A torn last line (kill -9 while appending) is ignored.
 // Losing the file means the snapshot is taken again from the start (reads are upserts).
 //
 // Errors: CdcError{LocalIo} naming the file when it cannot be created or appended to.
@@ -54,8 +58,9 @@ class SnapshotState {
   bool has_plan(const std::string& id) const;
 
   void append_plan(const std::string& id, const std::vector<std::string>& tables);
-  void append_progress(const std::string& plan, const std::string& table, const KeyValues& after,
-                       EventPosition position);
+  // `keys`: the chunk key of each read of the batch, in order; the last one at `position`.
+  void append_progress(const std::string& plan, const std::string& table,
+                       const std::vector<KeyValues>& keys, EventPosition position);
   void append_done(const std::string& plan, const std::string& table, EventPosition position);
   // Forgets everything (a new slot: its snapshot starts anew).
   void reset();
@@ -68,7 +73,12 @@ class SnapshotState {
     std::optional<KeyValues> after;
     bool done = false;
     EventPosition position;
+    uint32_t first_seq = 0;       // a progress line: seq of its batch's first read
+    std::vector<KeyValues> keys{};  // and the key of each (newest lines only, see above)
   };
+  static constexpr size_t kKeyedLines = 256;
+  // The key to resume after when `durable` is within `line`'s batch, if its keys are kept.
+  static std::optional<KeyValues> key_within(const Line& line, EventPosition durable);
   void load();
   void append(const std::string& json_line);
 
