@@ -242,12 +242,9 @@ void SnapshotCoordinator::batch_handed_out(const ChangeBatch& batch) {
   if (run == nullptr) return;
   run->rows_done += batch.events.size();
   if (run->source.chunk_key.empty()) return;  // read whole: no progress within the table
-  std::vector<KeyValues> keys;
-  keys.reserve(batch.events.size());
-  for (const ChangeEvent& event : batch.events) keys.push_back(chunk_key_of(event, run->source.chunk_key));
   run->unacked.push_back(TableRun::Unacked{batch.batch_id, run->handed_after});
-  run->handed_after = keys.back();
-  state_->append_progress(run->plan, table, keys, position_of(batch.events.back()));
+  run->handed_after = chunk_key_of(batch.events.back(), run->source.chunk_key);
+  state_->append_progress(run->plan, table, batch.events, run->source.chunk_key);
 }
 
 void SnapshotCoordinator::acknowledged(uint64_t batch_id) {

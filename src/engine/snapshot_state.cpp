@@ -28,17 +28,6 @@ namespace {
                              what, path, std::strerror(errno)));
 }
 
-std::string json_key(const KeyValues& key);
-
-std::string json_keys(const std::vector<KeyValues>& keys) {
-  std::string out = "[";
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (i > 0) out += ',';
-    out += json_key(keys[i]);
-  }
-  return out + "]";
-}
-
 KeyValues parse_key(simdjson::dom::array parts) {
   KeyValues key;
   std::string_view value;
@@ -50,19 +39,6 @@ KeyValues parse_key(simdjson::dom::array parts) {
     }
   }
   return key;
-}
-
-std::string json_key(const KeyValues& key) {
-  std::string out = "[";
-  for (size_t i = 0; i < key.size(); ++i) {
-    if (i > 0) out += ',';
-    if (key[i]) {
-      append_json_string(out, *key[i]);
-    } else {
-      out += "null";
-    }
-  }
-  return out + "]";
 }
 
 std::string json_position(EventPosition position) {
@@ -224,11 +200,31 @@ void SnapshotState::append_plan(const std::string& id, const std::vector<std::st
 }
 
 void SnapshotState::append_progress(const std::string& plan, const std::string& table,
-                                    const std::vector<KeyValues>& keys, EventPosition position) {
-  const auto first_seq = static_cast<uint32_t>(position.seq + 1 - keys.size());
+                                    const std::vector<ChangeEvent>& reads,
+                                    const std::vector<std::string>& chunk_key) {
+  if (reads.empty()) return;
+  std::string keys = "[";
+  size_t last_key_start = 1;
+  for (const ChangeEvent& read : reads) {
+    if (keys.size() > 1) keys += ',';
+    last_key_start = keys.size();
+    keys += '[';
+    for (size_t i = 0; i < chunk_key.size(); ++i) {
+      if (i > 0) keys += ',';
+      const Column* column = read.column(chunk_key[i]);
+      if (column == nullptr || column->value.is_null()) {
+        keys += "null";
+      } else {
+        append_json_string(keys, column->value.text());
+      }
+    }
+    keys += ']';
+  }
+  const std::string_view last_key = std::string_view(keys).substr(last_key_start);
+  keys += ']';
   append(fmt::format("{{\"plan\":{},\"table\":{},\"after\":{},{},\"first\":{},\"keys\":{}}}",
-                     json_quoted(plan), json_quoted(table), json_key(keys.back()),
-                     json_position(position), first_seq, json_keys(keys)));
+                     json_quoted(plan), json_quoted(table), last_key,
+                     json_position(position_of(reads.back())), reads.front().seq, keys));
   // Appended lines are not kept in memory: resolve() is for the next start, which reads the file.
 }
 

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "sabot/change_event.hpp"
 #include "sabot/lsn.hpp"
 #include "sabot/sink.hpp"
 
@@ -58,9 +59,11 @@ class SnapshotState {
   bool has_plan(const std::string& id) const;
 
   void append_plan(const std::string& id, const std::vector<std::string>& tables);
-  // `keys`: the chunk key of each read of the batch, in order; the last one at `position`.
+  // `reads`: a batch of read events, in order (consecutive seq); `chunk_key`: the columns whose
+  // values key them. Their keys are written straight from the events (no copies per row).
   void append_progress(const std::string& plan, const std::string& table,
-                       const std::vector<KeyValues>& keys, EventPosition position);
+                       const std::vector<ChangeEvent>& reads,
+                       const std::vector<std::string>& chunk_key);
   void append_done(const std::string& plan, const std::string& table, EventPosition position);
   // Forgets everything (a new slot: its snapshot starts anew).
   void reset();

@@ -17,11 +17,27 @@ namespace {
 
 KeyValues key(const char* text) { return KeyValues{std::string(text)}; }
 
-std::vector<KeyValues> keys(std::initializer_list<const char*> texts) {
-  std::vector<KeyValues> out;
-  for (const char* t : texts) out.push_back(key(t));
+// A batch of reads of public.t keyed by "id", the last one at (lsn, last_seq).
+std::vector<sabot::ChangeEvent> reads(std::initializer_list<const char*> ids, uint64_t lsn,
+                                      uint32_t last_seq) {
+  static const std::vector<std::string> kName = {"id"};
+  std::vector<sabot::ChangeEvent> out;
+  uint32_t seq = last_seq + 1 - static_cast<uint32_t>(ids.size());
+  for (const char* id : ids) {
+    sabot::ChangeEvent e;
+    e.op = sabot::Op::Read;
+    e.commit_lsn = Lsn(lsn);
+    e.seq = seq++;
+    sabot::Column column;
+    column.name = kName.front();
+    column.value = sabot::Value::text(id);
+    e.columns.push_back(column);
+    out.push_back(std::move(e));
+  }
   return out;
 }
+
+const std::vector<std::string> kKey = {"id"};
 
 class SnapshotStateFile : public ::testing::Test {
  protected:
@@ -29,8 +45,8 @@ class SnapshotStateFile : public ::testing::Test {
     std::filesystem::create_directories(dir_.path());
     SnapshotState state(path_);
     state.append_plan("initial", {"public.t"});
-    state.append_progress("initial", "public.t", keys({"1", "2", "3"}), EventPosition{Lsn(100), 2});
-    state.append_progress("initial", "public.t", keys({"4", "5", "6"}), EventPosition{Lsn(100), 5});
+    state.append_progress("initial", "public.t", reads({"1", "2", "3"}, 100, 2), kKey);
+    state.append_progress("initial", "public.t", reads({"4", "5", "6"}, 100, 5), kKey);
   }
   std::optional<KeyValues> resume_after(EventPosition durable) const {
     const auto plans = SnapshotState(path_).resolve(durable);
