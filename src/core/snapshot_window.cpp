@@ -90,6 +90,13 @@ std::unordered_map<std::string, uint32_t> ChunkWindow::superseded(
   return keys;
 }
 
+bool ChunkWindow::lacks_values(const XidSnapshot& snapshot) const {
+  for (uint32_t xid : incomplete_) {
+    if (!snapshot.visible(xid)) return true;
+  }
+  return false;
+}
+
 bool ChunkWindow::raced(const XidSnapshot& snapshot, const RecentTransactions& recent,
                         uint64_t low_mark) {
   for (uint32_t xid : snapshot.in_progress()) {

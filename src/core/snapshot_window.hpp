@@ -12,6 +12,8 @@
 // At H the chunk's rows are delivered as reads, except those of keys an invisible transaction
 // changed between L and H: the stream already delivered a newer state of those. A row's read is
 // therefore never older than a change delivered before it, and every change after it is newer.
+// If such an invisible change did not carry the whole row (an unchanged TOAST value), the chunk
+// is read again instead, so no consumer is left holding a row it never had every value of.
 //
 // Thread-safety: none; one thread (the stream's) drives these objects.
 #pragma once
@@ -69,6 +71,13 @@ class RecentTransactions {
 class ChunkWindow {
  public:
   void note(uint32_t xid, std::string key) { touched_[xid].push_back(std::move(key)); }
+  // `xid` changed a row of the table without sending all of its values (an update that left a
+  // TOAST value unchanged): if the snapshot does not see it, dropping the row's read in its
+  // favour would leave a consumer without that value.
+  void note_incomplete(uint32_t xid) { incomplete_.insert(xid); }
+  // Whether a transaction noted incomplete is invisible in `snapshot`: the chunk must be read
+  // again (a new snapshot then sees that transaction, and its reads carry every value).
+  bool lacks_values(const XidSnapshot& snapshot) const;
   // The keys touched by transactions invisible in `snapshot`, with how often each was touched.
   std::unordered_map<std::string, uint32_t> superseded(const XidSnapshot& snapshot) const;
   // Whether a transaction the snapshot does not see was delivered before L (see the file
@@ -78,6 +87,7 @@ class ChunkWindow {
 
  private:
   std::unordered_map<uint32_t, std::vector<std::string>> touched_;
+  std::unordered_set<uint32_t> incomplete_;
 };
 
 // Appends one key part: the text with '\' and the separator escaped, then the separator; NULL is

@@ -78,12 +78,13 @@ KeyValues chunk_key_of(const ChangeEvent& event, const std::vector<std::string>&
   return key;
 }
 
-// What a failure means for the user, with the fix.
-std::string failure_advice(const CdcError& error) {
+// What a failure means for the user, with the fix; `role` is the one the snapshot reads as.
+std::string failure_advice(const CdcError& error, const std::string& role) {
   if (error.sqlstate() == "57014") {
-    return " The server cancelled the read (statement_timeout): lift it for the streaming role "
-           "(ALTER ROLE <role> SET statement_timeout = 0) or choose a smaller "
-           "--snapshot-chunk-rows.";
+    return fmt::format(" The server cancelled the read (statement_timeout): lift it for the "
+                       "streaming role (ALTER ROLE {} SET statement_timeout = 0) or choose a "
+                       "smaller --snapshot-chunk-rows.",
+                       role);
   }
   if (error.sqlstate() == "42501") {
     return " The role lacks a privilege: GRANT SELECT on the table to it.";
@@ -447,6 +448,25 @@ void SnapshotCoordinator::worker_main() {
 
 void SnapshotCoordinator::read_table(pg::PgConnection& reader, pg::PgConnection& marker,
                                      TableRun& run) {
+  try {
+    read_chunks(reader, marker, run);
+  } catch (const CdcError& e) {
+    if (e.kind() == ErrorKind::Connection || !run.resolved ||
+        pg::relation_exists(reader, run.source.oid)) {
+      throw;
+    }
+    const std::string table = qualified(run.source.schema, run.source.table);
+    config_.log(fmt::format("snapshot: {} was dropped while being read; skipped (its rows are "
+                            "gone; the rows read before the drop were delivered)",
+                            table));
+    std::lock_guard lock(mutex_);
+    run.finished = true;
+    state_->append_done(run.plan, table, run.last_position);
+  }
+}
+
+void SnapshotCoordinator::read_chunks(pg::PgConnection& reader, pg::PgConnection& marker,
+                                      TableRun& run) {
   if (!run.resolved) {
     bool via_root = false;
     if (config_.plugin == Plugin::Pgoutput) {
@@ -522,11 +542,14 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
     }
     pg::emit_snapshot_message(marker, mark + "H", false);
     const int64_t limit = run.source.chunk_key.empty() ? 0 : config_.snapshot_chunk_rows;
+    // Each FETCH is a statement (statement_timeout applies to it): never more than a chunk.
+    const int piece_rows =
+        limit > 0 ? static_cast<int>(std::min<int64_t>(kPieceRows, limit)) : kPieceRows;
     read.open_cursor(pg::chunk_select(reader, run.source, shape->names, after, upper, limit));
     int64_t rows = 0;
     std::optional<KeyValues> last_key;
     while (true) {
-      std::shared_ptr<pg::PgResult> piece = read.fetch(kPieceRows);
+      std::shared_ptr<pg::PgResult> piece = read.fetch(piece_rows);
       const int n = piece->rows();
       rows += n;
       if (n > 0 && !shape->chunk_key_index.empty()) last_key = row_key(*piece, n - 1, *shape);
@@ -537,7 +560,7 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
       if (chunk->aborted || stopping_.load()) return false;
       if (n > 0) chunk->pieces.push_back(std::move(piece));
       chunk->changed.notify_all();
-      if (n < kPieceRows) break;
+      if (n < piece_rows) break;
     }
     read.commit();
     std::unique_lock chunk_lock(chunk->mutex);
@@ -550,12 +573,6 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
                         [&] { return chunk->emitted || chunk->aborted || stopping_.load(); });
     return chunk->emitted;
   } catch (const CdcError& e) {
-    if (e.sqlstate() == "42P01") {  // undefined table: dropped while being read
-      config_.log(fmt::format("snapshot: {} was dropped while being read; skipped", chunk->table));
-      std::lock_guard lock(mutex_);
-      run.finished = true;
-      return false;
-    }
     {
       std::lock_guard chunk_lock(chunk->mutex);
       chunk->error = std::current_exception();
@@ -565,7 +582,7 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
     throw CdcError(e.kind(),
                    fmt::format("the snapshot of {} failed: {}.{} Nothing acknowledged is lost: "
                                "once fixed, the next start resumes the snapshot where it stopped",
-                               chunk->table, e.what(), failure_advice(e)),
+                               chunk->table, e.what(), failure_advice(e, reader.user())),
                    e.sqlstate(), e.lsn());
   }
 }

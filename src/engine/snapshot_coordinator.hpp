@@ -144,7 +144,10 @@ class SnapshotCoordinator {
   void worker_main();
   TableRun* claim_table();
   void plan_pending(pg::PgConnection& conn);
+  // Reads the table to its end; a table dropped meanwhile is skipped (its rows are gone, and
+  // the stream already delivered its drop), any other failure is thrown.
   void read_table(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
+  void read_chunks(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
   bool read_chunk(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
   void fail(std::exception_ptr error);
   void add_plan_locked(const std::string& id, const std::vector<pg::SnapshotTable>& tables);

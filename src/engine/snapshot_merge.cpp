@@ -39,6 +39,13 @@ std::string key_from(const std::vector<std::string>& key_names, Find find) {
   return key;
 }
 
+bool has_unchanged_toast(const ChangeEvent& event) {
+  for (const Column& column : event.columns) {
+    if (column.unchanged_toast) return true;
+  }
+  return false;
+}
+
 std::string whole_row_key(const std::vector<Column>& row) {
   std::string key;
   for (const Column& column : row) {
@@ -144,6 +151,9 @@ void SnapshotMerge::note_change(const ChangeEvent& event) {
       if (event.old) window.touched.note(current_xid_, whole_row_key(*event.old));
       continue;
     }
+    if (event.op == Op::Update && has_unchanged_toast(event)) {
+      window.touched.note_incomplete(current_xid_);
+    }
     if (event.op != Op::Delete) {
       std::string key = key_from(key_names, [&](const std::string& n) { return event.column(n); });
       if (!key.empty()) window.touched.note(current_xid_, std::move(key));
@@ -183,8 +193,11 @@ void SnapshotMerge::start_emission(std::shared_ptr<Chunk> chunk, Window window, 
     snapshot = chunk->snapshot;
     shape = chunk->shape;
   }
-  if (!shape || core::ChunkWindow::raced(snapshot, recent_, window.low_mark)) {
-    coordinator_.abort(*chunk);  // a transaction was committing while the snapshot was taken
+  if (!shape || core::ChunkWindow::raced(snapshot, recent_, window.low_mark) ||
+      window.touched.lacks_values(snapshot)) {
+    // A transaction was committing while the snapshot was taken, or one the snapshot does not
+    // see sent a row without all its values: read the chunk again.
+    coordinator_.abort(*chunk);
     assembler_.consume_position(lsn);
     return;
   }

@@ -481,7 +481,11 @@ PgResult PgConnection::exec(const std::string& sql, std::string_view what) {
   }
   const char* state = result.raw() ? PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state ? state : "";
-  if (!result.raw() || PQstatus(conn_) == CONNECTION_BAD) {
+  // An error without a SQLSTATE comes from libpq, not the server: on a query that reached it,
+  // that is the socket closing under us ("server closed the connection unexpectedly"), which
+  // libpq reports before it marks the connection bad.
+  const bool from_libpq = status == PGRES_FATAL_ERROR && sqlstate.empty();
+  if (!result.raw() || PQstatus(conn_) == CONNECTION_BAD || from_libpq) {
     throw CdcError(ErrorKind::Connection,
                    fmt::format("{} failed: connection to {} lost: {}", what, describe_target(),
                                trim(PQerrorMessage(conn_))),
@@ -505,6 +509,11 @@ std::string PgConnection::quote_identifier(std::string_view text) const {
   std::string out(quoted);
   PQfreemem(quoted);
   return out;
+}
+
+std::string PgConnection::user() const {
+  const char* name = PQuser(conn_);
+  return name ? name : "";
 }
 
 std::string PgConnection::describe_target() const {

@@ -55,6 +55,8 @@ class PgConnection {
   pg_conn* raw() const { return conn_; }
   // "host:port" (or the socket directory) for messages.
   std::string describe_target() const;
+  // The role this connection logged in as.
+  std::string user() const;
   int server_version() const;
 
  private:

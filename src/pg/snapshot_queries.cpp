@@ -164,6 +164,12 @@ std::vector<ReadColumn> read_columns(PgConnection& conn, uint32_t table_oid) {
   return columns;
 }
 
+bool relation_exists(PgConnection& conn, uint32_t oid) {
+  return conn.exec(fmt::format("SELECT 1 FROM pg_catalog.pg_class WHERE oid = {}", oid),
+                   "looking the table up")
+             .rows() == 1;
+}
+
 bool publication_via_root(PgConnection& conn, const std::string& publication) {
   PgResult r = conn.exec(fmt::format("SELECT pubviaroot FROM pg_publication WHERE pubname = {}",
                                      conn.quote_literal(publication)),

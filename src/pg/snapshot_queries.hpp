@@ -61,6 +61,9 @@ using KeyText = std::vector<std::optional<std::string>>;
 // The greatest chunk key of the table now (nullopt when it is empty): a snapshot reads up to it
 // and no further, since rows with greater keys came later and reach the stream as inserts — so a
 // table that grows at its end while being read is still read to an end.
+// Whether the relation with `oid` still exists (false once dropped; a renamed table still does).
+bool relation_exists(PgConnection& conn, uint32_t oid);
+
 std::optional<KeyText> greatest_chunk_key(PgConnection& conn, const SnapshotTable& table);
 
 // The SELECT of one chunk: `columns` of rows with a chunk key after `after` (from the first

@@ -127,6 +127,7 @@ class Writer {
 
  private:
   void transaction() {
+    if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // the server restarted
     std::string sql = "BEGIN;";
     for (int i = 0; i < 5; ++i) {
       const int64_t id = static_cast<int64_t>(rng_() % static_cast<uint32_t>(next_id_)) + 1;
@@ -198,6 +199,35 @@ std::string fresh_dir(const TempDir& dir) {
   return dir.path();
 }
 
+// A role that may log in and replicate, with password "pw" (roles are cluster-wide: it may
+// exist from another test).
+void ensure_login_role(const std::string& dsn, const std::string& role) {
+  sql_on(dsn, "DO $$ BEGIN CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'pw'; "
+              "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+}
+
+// A database with table big (id, v, note) of `rows` rows, a slot set up by init for the
+// plugin of `param`, and the paths of the stream's files.
+struct BigTable {
+  BigTable(const LocalPostgres& pg, const std::string& name, const std::string& param, int rows)
+      : dir("snap-" + name + "-" + param) {
+    const std::string plugin = plugin_of(param) + param.substr(1);
+    dsn = pg.fresh_database("snap_" + name + "_" + plugin);
+    sql_on(dsn, "CREATE TABLE big (id bigint PRIMARY KEY, v int, note text);"
+                "INSERT INTO big SELECT g, g % 100, 'seed' FROM generate_series(1, " +
+                    std::to_string(rows) + ") g");
+    fresh_dir(dir);
+    out = dir.path() + "/out.jsonl";
+    state = dir.path() + "/state";
+    log = dir.path() + "/log";
+    slot = "snap_" + name + "_" + plugin;
+    const auto init = run_cli({"init", "--dsn", dsn, "--slot", slot, "--plugin", plugin_of(param)});
+    EXPECT_EQ(init.exit_code, 0) << init.err;
+  }
+  TempDir dir;
+  std::string dsn, slot, out, state, log;
+};
+
 }  // namespace
 
 TEST_P(Snapshot, WritersDuringTheSnapshotStillReplayToTheTable) {
@@ -239,16 +269,9 @@ TEST_P(Snapshot, WritersDuringTheSnapshotStillReplayToTheTable) {
 TEST_P(Snapshot, KillNineDuringTheSnapshotResumesWithEveryRowOnce) {
   LocalPostgres& pg = LocalPostgres::shared();
   const std::string param = GetParam();
-  const std::string plugin = plugin_of(param) + param.substr(1);
-  const std::string dsn = pg.fresh_database("snap_kill_" + plugin);
-  sql_on(dsn, "CREATE TABLE big (id bigint PRIMARY KEY, v int, note text);"
-              "INSERT INTO big SELECT g, g % 100, 'seed' FROM generate_series(1, 120000) g");
-  TempDir dir("snap-kill-" + param);
-  fresh_dir(dir);
-  const std::string out = dir.path() + "/out.jsonl", state = dir.path() + "/state";
-  const std::string slot = "snap_kill_" + plugin;
-  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", slot, "--plugin", plugin_of(param)}).exit_code,
-            0);
+  BigTable t(pg, "kill", param, 120000);
+  const std::string &dsn = t.dsn, &slot = t.slot, &out = t.out, &state = t.state;
+  TempDir& dir = t.dir;
   const std::vector<std::string> args =
       with_plugin({"stream", "--quiet", "--dsn", dsn, "--slot", slot, "--snapshot", "initial",
                    "--snapshot-chunk-rows", "300", "--batch-size", "70", "--snapshot-state", state,
@@ -355,6 +378,62 @@ TEST_P(Snapshot, OnlyReadsEveryKindOfTableAsInsertsRenderTheSameRows) {
   EXPECT_EQ(again.out.find("\"op\":\"read\""), std::string::npos) << again.out;
 }
 
+// The number of progress lines the snapshot wrote for `table` so far.
+size_t progress_lines(const std::string& state_path, const std::string& table) {
+  const std::string text = read_file_if_present(state_path);
+  const std::string needle = "\"table\":\"" + table + "\"";
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+// Waits until the snapshot of `table` wrote `more` progress lines beyond what it had.
+bool progresses(const std::string& state_path, const std::string& table, size_t more) {
+  const size_t before = progress_lines(state_path, table);
+  return eventually([&] { return progress_lines(state_path, table) >= before + more; }, 120s);
+}
+
+TEST_P(Snapshot, ServerRestartsAndLostConnectionsMidSnapshotResumeWithEveryRowOnce) {
+  LocalPostgres pg;  // its own cluster: it is restarted below
+  const std::string param = GetParam();
+  BigTable t(pg, "restart", param, 150000);
+  const std::string &dsn = t.dsn, &slot = t.slot, &out = t.out, &state = t.state;
+  TempDir& dir = t.dir;
+  const int pid = spawn_cli(
+      with_plugin({"stream", "--quiet", "--dsn", dsn, "--slot", slot, "--snapshot", "initial",
+                   "--snapshot-chunk-rows", "300", "--batch-size", "70", "--reconnect-max-ms",
+                   "500", "--snapshot-state", state, "--output", out},
+                  param),
+      dir.path() + "/log");
+  std::atomic<bool> stop{false};
+  Writer writer(dsn + " application_name=writer", "big", 150001, 17);
+  std::thread writes([&] { writer.run_until(stop); });
+  ASSERT_TRUE(progresses(state, "public.big", 5)) << read_file_if_present(dir.path() + "/log");
+  // Lost connections: the snapshot's own (reader and marker) and the stream's walsender.
+  sql_on(dsn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+              "application_name = 'sabot-cdc' AND pid <> pg_backend_pid()");
+  ASSERT_TRUE(progresses(state, "public.big", 5)) << read_file_if_present(dir.path() + "/log");
+  pg.restart("fast");
+  ASSERT_TRUE(progresses(state, "public.big", 5)) << read_file_if_present(dir.path() + "/log");
+  EXPECT_FALSE(snapshot_done(state, "public.big")) << "the faults must hit the snapshot";
+  pg.restart("immediate");
+  const bool done = eventually([&] { return snapshot_done(state, "public.big"); }, 240s);
+  std::this_thread::sleep_for(300ms);
+  stop = true;
+  writes.join();
+  ASSERT_TRUE(done) << read_file_if_present(dir.path() + "/log");
+  EXPECT_EQ(wait_for_exit(pid, 0ms), std::nullopt) << "the stream must ride the faults out";
+  stop_when_caught_up(pg, dsn, slot, pid);
+  const std::string log = read_file_if_present(dir.path() + "/log");
+  EXPECT_NE(log.find("reconnect"), std::string::npos) << log;
+  const auto events = parse_jsonl(read_file(out));
+  // Finished parts are not read again, and the file holds every row exactly once.
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.big", kKey), table_rows(dsn, "big", kColumns, kKey));
+}
+
 INSTANTIATE_TEST_SUITE_P(BothPlugins, Snapshot, ::testing::Values("pg", "w2"), plugin_test_name);
 
 TEST(SnapshotOnDemand, ARunningStreamReadsATableAgainWhenAsked) {
@@ -403,10 +482,8 @@ TEST(SnapshotOnDemand, ARunningStreamReadsATableAgainWhenAsked) {
 TEST(SnapshotErrors, ATableTheRoleMayNotReadNamesTheGrant) {
   LocalPostgres& pg = LocalPostgres::shared();
   const std::string dsn = pg.fresh_database("snap_grant");
-  sql_on(dsn, "CREATE TABLE secret (id int PRIMARY KEY);"
-              "DO $$ BEGIN CREATE ROLE snap_reader LOGIN REPLICATION PASSWORD 'pw'; "
-              "EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
-              "REVOKE ALL ON secret FROM snap_reader;");
+  ensure_login_role(dsn, "snap_reader");
+  sql_on(dsn, "CREATE TABLE secret (id int PRIMARY KEY); REVOKE ALL ON secret FROM snap_reader");
   ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_grant"}).exit_code, 0);
   TempDir dir("snap-grant");
   fresh_dir(dir);
@@ -416,4 +493,73 @@ TEST(SnapshotErrors, ATableTheRoleMayNotReadNamesTheGrant) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("GRANT SELECT ON public.secret TO snap_reader"), std::string::npos)
       << result.err;
+}
+
+TEST(SnapshotErrors, ATableDroppedDuringItsSnapshotIsSkippedAndTheStreamGoesOn) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("snap_drop");
+  sql_on(dsn, "CREATE TABLE doomed (id bigint PRIMARY KEY, v int, note text);"
+              "INSERT INTO doomed SELECT g, g, 'd' FROM generate_series(1, 300000) g;"
+              "CREATE TABLE kept (id bigint PRIMARY KEY, v int, note text);"
+              "INSERT INTO kept SELECT g, g, 'k' FROM generate_series(1, 3000) g");
+  TempDir dir("snap-drop");
+  fresh_dir(dir);
+  const std::string out = dir.path() + "/out.jsonl", state = dir.path() + "/state";
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_drop"}).exit_code, 0);
+  // One worker, the big table first: it is being read when it is dropped.
+  const int pid = spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "snap_drop",
+                             "--tables", "public.doomed,public.kept", "--snapshot", "initial",
+                             "--snapshot-workers", "1", "--snapshot-chunk-rows", "200",
+                             "--snapshot-state", state, "--output", out},
+                            dir.path() + "/log");
+  ASSERT_TRUE(progresses(state, "public.doomed", 3)) << read_file_if_present(dir.path() + "/log");
+  sql_on(dsn, "DROP TABLE doomed");
+  ASSERT_TRUE(eventually([&] { return snapshot_done(state, "public.kept"); }, 120s))
+      << read_file_if_present(dir.path() + "/log");
+  sql_on(dsn, "INSERT INTO kept VALUES (3001, 1, 'after')");
+  stop_when_caught_up(pg, dsn, "snap_drop", pid);
+  const std::string log = read_file_if_present(dir.path() + "/log");
+  EXPECT_NE(log.find("public.doomed was dropped while being read; skipped"), std::string::npos)
+      << log;
+  const auto events = parse_jsonl(read_file(out));
+  size_t doomed_reads = 0;
+  for (const auto& e : events) doomed_reads += e.table == "doomed" && e.op == "read";
+  EXPECT_GT(doomed_reads, 0u);
+  EXPECT_LT(doomed_reads, 300000u);
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.kept", kKey), table_rows(dsn, "kept", kColumns, kKey));
+}
+
+TEST(SnapshotErrors, AStatementTimeoutStopsWithTheFixAndTheSnapshotResumesOnceLifted) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("snap_timeout");
+  // Each row costs 5 ms to read (a row-level security policy that sleeps), so a FETCH of a
+  // piece of the chunk runs past the role's 1 s statement_timeout.
+  ensure_login_role(dsn, "snap_slow");
+  sql_on(dsn, "CREATE TABLE slow (id bigint PRIMARY KEY, v int, note text);"
+              "INSERT INTO slow SELECT g, g, 's' FROM generate_series(1, 400) g;"
+              "ALTER TABLE slow ENABLE ROW LEVEL SECURITY;"
+              "CREATE POLICY sleepy ON slow FOR SELECT USING (pg_sleep(0.005) IS NOT NULL);"
+              "GRANT SELECT ON slow TO snap_slow;"
+              "ALTER ROLE snap_slow SET statement_timeout = '1s'");
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_timeout"}).exit_code, 0);
+  TempDir dir("snap-timeout");
+  fresh_dir(dir);
+  const std::string role_dsn = dsn + " user=snap_slow password=pw";
+  const std::vector<std::string> args = {"stream", "--quiet", "--dsn", role_dsn, "--slot",
+                                         "snap_timeout", "--snapshot", "only",
+                                         "--snapshot-state", dir.path() + "/state"};
+  const auto failed = run_cli(args);
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("the snapshot of public.slow failed"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("statement_timeout"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("ALTER ROLE snap_slow SET statement_timeout = 0"), std::string::npos)
+      << failed.err;
+  EXPECT_EQ(failed.out.find("\"op\":\"read\""), std::string::npos) << failed.out;
+  sql_on(dsn, "ALTER ROLE snap_slow RESET statement_timeout");
+  const auto resumed = run_cli(args);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto events = parse_jsonl(resumed.out);
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.slow", kKey), table_rows(dsn, "slow", kColumns, kKey));
 }

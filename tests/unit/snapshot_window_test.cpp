@@ -77,6 +77,23 @@ TEST(ChunkWindow, ATransactionDeliveredBeforeTheLowWatermarkButUnseenIsARace) {
   EXPECT_FALSE(ChunkWindow::raced(later, recent, low));  // 102 came after L: the window has it
 }
 
+TEST(ChunkWindow, AnUnseenChangeWithoutAllItsValuesMeansReadingTheChunkAgain) {
+  const XidSnapshot s = XidSnapshot::parse("100:105:101");
+  ChunkWindow seen;
+  seen.note(102, key("a"));
+  seen.note_incomplete(102);  // visible: the chunk's read already has the new row whole
+  EXPECT_FALSE(seen.lacks_values(s));
+  ChunkWindow complete;
+  complete.note(106, key("a"));  // unseen but whole: the update alone rebuilds the row
+  EXPECT_FALSE(complete.lacks_values(s));
+  ChunkWindow unseen_in_progress;
+  unseen_in_progress.note_incomplete(101);
+  EXPECT_TRUE(unseen_in_progress.lacks_values(s));
+  ChunkWindow unseen_after;
+  unseen_after.note_incomplete(106);
+  EXPECT_TRUE(unseen_after.lacks_values(s));
+}
+
 TEST(ChunkWindow, KeysKeepNullsAndSeparatorsApart) {
   std::string a, b, c;
   const std::string_view x = "x\x1f", y = "y", empty;
