@@ -531,7 +531,7 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
   const std::string mark = fmt::format("{}:{}:", token_, chunk->id);
   try {
     pg::emit_snapshot_message(marker, mark + "L", false);
-    pg::ChunkRead read(reader);
+    pg::ChunkRead read(reader, run.source);
     const auto columns = pg::read_columns(reader, run.source.oid);
     if (columns.empty()) throw CdcError(ErrorKind::Server, "the table has no columns to read");
     auto shape = make_shape(run.source, columns);

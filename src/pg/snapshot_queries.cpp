@@ -214,9 +214,18 @@ Lsn emit_snapshot_message(PgConnection& conn, const std::string& content, bool t
   return *lsn;
 }
 
-ChunkRead::ChunkRead(PgConnection& conn) : conn_(conn) {
+ChunkRead::ChunkRead(PgConnection& conn, const SnapshotTable& table) : conn_(conn) {
   conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a snapshot read");
   try {
+    // The lock comes before the snapshot (a transaction's snapshot is taken by its first query,
+    // not by LOCK): DDL that committed after the snapshot could otherwise change the columns
+    // under the read, or rewrite the table so that the snapshot sees it empty. ACCESS SHARE
+    // waits only for such DDL; writers are never blocked.
+    conn_.exec(fmt::format("LOCK TABLE {}{}.{} IN ACCESS SHARE MODE",
+                           table.partitioned_root ? "" : "ONLY ",
+                           conn_.quote_identifier(table.schema),
+                           conn_.quote_identifier(table.table)),
+               "locking the table against DDL for the read");
     PgResult r = conn_.exec("SELECT pg_current_snapshot()::text", "reading the MVCC snapshot");
     snapshot_ = std::string(r.get(0, 0));
   } catch (...) {

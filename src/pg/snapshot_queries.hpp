@@ -82,8 +82,10 @@ Lsn emit_snapshot_message(PgConnection& conn, const std::string& content, bool t
 // One chunk read in one REPEATABLE READ READ ONLY transaction, through a cursor.
 class ChunkRead {
  public:
-  // BEGIN ISOLATION LEVEL REPEATABLE READ and reads the snapshot (pg_current_snapshot()).
-  explicit ChunkRead(PgConnection& conn);
+  // BEGIN ISOLATION LEVEL REPEATABLE READ, an ACCESS SHARE lock on `table` (so no DDL lands
+  // between the snapshot and the read), then the snapshot (pg_current_snapshot()). Throws
+  // CdcError as PgConnection::exec does (42P01 when the table was dropped or renamed).
+  ChunkRead(PgConnection& conn, const SnapshotTable& table);
   ~ChunkRead();  // rolls back if still open
   ChunkRead(const ChunkRead&) = delete;
   ChunkRead& operator=(const ChunkRead&) = delete;
