@@ -2,9 +2,12 @@
 // delivery latency histogram, the slot's retained WAL, events dropped by the table filter,
 // snapshot rows per table, and the sink's retries and queue while redis-server is down; /healthz
 // and /readyz answer; no password appears in them.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +15,7 @@
 #include <iterator>
 #include <optional>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -28,9 +32,19 @@ using sabot::test::wait_for_exit;
 
 namespace {
 
-// A port of our own for this process (the tests of other processes pick others).
+// A free port for this stream's metrics: the kernel picks it (an ephemeral one, outside the
+// ranges the PostgreSQL and Redis fixtures use), so parallel test processes do not collide.
 int metrics_port() {
-  return 20000 + static_cast<int>(::getpid() % 20000);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw std::runtime_error("cannot find a free port for the metrics server");
+  return ntohs(address.sin_port);
 }
 
 std::optional<std::string> get(int port, const std::string& path, int* status = nullptr) {
@@ -171,7 +185,7 @@ TEST(Metrics, FilteredEventsAndSnapshotRowsPerTable) {
          "INSERT INTO public.kept SELECT g, 'v' FROM generate_series(1, 500) g;"
          "ANALYZE public.kept;"
          "CREATE PUBLICATION metrics_all FOR ALL TABLES");
-  const int port = metrics_port() + 1;
+  const int port = metrics_port();
   const int pid =
       spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "metrics_snap_slot", "--create-slot",
                  "--publication", "metrics_all", "--tables", "public.kept", "--snapshot", "initial",
@@ -208,7 +222,7 @@ TEST(Metrics, SinkRetriesAndQueueWhileRedisIsDown) {
   LocalRedis redis(/*appendonly=*/true);
   const std::string dsn = pg.fresh_database("metrics_sink");
   sql_on(dsn, "CREATE TABLE public.items (id int PRIMARY KEY, name text)");
-  const int port = metrics_port() + 2;
+  const int port = metrics_port();
   const int pid = spawn_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "metrics_sink_slot",
                              "--create-slot", "--sink", redis.url(), "--sink-retry-max-ms", "200",
                              "--metrics-listen", "127.0.0.1:" + std::to_string(port)},
