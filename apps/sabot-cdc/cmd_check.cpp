@@ -75,6 +75,7 @@ void register_check(CLI::App& app, int& exit_code) {
       "preflight: every setting, privilege, table and slot problem with its fix (exit 0 "
       "ok, 1 warnings, 2 errors)");
   flags->connection.add_to(*cmd);
+  add_log_flags(*cmd);
   cmd->add_option("--slot", flags->slot, "the slot the stream will use")->capture_default_str();
   cmd->add_option("--publication", flags->publication, "publication (pgoutput)")
       ->capture_default_str();
@@ -89,7 +90,7 @@ void register_check(CLI::App& app, int& exit_code) {
       try {
         return run_check(*flags);
       } catch (const CdcError& e) {
-        std::fprintf(stderr, "sabot-cdc: error: %s\n", e.what());
+        log_line(LogLevel::Error, e.what());
         return 2;
       }
     });

@@ -39,8 +39,7 @@ void print_ddl_capture(const DdlCaptureResult& result) {
       break;
     case DdlCaptureOutcome::NoPrivilege:
       std::printf("ddl capture: not installed (insufficient privilege)\n");
-      std::fprintf(stderr, "sabot-cdc: warning: DDL capture not installed: %s\n",
-                   result.message.c_str());
+      log_line(LogLevel::Warning, "DDL capture not installed: " + result.message);
       break;
     case DdlCaptureOutcome::Skipped:
       std::printf("ddl capture: skipped (--no-ddl-capture)\n");
@@ -91,6 +90,7 @@ void register_init(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "init", "check server settings, create the publication and the slot (idempotent)");
   flags->connection.add_to(*cmd);
+  add_log_flags(*cmd);
   cmd->add_option("--slot", flags->slot, "replication slot to create")->capture_default_str();
   cmd->add_option("--publication", flags->publication, "publication to create")
       ->capture_default_str();

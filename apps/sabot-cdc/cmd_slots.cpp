@@ -147,9 +147,11 @@ void register_slots(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("slots", "list replication slots, or drop one");
   flags->connection.add_to(*cmd);
+  add_log_flags(*cmd);
   cmd->add_flag("--json", flags->json, "machine-readable output");
   CLI::App* drop = cmd->add_subcommand(
       "drop", "drop a slot (an active one is refused), or every inactive one with --inactive");
+  add_log_flags(*drop);
   CLI::Option* name = drop->add_option("name", flags->drop.name, "slot name");
   CLI::Option* inactive =
       drop->add_flag("--inactive", flags->drop.inactive,

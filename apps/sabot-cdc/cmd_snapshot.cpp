@@ -67,6 +67,7 @@ void register_snapshot(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "snapshot", "ask the running stream of a slot to read tables again, without stopping it");
   flags->connection.add_to(*cmd);
+  add_log_flags(*cmd);
   cmd->add_option("--slot", flags->slot, "the slot whose stream reads the tables")->required();
   cmd->add_option("--tables", flags->tables,
                   "table patterns, comma-separated or repeated (among the stream's tables)")

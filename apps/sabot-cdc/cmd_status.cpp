@@ -137,14 +137,14 @@ int status_exit_code(const std::vector<SlotRow>& rows, const StatusFlags& flags)
     const SlotInfo& slot = row.status.slot;
     const auto lag = row.status.flush_lag_seconds;
     if (slot.wal_status == "lost") {
-      std::fprintf(stderr,
-                   "sabot-cdc: error: slot \"%s\" has been invalidated (wal_status lost): drop it, "
-                   "create a new one and take a new snapshot\n",
-                   slot.name.c_str());
+      log_line(LogLevel::Error,
+               fmt::format("slot \"{}\" has been invalidated (wal_status lost): drop it, create a "
+                           "new one and take a new snapshot",
+                           slot.name));
       code = 2;
     } else if (flags.warn_lag_seconds > 0 && lag && *lag > flags.warn_lag_seconds) {
-      std::fprintf(stderr, "sabot-cdc: warning: slot \"%s\" is %.3f s behind (threshold %.3f)\n",
-                   slot.name.c_str(), *lag, flags.warn_lag_seconds);
+      log_line(LogLevel::Warning, fmt::format("slot \"{}\" is {:.3f} s behind (threshold {:.3f})",
+                                              slot.name, *lag, flags.warn_lag_seconds));
       code = std::max(code, 1);
     }
     if (row.retained_warning) code = std::max(code, 1);
@@ -164,11 +164,10 @@ int run_status(const StatusFlags& flags) {
         slot.retained_wal_bytes && *slot.retained_wal_bytes > flags.warn_retained_bytes;
     row.idle_retaining = !slot.active && slot.retained_wal_bytes.value_or(0) > 0;
     if (row.retained_warning) {
-      std::fprintf(stderr,
-                   "sabot-cdc: warning: slot \"%s\" retains %lld bytes of WAL (threshold %lld). "
-                   "If nothing consumes it any more, drop it: sabot-cdc slots drop %s\n",
-                   slot.name.c_str(), static_cast<long long>(*slot.retained_wal_bytes),
-                   static_cast<long long>(flags.warn_retained_bytes), slot.name.c_str());
+      log_line(LogLevel::Warning,
+               fmt::format("slot \"{0}\" retains {1} bytes of WAL (threshold {2}). If nothing "
+                           "consumes it any more, drop it: sabot-cdc slots drop {0}",
+                           slot.name, *slot.retained_wal_bytes, flags.warn_retained_bytes));
     }
     row.status = std::move(status);
     rows.push_back(std::move(row));
@@ -183,6 +182,7 @@ void register_status(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<StatusFlags>();
   CLI::App* cmd = app.add_subcommand("status", "replication slots' position, lag and retained WAL");
   flags->connection.add_to(*cmd);
+  add_log_flags(*cmd);
   cmd->add_option("--slot", flags->slot, "only this slot");
   cmd->add_flag("--json", flags->json, "machine-readable output");
   cmd->add_option("--warn-retained-bytes", flags->warn_retained_bytes,

@@ -69,7 +69,7 @@ struct StreamFlags {
   std::string metrics_listen;
   std::string log_format = "text";
   std::string log_level = "info";
-  int64_t warn_retained_bytes = 0;
+  int64_t warn_retained_bytes = int64_t{1} << 30;  // 1 GiB, as `status`
   std::string snapshot = "never";
   int snapshot_workers = 2;
   int64_t snapshot_chunk_rows = 10000;
@@ -306,6 +306,7 @@ int run_stream(const StreamFlags& flags) {
                                                               : "stdout";
   auto metrics =
       start_metrics_server(flags.metrics_listen, config, sink_label, flags.warn_retained_bytes);
+  const auto watcher = start_slot_watcher(flags.metrics_listen, config, flags.warn_retained_bytes);
   PostgresCdcConnector connector(std::move(config));
   std::unique_ptr<Sink> sink = make_sink(flags, format, connector_log);
   ScopedStopSignals stop_signals(connector);
@@ -448,7 +449,10 @@ void register_stream(CLI::App& app, int& exit_code) {
   cmd->add_option("--metrics-listen", flags->metrics_listen,
                   "serve Prometheus /metrics, /healthz and /readyz on HOST:PORT");
   cmd->add_option("--warn-retained-bytes", flags->warn_retained_bytes,
-                  "with --metrics-listen: log when the slot retains more WAL than this (0 = off)");
+                  "log a warning when the slot retains more WAL than this many bytes (read every "
+                  "5 s; 0 = off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--log-format", flags->log_format,
                   "text: human-readable lines; json: one JSON object per line (time, level, slot, "
                   "message, fields)")

@@ -11,6 +11,7 @@ namespace {
 // The process's log settings: text lines on stderr until a command sets --log-format/--log-level.
 struct CliLog {
   LogFormat format = LogFormat::Text;
+  LogLevel level = LogLevel::Info;
   Logger logger;
 };
 
@@ -22,21 +23,53 @@ CliLog& cli_log() {
 // Errors keep their "sabot-cdc: error:" form in text mode (scripts grep for it), and become a
 // JSON object in json mode; the password is hidden either way.
 void report_error(const std::string& message) {
-  if (cli_log().format == LogFormat::Json) {
-    cli_log().logger.log(LogLevel::Error, message);
-  } else {
-    std::fprintf(stderr, "sabot-cdc: error: %s\n", redact_secrets(message).c_str());
-  }
+  log_line(LogLevel::Error, message);
 }
 
 }  // namespace
+
+void log_line(LogLevel level, const std::string& message) {
+  CliLog& log = cli_log();
+  if (log.format == LogFormat::Json) {
+    log.logger.log(level, message);
+  } else if (level >= log.level) {
+    std::fprintf(stderr, "sabot-cdc: %s: %s\n", to_string(level), redact_secrets(message).c_str());
+  }
+}
 
 std::function<void(std::string_view)> configure_logging(const std::string& format,
                                                         const std::string& level,
                                                         const std::string& slot) {
   cli_log().format = parse_log_format(format);
-  cli_log().logger = Logger(cli_log().format, parse_log_level(level), slot);
+  cli_log().level = parse_log_level(level);
+  cli_log().logger = Logger(cli_log().format, cli_log().level, slot);
   return cli_log().logger.connector_log();
+}
+
+void add_log_flags(CLI::App& cmd) {
+  // Shared by every subcommand but `stream` (whose flags the config file also sets); one runs.
+  static std::string format = "text";
+  static std::string level = "info";
+  // each() runs as the value is parsed, before the option stores it: take the value given.
+  const auto set_format = [](const std::string& value) {
+    format = value;
+    configure_logging(format, level, "");
+  };
+  const auto set_level = [](const std::string& value) {
+    level = value;
+    configure_logging(format, level, "");
+  };
+  cmd.add_option("--log-format", format,
+                 "how errors and warnings are written to stderr: text, or json (one JSON object "
+                 "per line: time, level, message); the command's own output is unchanged")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->each(set_format)
+      ->capture_default_str();
+  cmd.add_option("--log-level", level,
+                 "the least severe lines written: debug, info, warning or error")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+      ->each(set_level)
+      ->capture_default_str();
 }
 
 void ConnectionFlags::add_to(CLI::App& app) {

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ struct StreamMetrics {
   std::atomic<uint64_t> reconnects{0};      // reconnect attempts
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ErrorKind::Internal) + 1> errors{};
   std::atomic<uint64_t> sink_retries{0};  // delivery attempts retried after a retryable sink error
+  std::atomic<uint64_t> events_filtered{0};  // row changes decoded and dropped by the table filter
 
   // Gauges.
   std::atomic<uint64_t> received_lsn{0};             // newest WAL position received
@@ -77,6 +79,16 @@ struct StreamMetrics {
   Histogram delivery_seconds;
   Histogram batch_events;  // events per batch handed out
 
+  // Snapshot progress per table (the connector's snapshot_progress()), replaced as a whole by the
+  // stream thread as snapshot batches are handed out; read by render().
+  struct SnapshotTable {
+    std::string table;  // "schema.table"
+    uint64_t rows_done = 0;
+    int64_t rows_estimated = 0;  // the planner's estimate when the table's read started
+  };
+  void set_snapshot_tables(std::vector<SnapshotTable> tables);
+  std::vector<SnapshotTable> snapshot_tables() const;
+
   void count_error(ErrorKind kind) {
     errors[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -86,6 +98,35 @@ struct StreamMetrics {
   // Prometheus text exposition (version 0.0.4) of every metric, each labelled slot="...",
   // sink="..." (label values escaped).
   std::string render(const std::string& slot, const std::string& sink) const;
+
+ private:
+  mutable std::mutex snapshot_mutex_;
+  std::vector<SnapshotTable> snapshot_tables_;  // under snapshot_mutex_
+};
+
+struct SlotWatchOptions {
+  std::string slot;              // the slot to watch
+  PostgresCdcConfig connection;  // connection fields for the slot query (its log: see below)
+  std::chrono::milliseconds poll_interval{5000};
+  // Retained WAL above this is logged as a warning (once each time it crosses) through
+  // connection.log or stderr; 0 = never.
+  int64_t warn_retained_bytes = 0;
+};
+
+// Reads the slot's retained WAL and lag every poll_interval on a thread and a regular connection
+// of its own (so the stream never waits for it), stores them in `metrics` (may be null: then it
+// only warns), and logs when retained WAL crosses warn_retained_bytes. A failing query is logged
+// and retried at the next poll, never fatal. Stops (joins its thread) when destroyed.
+class SlotWatcher {
+ public:
+  SlotWatcher(SlotWatchOptions options, std::shared_ptr<StreamMetrics> metrics);
+  ~SlotWatcher();
+  SlotWatcher(const SlotWatcher&) = delete;
+  SlotWatcher& operator=(const SlotWatcher&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 struct MetricsServerOptions {
@@ -99,9 +140,8 @@ struct MetricsServerOptions {
   int64_t warn_retained_bytes = 0;
 };
 
-// Serves /metrics, /healthz and /readyz on its own threads until destroyed, and reads the slot's
-// retained WAL every poll_interval. Throws CdcError{Config} when it cannot listen (bad address,
-// port taken). A failing slot query is logged and retried at the next poll, never fatal.
+// Serves /metrics, /healthz and /readyz on its own threads until destroyed, and watches the slot
+// with a SlotWatcher. Throws CdcError{Config} when it cannot listen (bad address, port taken).
 class MetricsServer {
  public:
   MetricsServer(MetricsServerOptions options, std::shared_ptr<StreamMetrics> metrics);

@@ -53,7 +53,10 @@ void TransactionAssembler::on_change(ChangeEvent&& event) {
   // A DDL capture message becomes a schema_change here, before the table filter applies to it.
   if (!schema_gate_.admit(event)) return;
   // Messages carry no table; everything else must pass the table filter.
-  if (event.op != Op::Message && !filter_.matches(event.schema, event.table)) return;
+  if (event.op != Op::Message && !filter_.matches(event.schema, event.table)) {
+    ++filtered_events_;
+    return;
+  }
 
   fill_unchanged_old_key(event);
   event.transaction_id = tx.begin.xid;

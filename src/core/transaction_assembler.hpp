@@ -72,6 +72,8 @@ class TransactionAssembler : public decode::DecodeHandler {
   std::optional<Clock::time_point> pending_since() const;
 
   bool in_transaction() const { return open_.has_value(); }
+  // Row changes dropped by the table filter since construction (reset() keeps counting).
+  uint64_t filtered_events() const { return filtered_events_; }
   // Forget a transaction that will not be completed in this session (connection lost).
   void abandon_open_transaction();
   // Forget everything not yet taken (ready batches and the open transaction): after a reconnect
@@ -90,6 +92,7 @@ class TransactionAssembler : public decode::DecodeHandler {
   std::optional<OpenTx> open_;
   ReadyQueue ready_;
   uint64_t next_batch_id_ = 1;
+  uint64_t filtered_events_ = 0;
   size_t reserve_hint_ = 1;  // events in the last batch emitted: the next one's first reservation
 };
 

@@ -58,6 +58,7 @@ struct PostgresCdcConnector::Impl {
   // Stream loop (message_pump.cpp).
   std::optional<ChangeBatch> next_batch_or_throw(bool wait);
   ChangeBatch hand_out_ready();
+  void publish_snapshot_progress();  // snapshot->progress() into metrics (not null)
   bool pump_one();  // handles one stream message; false when nothing was available
   decode::CopyFrame parse_frame(std::string_view bytes);
   void on_xlogdata(const decode::XLogData& frame);

@@ -26,7 +26,10 @@ constexpr std::chrono::milliseconds kSnapshotWait{50};
 ChangeBatch PostgresCdcConnector::Impl::hand_out_ready() {
   ChangeBatch batch = assembler.take_ready();
   for (const ChangeEvent& event : batch.events) schemas.apply(event);
-  if (batch.from_snapshot) snapshot->batch_handed_out(batch);
+  if (batch.from_snapshot) {
+    snapshot->batch_handed_out(batch);
+    if (metrics) publish_snapshot_progress();
+  }
   ++stats.batches;
   stats.events += batch.events.size();
   if (batch.last_in_transaction) ++stats.transactions;
@@ -39,6 +42,14 @@ ChangeBatch PostgresCdcConnector::Impl::hand_out_ready() {
     metrics->batch_events.observe(static_cast<double>(batch.events.size()));
   }
   return batch;
+}
+
+void PostgresCdcConnector::Impl::publish_snapshot_progress() {
+  std::vector<StreamMetrics::SnapshotTable> tables;
+  for (const engine::SnapshotTableProgress& t : snapshot->progress()) {
+    tables.push_back({t.table, t.rows_done, t.rows_estimated});
+  }
+  metrics->set_snapshot_tables(std::move(tables));
 }
 
 std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw(bool wait) {
@@ -127,6 +138,9 @@ void PostgresCdcConnector::Impl::on_xlogdata(const decode::XLogData& frame) {
                                to_string(config.plugin), frame.wal_start.to_string(), e.what(),
                                acks.watermark().to_string()),
                    e.sqlstate(), frame.wal_start);
+  }
+  if (metrics) {
+    metrics->events_filtered.store(assembler.filtered_events(), std::memory_order_relaxed);
   }
   // A commit at or past the end position: everything up to it has been decoded.
   end.after_decoded(frame.wal_start, assembler.in_transaction());

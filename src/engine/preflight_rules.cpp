@@ -185,6 +185,56 @@ void judge_tables(const PreflightFacts& f, Items& items) {
   }
 }
 
+// At most this many table names in one message; the rest are counted.
+constexpr size_t kListedTables = 10;
+
+std::string table_list(const std::vector<std::string>& names) {
+  std::string list;
+  for (size_t i = 0; i < names.size() && i < kListedTables; ++i) {
+    list += (i == 0 ? "" : ", ") + names[i];
+  }
+  if (names.size() > kListedTables) {
+    list += fmt::format(" and {} more", names.size() - kListedTables);
+  }
+  return list;
+}
+
+// Published tables the table filter leaves out: pgoutput decodes and sends their changes, and the
+// stream drops them (sabot_cdc_events_filtered_total).
+std::vector<std::string> published_but_not_captured(const PreflightFacts& f) {
+  std::set<std::pair<std::string, std::string>> captured;
+  for (const pg::TableFacts& t : f.tables) captured.emplace(t.schema, t.table);
+  std::vector<std::string> extra;
+  const auto& pub = f.publication;
+  for (size_t i = 0; i < pub.tables.size(); ++i) {
+    const auto& root = i < pub.roots.size() ? pub.roots[i] : pub.tables[i];
+    if (!captured.count(root))
+      extra.push_back(q(pub.tables[i].first) + "." + q(pub.tables[i].second));
+  }
+  return extra;
+}
+
+void judge_publication_extras(const PreflightFacts& f, const PreflightOptions& o, Items& items) {
+  const std::vector<std::string> extra = published_but_not_captured(f);
+  if (extra.empty()) return;
+  const std::string message = fmt::format(
+      "publication \"{}\" publishes tables the table filter leaves out: {} (their changes are "
+      "decoded, sent and dropped)",
+      o.publication, table_list(extra));
+  if (f.publication.all_tables) {
+    add(items, "publication_extra", CheckLevel::Warning, message,
+        "widen --tables to capture them, or use a publication of the captured tables only: "
+        "sabot-cdc init --publication NEW --slot NEW_SLOT --tables ... (a new publication needs "
+        "a new slot)");
+    return;
+  }
+  std::string drop;
+  for (const std::string& name : extra) drop += (drop.empty() ? "" : ", ") + name;
+  add(items, "publication_extra", CheckLevel::Warning, message,
+      fmt::format("ALTER PUBLICATION {} DROP TABLE {}; (or widen --tables to capture them)",
+                  q(o.publication), drop));
+}
+
 void judge_publication(const PreflightFacts& f, const PreflightOptions& o, Items& items) {
   if (o.plugin != Plugin::Pgoutput) return;
   const std::string pub = q(o.publication);
@@ -195,6 +245,7 @@ void judge_publication(const PreflightFacts& f, const PreflightOptions& o, Items
         fmt::format("sabot-cdc init --publication {} (before the slot is created)", o.publication));
     return;
   }
+  judge_publication_extras(f, o, items);
   if (f.publication.all_tables) {
     add(items, "publication", CheckLevel::Ok,
         fmt::format("publication \"{}\" is FOR ALL TABLES", o.publication));
@@ -202,6 +253,7 @@ void judge_publication(const PreflightFacts& f, const PreflightOptions& o, Items
   }
   std::set<std::pair<std::string, std::string>> published(f.publication.tables.begin(),
                                                           f.publication.tables.end());
+  published.insert(f.publication.roots.begin(), f.publication.roots.end());
   std::string missing;
   for (const pg::TableFacts& t : f.tables) {
     if (!published.count({t.schema, t.table}))

@@ -81,7 +81,34 @@ void render_errors(Writer& w, const StreamMetrics& m) {
   }
 }
 
+void render_snapshot(Writer& w, const StreamMetrics& m) {
+  const std::vector<StreamMetrics::SnapshotTable> tables = m.snapshot_tables();
+  w.header("sabot_cdc_snapshot_rows_done", "gauge",
+           "Rows of the table read by the snapshot and handed to the sink");
+  for (const auto& t : tables) {
+    w.sample("sabot_cdc_snapshot_rows_done", fmt::format(",table=\"{}\"", escape_label(t.table)),
+             static_cast<double>(t.rows_done));
+  }
+  w.header("sabot_cdc_snapshot_rows_estimated", "gauge",
+           "The server's estimate of the table's rows when its snapshot started");
+  for (const auto& t : tables) {
+    w.sample("sabot_cdc_snapshot_rows_estimated",
+             fmt::format(",table=\"{}\"", escape_label(t.table)),
+             static_cast<double>(t.rows_estimated));
+  }
+}
+
 }  // namespace
+
+void StreamMetrics::set_snapshot_tables(std::vector<SnapshotTable> tables) {
+  std::lock_guard lock(snapshot_mutex_);
+  snapshot_tables_ = std::move(tables);
+}
+
+std::vector<StreamMetrics::SnapshotTable> StreamMetrics::snapshot_tables() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_tables_;
+}
 
 Histogram::Histogram(std::vector<double> upper_bounds) : bounds_(std::move(upper_bounds)) {
   if (bounds_.size() > kMaxBuckets) bounds_.resize(kMaxBuckets);
@@ -118,6 +145,9 @@ std::string StreamMetrics::render(const std::string& slot, const std::string& si
            load(reconnects));
   w.metric("sabot_cdc_sink_retries_total", "counter",
            "Delivery attempts retried after a retryable sink error", load(sink_retries));
+  w.metric("sabot_cdc_events_filtered_total", "counter",
+           "Row changes decoded and dropped because the table filter leaves their table out",
+           load(events_filtered));
   render_errors(w, *this);
   w.metric("sabot_cdc_received_lsn", "gauge", "Newest WAL position received (LSN as a number)",
            load(received_lsn));
@@ -141,6 +171,7 @@ std::string StreamMetrics::render(const std::string& slot, const std::string& si
            "1 when the server invalidated the slot (wal_status lost)", slot_lost.load());
   w.metric("sabot_cdc_streaming", "gauge", "1 while connected and streaming",
            get_state() == StreamState::Streaming ? 1 : 0);
+  render_snapshot(w, *this);
   w.histogram("sabot_cdc_delivery_seconds",
               "Commit on the source to acknowledged delivery (time behind source)",
               delivery_seconds);

@@ -80,13 +80,21 @@ PublicationFacts read_publication(PgConnection& conn, const std::string& name) {
   if (pub.rows() == 0) return p;
   p.exists = true;
   p.all_tables = pub.get(0, 0) == "t";
+  // pg_publication_tables lists every table of a FOR ALL TABLES publication too, and a
+  // partitioned table's leaves unless it publishes via the root.
   PgResult tables = conn.exec(
-      fmt::format("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = {} "
-                  "ORDER BY 1, 2",
+      fmt::format("SELECT pt.schemaname, pt.tablename, rn.nspname, rc.relname "
+                  "FROM pg_publication_tables pt "
+                  "JOIN pg_namespace n ON n.nspname = pt.schemaname "
+                  "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename "
+                  "JOIN pg_class rc ON rc.oid = coalesce(pg_partition_root(c.oid), c.oid) "
+                  "JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+                  "WHERE pt.pubname = {} ORDER BY 1, 2",
                   conn.quote_literal(name)),
       "reading the publication's tables");
   for (int i = 0; i < tables.rows(); ++i) {
     p.tables.emplace_back(std::string(tables.get(i, 0)), std::string(tables.get(i, 1)));
+    p.roots.emplace_back(std::string(tables.get(i, 2)), std::string(tables.get(i, 3)));
   }
   return p;
 }

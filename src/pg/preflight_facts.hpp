@@ -37,7 +37,10 @@ struct TableFacts {
 struct PublicationFacts {
   bool exists = false;
   bool all_tables = false;
-  std::vector<std::pair<std::string, std::string>> tables;  // (schema, table), when not all
+  std::vector<std::pair<std::string, std::string>> tables;  // (schema, table) it publishes
+  // Parallel to tables: the root of each one's partition tree (the table itself when it is no
+  // partition), so a published partition of a captured table is not taken for another table.
+  std::vector<std::pair<std::string, std::string>> roots;
 };
 
 ServerFacts read_server_facts(PgConnection& conn);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "local_postgres.hpp"
 
@@ -56,6 +57,54 @@ TEST(Check, TablesPublicationAndSlotProblemsNameTheFix) {
   EXPECT_TRUE(has(r.out, "\\\"public\\\".\\\"wide\\\"")) << r.out;
   // No slot yet: a warning naming init.
   EXPECT_TRUE(has(r.out, "sabot-cdc init --slot check_tables_slot")) << r.out;
+}
+
+// Publication membership against --tables, both ways: a captured table missing from the
+// publication is an error (ADD TABLE), a published table the filter leaves out a warning (its
+// changes are decoded and dropped: DROP TABLE, or widen --tables).
+TEST(Check, PublicationMembershipAgainstTheTableFilterBothWays) {
+  const std::string dsn = LocalPostgres::shared().fresh_database("check_membership");
+  sql_on(dsn,
+         "CREATE TABLE public.orders (id int PRIMARY KEY);"
+         "CREATE TABLE public.users (id int PRIMARY KEY);"
+         "CREATE TABLE public.audit (id int PRIMARY KEY);"
+         "CREATE PUBLICATION check_member_pub FOR TABLE public.orders, public.audit;"
+         "CREATE PUBLICATION check_member_all FOR ALL TABLES");
+  const std::vector<std::string> base = {"check",
+                                         "--dsn",
+                                         dsn,
+                                         "--slot",
+                                         "check_member_slot",
+                                         "--tables",
+                                         "public.orders,public.users"};
+  auto with = [&](const std::string& publication) {
+    auto args = base;
+    args.insert(args.end(), {"--publication", publication});
+    return run_cli(args);
+  };
+  const auto r = with("check_member_pub");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(has(r.out, "error   publication")) << r.out;
+  EXPECT_TRUE(has(r.out, "ALTER PUBLICATION \"check_member_pub\" ADD TABLE \"public\".\"users\";"))
+      << r.out;
+  EXPECT_TRUE(has(r.out, "warning publication_extra")) << r.out;
+  EXPECT_TRUE(has(r.out, "leaves out: \"public\".\"audit\" (their changes are decoded")) << r.out;
+  EXPECT_TRUE(has(r.out, "ALTER PUBLICATION \"check_member_pub\" DROP TABLE \"public\".\"audit\";"))
+      << r.out;
+
+  const auto all = with("check_member_all");
+  EXPECT_TRUE(has(all.out, "warning publication_extra")) << all.out;
+  EXPECT_TRUE(has(all.out, "\"public\".\"audit\"")) << all.out;
+  EXPECT_TRUE(has(all.out, "widen --tables")) << all.out;
+  EXPECT_FALSE(has(all.out, "error   publication")) << all.out;
+
+  // Every table captured: nothing published is left out.
+  auto args = base;
+  args.back() = "public.*";
+  args.insert(args.end(), {"--publication", "check_member_all"});
+  const auto every = run_cli(args);
+  EXPECT_FALSE(has(every.out, "publication_extra")) << every.out;
+  EXPECT_TRUE(has(every.out, "ok      publication")) << every.out;
 }
 
 TEST(Check, InactiveSlotsRetainingWalAreWarnings) {

@@ -53,3 +53,26 @@ TEST(MetricsRender, LabelValuesAreEscaped) {
   const std::string text = m.render("a\"b\\c", "x\ny");
   EXPECT_TRUE(has(text, "slot=\"a\\\"b\\\\c\",sink=\"x\\ny\""));
 }
+
+TEST(MetricsRender, FilteredEventsAndSnapshotTablesLabelledByTable) {
+  StreamMetrics m;
+  m.events_filtered = 7;
+  m.set_snapshot_tables({{"public.orders", 120, 1000}, {"odd\"schema.t", 0, -1}});
+  const std::string text = m.render("s", "redis");
+  EXPECT_TRUE(has(text, "# TYPE sabot_cdc_events_filtered_total counter\n"));
+  EXPECT_TRUE(has(text, "sabot_cdc_events_filtered_total{slot=\"s\",sink=\"redis\"} 7\n"));
+  EXPECT_TRUE(has(text, "# TYPE sabot_cdc_snapshot_rows_done gauge\n"));
+  EXPECT_TRUE(has(text,
+                  "sabot_cdc_snapshot_rows_done{slot=\"s\",sink=\"redis\",table=\"public."
+                  "orders\"} 120\n"));
+  EXPECT_TRUE(has(text,
+                  "sabot_cdc_snapshot_rows_estimated{slot=\"s\",sink=\"redis\",table="
+                  "\"public.orders\"} 1000\n"));
+  // Label values are escaped.
+  EXPECT_TRUE(has(text, "table=\"odd\\\"schema.t\"} -1\n")) << text;
+
+  m.set_snapshot_tables({});  // replaced as a whole: no snapshot, no samples
+  const std::string none = m.render("s", "redis");
+  EXPECT_TRUE(has(none, "# TYPE sabot_cdc_snapshot_rows_done gauge\n"));
+  EXPECT_FALSE(has(none, "table=")) << none;
+}

@@ -129,6 +129,36 @@ TEST(PreflightRules, PublicationMustHoldEveryCapturedTable) {
   EXPECT_EQ(engine::judge_preflight(f, o).worst(), CheckLevel::Ok);
 }
 
+TEST(PreflightRules, PublishedTablesOutsideTheFilterAreWarnings) {
+  auto f = healthy();
+  f.publication.tables = {{"public", "orders"}, {"public", "audit"}};
+  f.publication.roots = f.publication.tables;
+  const PreflightReport r = engine::judge_preflight(f, options());
+  const CheckItem* extra = item(r, "publication_extra", CheckLevel::Warning);
+  ASSERT_NE(extra, nullptr);
+  EXPECT_NE(extra->message.find("\"public\".\"audit\""), std::string::npos) << extra->message;
+  EXPECT_EQ(extra->message.find("\"orders\""), std::string::npos) << extra->message;
+  EXPECT_EQ(extra->fix.rfind("ALTER PUBLICATION \"pub\" DROP TABLE \"public\".\"audit\";", 0), 0u)
+      << extra->fix;
+  EXPECT_EQ(r.exit_code(), 1);
+
+  // A published partition of a captured partitioned table is captured through its root.
+  f.publication.tables = {{"public", "orders_2026"}};
+  f.publication.roots = {{"public", "orders"}};
+  const PreflightReport partitions = engine::judge_preflight(f, options());
+  EXPECT_EQ(item(partitions, "publication_extra", CheckLevel::Warning), nullptr);
+  EXPECT_NE(item(partitions, "publication", CheckLevel::Ok), nullptr);
+
+  // FOR ALL TABLES cannot drop a table: the fix is another publication or a wider filter.
+  f.publication.all_tables = true;
+  f.publication.tables = {{"public", "orders"}, {"public", "audit"}};
+  f.publication.roots = f.publication.tables;
+  const PreflightReport all_tables = engine::judge_preflight(f, options());
+  const CheckItem* all = item(all_tables, "publication_extra", CheckLevel::Warning);
+  ASSERT_NE(all, nullptr);
+  EXPECT_NE(all->fix.find("widen --tables"), std::string::npos) << all->fix;
+}
+
 TEST(PreflightRules, PluginDdlCaptureAndSlots) {
   auto f = healthy();
   f.plugin_problem = "loading output plugin wal2json failed: could not access file";
