@@ -94,9 +94,11 @@ void NatsSinkImpl::submit(const ChangeBatch& batch) {
 
 void NatsSinkImpl::await_oldest() {
   if (in_flight_ == 0) return;
-  if (!flushed_ && !acks_.oldest_complete()) {
-    // Without it the PubAck wait starts only once the library's flusher thread, which pauses
-    // before it writes (to gather more), sent the batches: about a millisecond.
+  if (in_flight_ == 1 && !flushed_ && !acks_.oldest_complete()) {
+    // A lone batch: without it the PubAck wait starts only once the library's flusher thread,
+    // which pauses before it writes (to gather more), sent it. With more in flight the flusher's
+    // pause overlaps them, while this blocking round trip would hold up the next submit (at 5,000
+    // tx/s, flushing every await gave p99 229-308 ms, flushing lone batches only 40-47 ms).
     connection_->flush(options_.ack_timeout.count());
     flushed_ = true;
   }
