@@ -1,4 +1,5 @@
-# bench/lib.sh — helpers shared by bench/run, bench/latency and bench/large-transaction (sourced).
+# bench/lib.sh — helpers shared by bench/run, bench/latency, bench/large-transaction, bench/sinks and
+# bench/nats/run (sourced).
 #
 # A throwaway PostgreSQL 15 through scripts/pg-local, psql on it, the CPU time of the server's
 # exited backends (the walsender's), a machine description, and statistics (median, min–max).
@@ -121,4 +122,21 @@ fmt_stat() {
   else
     printf "$f ($f–$f)" "$2" "$3" "$4"
   fi
+}
+
+# A free TCP port on 127.0.0.1 (the kernel's pick).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Messages stored in JetStream stream $2, from nats-server's monitoring endpoint on port $1.
+nats_stream_messages() {
+  curl -fsS "http://127.0.0.1:$1/jsz?streams=true" | python3 -c '
+import json, sys
+name = sys.argv[1]
+for account in json.load(sys.stdin).get("account_details", []):
+    for stream in account.get("stream_detail", []):
+        if stream["name"] == name:
+            print(stream["state"]["messages"]); sys.exit()
+print(0)' "$2"
 }

@@ -182,6 +182,7 @@ class ObservedSink : public Sink {
     return inner_.is_retryable(error);
   }
   void reset() override { inner_.reset(); }
+  void connect() override { inner_.connect(); }
   std::string name() const override { return inner_.name(); }
 
  private:
@@ -281,6 +282,7 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& f
     }
     RedisSinkOptions options = redis_options(flags);
     options.stream_format = format;
+    options.connect_lazily = true;  // a Redis down at startup is retried by run_sink
     return make_redis_sink(options);
   }
   if (!flags.output_file.empty()) return make_jsonl_file_sink(flags.output_file, format);

@@ -40,8 +40,9 @@ void NatsFlags::add_to(CLI::App& cmd) {
       ->capture_default_str()
       ->needs("--sink");
   cmd.add_option("--nats-retry-ms", retry_ms,
-                 "NATS: how long to keep publishing a batch again after retryable errors "
-                 "(connection lost, no PubAck) before exiting with the error (0 = exit at once)")
+                 "NATS: kept for pipeline files; `stream` retries a batch after retryable "
+                 "errors (connection lost, no PubAck) under --sink-retry-max-ms and "
+                 "--sink-retry-attempts, like every sink")
       ->check(CLI::Range(0, 86400000))
       ->capture_default_str()
       ->needs("--sink");

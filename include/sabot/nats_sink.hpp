@@ -20,11 +20,15 @@
 //   Sabot-Commit-Lsn  the commit LSN ("0/1A2B3C4");  Sabot-Seq: seq;  Sabot-Xid: the xid
 //   Sabot-Op          insert, update, delete, truncate, message, schema_change or read
 //
-// Durability and order: write() publishes the batch's messages asynchronously (no wait per
-// message) and returns only once JetStream acknowledged every one (PubAck: stored by the stream);
-// only then is the batch acknowledged to PostgreSQL. Batches are published one after another, and
+// Durability and order: a batch's messages are published asynchronously (no wait per message);
+// a batch counts as durable once JetStream acknowledged every one (PubAck: stored by the stream),
+// and only then is it acknowledged to PostgreSQL. With run_sink, up to 32 batches are in flight
+// (submit() publishes, await_oldest() waits for the oldest batch's PubAcks, counted per batch);
+// write() publishes one and waits. Batches are published in stream order on one connection, and
 // the server stores a connection's messages in the order it receives them, so each subject holds
-// its changes in commit order.
+// its changes in commit order. Nothing is buffered while the client reconnects (publishing then
+// fails, retryably), so the server holds a prefix of what was sent and a retry sends the rest in
+// order.
 //
 // Exactly once: a redelivered change (after a crash, a lost PubAck, a retry) carries the same
 // Nats-Msg-Id, and JetStream drops it when its first copy is younger than the stream's duplicate
@@ -35,8 +39,9 @@
 //
 // Errors. Retryable (CdcError{Connection}, retryable() true): the connection is lost or cannot be
 // made, no PubAck within ack_timeout, JetStream is unavailable (no responders while its API does
-// not answer either) — republishing with the same message ids is safe. write() itself retries
-// these for up to retry_for, reconnecting with backoff, before it throws. Permanent: a bad URL or
+// not answer either) — republishing with the same message ids is safe. run_sink retries them
+// under its policy (reset() then every batch in flight again); a direct write() retries for up
+// to retry_for, with backoff, before it throws. Permanent: a bad URL or
 // option, a TLS handshake that fails (CdcError{Config}), authentication or permission refused (CdcError{Authentication}), no
 // stream stores the subject / the stream named is missing and was not to be created, a message
 // the server refuses (too large, wrong stream) (CdcError{Consumer}). Every write() error names
@@ -81,8 +86,9 @@ struct NatsSinkOptions {
   std::chrono::milliseconds connect_timeout{5000};
   // How long write() waits for the PubAcks of a batch before it counts them lost (retryable).
   std::chrono::milliseconds ack_timeout{5000};
-  // How long write() keeps retrying a batch after retryable errors (backoff 100 ms doubling to
-  // 2 s) before it throws the last one; 0 = throw at once (the caller retries).
+  // How long a direct write() keeps retrying a batch after retryable errors (backoff 100 ms
+  // doubling to 2 s) before it throws the last one; 0 = throw at once. Not used by run_sink,
+  // which calls submit() / await_oldest() and retries under DeliveryOptions::retry.
   std::chrono::milliseconds retry_for{std::chrono::minutes(1)};
   // Publishes awaiting their PubAck at most; a larger batch waits for acks as it goes.
   int max_pending = 16384;

@@ -88,6 +88,11 @@ struct RedisSinkOptions {
   FormatOptions stream_format;
 
   std::chrono::milliseconds timeout{5000};  // connect and per-reply timeout
+  // false: make_redis_sink connects at once and throws when Redis cannot be reached. true: it
+  // only checks the options; connect() (run_sink calls it first, retrying a refused or lost
+  // connection under its policy) or the first write connects, so a Redis that is down when the
+  // stream starts is waited for. The CLI sets it.
+  bool connect_lazily = false;
 };
 
 // What the sink did, summed over every write().
@@ -107,8 +112,8 @@ class RedisSink : public Sink {
   virtual const RedisSinkStats& stats() const = 0;
 };
 
-// Connects (and authenticates / selects the DB) right away. Throws CdcError{Config} for a bad
-// option or URL, CdcError{Consumer} when Redis cannot be reached.
+// Connects (and authenticates / selects the DB) right away unless options.connect_lazily. Throws
+// CdcError{Config} for a bad option or URL, CdcError{Consumer} when Redis cannot be reached.
 std::unique_ptr<RedisSink> make_redis_sink(const RedisSinkOptions& options);
 
 // Parsing helpers for command lines and configuration files. Each throws CdcError{Config} naming

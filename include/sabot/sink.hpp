@@ -77,6 +77,10 @@ class Sink {
   virtual void reset() {}
   // Names the sink in messages and logs ("redis://127.0.0.1:6379/0", "file out.jsonl").
   virtual std::string name() const { return "a user-defined sink"; }
+  // Called once by run_sink before anything else, under the retry policy above: a sink that
+  // connects lazily connects here, so a server that is down when the stream starts is waited for
+  // (each attempt logged) instead of ending the run. Throws like any call. Default: nothing.
+  virtual void connect() {}
 
   // Pipelining (see the top of this file). max_in_flight() > 1 lets run_sink keep that many
   // batches submitted and not yet awaited. submit() may throw for the batch or for any earlier

@@ -105,8 +105,9 @@ DeliveryRuntime::~DeliveryRuntime() {
 
 void DeliveryRuntime::run() {
   try {
-    // What the sink holds decides where an interrupted snapshot resumes.
     const ChangeBatch none;
+    with_retry("connect()", none, [&] { sink_.connect(); });
+    // What the sink holds decides where an interrupted snapshot resumes.
     if (auto held = with_retry("checkpoint()", none, [&] { return sink_.checkpoint(); })) {
       connector_.set_consumer_checkpoint(held->commit_lsn, held->seq);
     }
@@ -221,12 +222,9 @@ void DeliveryRuntime::recover(const char* what, const ChangeBatch& at, std::exce
     ++failed_attempts_;
     if (metrics_) metrics_->sink_retries.fetch_add(1, std::memory_order_relaxed);
     const auto wait = backoff_.next_wait();
-    const EventPosition start = batch_start(window_.empty() ? at : window_.front().batch);
-    connector_.config().log(fmt::format(
-        "{}: {} failed: {}; retrying in {} ms (attempt {}), {} batches from commit_lsn {} seq {} "
-        "waiting",
-        sink_.name(), what, what_of(error), wait.count(), failed_attempts_, window_.size(),
-        start.commit_lsn.to_string(), start.seq));
+    connector_.config().log(fmt::format("{}: {} failed: {}; retrying in {} ms (attempt {}){}",
+                                        sink_.name(), what, what_of(error), wait.count(),
+                                        failed_attempts_, waiting(at)));
     if (!wait_keeping_alive(wait)) throw StopRequested{};
     try {
       sink_.reset();
@@ -237,6 +235,13 @@ void DeliveryRuntime::recover(const char* what, const ChangeBatch& at, std::exce
       what = "write()";
     }
   }
+}
+
+std::string DeliveryRuntime::waiting(const ChangeBatch& at) const {
+  if (window_.empty() && at.empty()) return ", before the first batch";
+  const EventPosition start = batch_start(window_.empty() ? at : window_.front().batch);
+  return fmt::format(", {} batches from commit_lsn {} seq {} waiting", window_.size(),
+                     start.commit_lsn.to_string(), start.seq);
 }
 
 void DeliveryRuntime::resubmit_window() {

@@ -51,6 +51,8 @@ class DeliveryRuntime {
   // is permanent, the attempts are used up, or a stop was requested.
   void recover(const char* what, const ChangeBatch& at, std::exception_ptr error);
   void resubmit_window();
+  // What a retry log line says waits: the window's batches and where they start.
+  std::string waiting(const ChangeBatch& at) const;
   bool wait_keeping_alive(std::chrono::milliseconds wait);
 
   PostgresCdcConnector& connector_;

@@ -4,6 +4,7 @@
 // compared with the SQL truth), and the permanent errors' messages.
 #include "sabot/nats_sink.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -159,6 +160,44 @@ TEST(NatsSink, ARedeliveredBatchIsDroppedByTheServerAndTheRendererIsPluggable) {
   EXPECT_EQ(records[2].headers.at("Sabot-Op"), "truncate");
   EXPECT_EQ(records[1].headers.at("Nats-Msg-Id"), "0/64:1");
   EXPECT_EQ(records[1].headers.at("Sabot-Xid"), "700");
+}
+
+// Several batches in flight: each submit() returns before its PubAcks; await_oldest() then
+// accounts for the batches one by one, in order; a reset() after a failed wait takes back what
+// was in flight, and submitting it again stores nothing twice.
+TEST(NatsSink, BatchesInFlightAreAwaitedInOrderAndSubmittedAgainWithoutDuplicates) {
+  LocalNats nats;
+  NatsSinkOptions options;
+  options.url = nats.url();
+  options.stream = "INFLIGHT";
+  auto sink = make_nats_sink(options);
+  EXPECT_GT(sink->max_in_flight(), 1u);
+  std::vector<ChangeBatch> batches;
+  for (uint64_t lsn = 100; lsn < 105; ++lsn) {
+    batches.push_back(batch_of({row_event(Op::Insert, "public", "f", lsn, 0),
+                                row_event(Op::Update, "public", "f", lsn, 1)}));
+  }
+  for (const ChangeBatch& batch : batches) sink->submit(batch);
+  for (size_t awaited = 1; awaited <= batches.size(); ++awaited) {
+    sink->await_oldest();
+    EXPECT_EQ(sink->stats().batches, awaited);
+    EXPECT_EQ(sink->stats().published, 2 * awaited) << "the oldest batch's PubAcks only";
+  }
+  sink->submit(batches[3]);
+  sink->submit(batches[4]);
+  sink->reset();  // as after a failed wait: both are submitted again
+  sink->submit(batches[3]);
+  sink->submit(batches[4]);
+  sink->await_oldest();
+  sink->await_oldest();
+  EXPECT_EQ(sink->stats().duplicates, 4u);
+  const auto records = nats.read_stream("INFLIGHT");
+  ASSERT_EQ(records.size(), 10u);
+  EXPECT_EQ(repeated_ids(records), 0u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].headers.at("Nats-Msg-Id"), fmt::format("0/{:X}:{}", 100 + i / 2, i % 2))
+        << "stored in stream order";
+  }
 }
 
 TEST(NatsCli, MixedWorkloadArrivesOncePerChangeInOrderPerSubjectWithHeadersAndBodies) {

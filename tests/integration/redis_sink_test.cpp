@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "cdc_error_checks.hpp"
+#include "files.hpp"
 #include "json_events.hpp"
 #include "local_postgres.hpp"
 #include "local_redis.hpp"
@@ -433,12 +434,18 @@ TEST(RedisCli, SinkFlagWritesRowsAndOnlyConfirmedBatchesAreAcknowledged) {
       "public.cli_r",   "--end-lsn", end,           "--quiet",         "--sink",     redis.url(1),
       "--redis-prefix", "cli",       "--redis-ttl", "public.cli_*=120"};
 
-  // Redis down: the stream fails and the slot does not move.
+  // Redis down for longer than --sink-retry-attempts allows: the stream fails after logging each
+  // attempt, and the slot does not move.
   const Lsn before = test::confirmed_flush_lsn(pg, "cli_r_slot");
   redis.stop();
-  auto failed = test::run_cli(stream);
+  std::vector<std::string> give_up = stream;
+  give_up.insert(give_up.end(), {"--sink-retry-attempts", "2", "--sink-retry-max-ms", "50"});
+  auto failed = test::run_cli(give_up);
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_NE(failed.err.find("Redis"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("connect() failed"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("(attempt 2)"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("after 2 retries"), std::string::npos) << failed.err;
   EXPECT_EQ(test::confirmed_flush_lsn(pg, "cli_r_slot"), before);
 
   LocalRedis second;
@@ -450,6 +457,37 @@ TEST(RedisCli, SinkFlagWritesRowsAndOnlyConfirmedBatchesAreAcknowledged) {
   EXPECT_EQ(second.keys("cli:public.cli_r:*").size(), 20u);
   EXPECT_EQ(second.hash("cli:public.cli_r:30").at("v"), "v30");
   EXPECT_GT(second.ttl_ms("cli:public.cli_r:30"), 100000);
+}
+
+// Redis not running yet when sabot-cdc starts: it retries (each attempt logged) without moving the
+// slot, and once redis-server is started writes every row.
+TEST(RedisCli, ARedisStartedAfterTheStreamIsWaitedFor) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalRedis redis;
+  redis.stop();
+  pg.sql("CREATE TABLE cli_late (id int PRIMARY KEY, v text)");
+  test::create_slot(pg, "cli_late_slot", {"--tables", "public.cli_late"});
+  pg.sql("INSERT INTO cli_late SELECT g, 'v' || g FROM generate_series(1, 500) g");
+  const Lsn before = test::confirmed_flush_lsn(pg, "cli_late_slot");
+  const test::TempDir dir("redis-late");
+  std::filesystem::create_directories(dir.path());
+  const std::string log = dir.path() + "/log";
+  const int pid = test::spawn_cli(
+      {"stream", "--dsn", pg.dsn(), "--slot", "cli_late_slot", "--tables", "public.cli_late",
+       "--end-lsn", pg.current_wal_insert_lsn().to_string(), "--quiet", "--sink", redis.url(),
+       "--redis-prefix", "late", "--sink-retry-max-ms", "100"},
+      log);
+  const bool retried = test::eventually(
+      [&] { return test::read_file_if_present(log).find("(attempt 3)") != std::string::npos; });
+  ASSERT_TRUE(retried) << test::read_file_if_present(log);
+  EXPECT_NE(test::read_file_if_present(log).find("connect() failed"), std::string::npos);
+  EXPECT_EQ(test::confirmed_flush_lsn(pg, "cli_late_slot"), before) << "nothing acknowledged";
+  redis.start();
+  const std::optional<int> code = test::wait_for_exit(pid, std::chrono::seconds(60));
+  ASSERT_EQ(code, std::optional<int>(0)) << test::read_file_if_present(log);
+  EXPECT_EQ(redis.keys("late:public.cli_late:*").size(), 500u);
+  EXPECT_EQ(redis.hash("late:public.cli_late:500").at("v"), "v500");
+  EXPECT_GT(test::confirmed_flush_lsn(pg, "cli_late_slot"), before);
 }
 
 TEST(RedisCli, StreamModeWithOneStreamForAllTables) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -61,34 +62,56 @@ void set_security(natsOptions* options, const NatsSinkOptions& sink, const NatsU
 
 void AckCollector::start() {
   std::lock_guard guard(lock_);
-  acked_ = 0;
-  duplicates_ = 0;
-  failure_.reset();
+  batches_.clear();
 }
 
-uint64_t AckCollector::acked() const {
+void AckCollector::expect(const EventPosition& first, const EventPosition& last, uint64_t count) {
   std::lock_guard guard(lock_);
-  return acked_;
+  BatchAcks batch;
+  batch.first = first;
+  batch.last = last;
+  batch.expected = count;
+  batches_.push_back(std::move(batch));
 }
 
-uint64_t AckCollector::duplicates() const {
-  std::lock_guard guard(lock_);
-  return duplicates_;
+AckCollector::BatchAcks AckCollector::take_oldest(std::chrono::milliseconds timeout) {
+  std::unique_lock guard(lock_);
+  changed_.wait_for(guard, timeout, [this] { return batches_.front().complete(); });
+  BatchAcks oldest = std::move(batches_.front());
+  batches_.pop_front();
+  return oldest;
 }
 
-std::optional<AckCollector::Failure> AckCollector::first_failure() const {
+bool AckCollector::oldest_complete() const {
   std::lock_guard guard(lock_);
-  return failure_;
+  return !batches_.empty() && batches_.front().complete();
+}
+
+AckCollector::BatchAcks* AckCollector::batch_of(natsMsg* msg) {
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK || !id) return nullptr;
+  const std::string_view text(id);
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return nullptr;
+  const std::optional<Lsn> lsn = Lsn::parse(text.substr(0, colon));
+  if (!lsn) return nullptr;
+  const EventPosition position{*lsn,
+                               static_cast<uint32_t>(std::strtoul(id + colon + 1, nullptr, 10))};
+  for (BatchAcks& batch : batches_) {
+    if (position <= batch.last) return &batch;
+  }
+  return nullptr;
 }
 
 void AckCollector::on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure) {
   auto* self = static_cast<AckCollector*>(closure);
   {
     std::lock_guard guard(self->lock_);
-    if (ack) {
-      ++self->acked_;
-      if (ack->Duplicate) ++self->duplicates_;
-    } else if (error && !self->failure_) {
+    BatchAcks* batch = self->batch_of(msg);
+    if (batch && ack) {
+      ++batch->acked;
+      if (ack->Duplicate) ++batch->duplicates;
+    } else if (batch && error && !batch->failure) {
       Failure failure;
       failure.failure.status = error->Err;
       failure.failure.code = error->ErrCode;
@@ -97,9 +120,10 @@ void AckCollector::on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* erro
       const char* id = nullptr;
       if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id) failure.msg_id = id;
       failure.subject = natsMsg_GetSubject(msg);
-      self->failure_ = std::move(failure);
+      batch->failure = std::move(failure);
     }
   }
+  self->changed_.notify_all();
   natsMsg_Destroy(msg);
 }
 
@@ -127,6 +151,11 @@ void NatsConnection::connect(const NatsSinkOptions& sink, const NatsUrl& url, Ac
   natsOptions_SetMaxReconnect(raw, -1);
   natsOptions_SetReconnectWait(raw, 100);
   natsOptions_SetReconnectJitter(raw, 100, 500);
+  // No reconnect buffer (1 byte: every publish while reconnecting fails, retryable). Buffered
+  // messages would reach the server after reconnecting while those lost in the old connection's
+  // socket come only with the retry, after them: out of order. Without it the server always
+  // holds a prefix of what was sent, and the retry publishes the rest in order.
+  natsOptions_SetReconnectBufSize(raw, 1);
   natsOptions_SetDisconnectedCB(raw, &NatsConnection::on_disconnected, this);
   natsOptions_SetReconnectedCB(raw, &NatsConnection::on_reconnected, this);
   natsOptions_SetClosedCB(raw, &NatsConnection::on_closed, this);

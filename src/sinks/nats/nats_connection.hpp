@@ -8,19 +8,24 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "sabot/nats_sink.hpp"
+#include "sabot/sink.hpp"
 #include "sinks/nats/nats_errors.hpp"
 #include "sinks/nats/nats_url.hpp"
 
 namespace sabot::sinks::nats {
 
-// Counts the PubAcks of what was published since start() and keeps the first failure. Called by
-// the library's thread; read by the sink's.
+// Counts the PubAcks of each batch in flight (published, not yet awaited) and keeps each batch's
+// first failure. A PubAck is matched to its batch by the position in its message's Nats-Msg-Id
+// (batches are published in stream order, so each holds a range of positions); one for a
+// batch no longer expected (taken back after a failed attempt) is ignored. on_ack runs on the
+// library's thread; the rest on the sink's.
 class AckCollector {
  public:
   struct Failure {
@@ -28,20 +33,37 @@ class AckCollector {
     std::string msg_id;
     std::string subject;
   };
+  // One batch's PubAcks so far.
+  struct BatchAcks {
+    EventPosition first;  // the positions of the batch's first and last messages
+    EventPosition last;
+    uint64_t expected = 0;  // messages published
+    uint64_t acked = 0;
+    uint64_t duplicates = 0;
+    std::optional<Failure> failure;
+    bool complete() const { return failure || acked >= expected; }
+  };
 
+  // Forgets every batch (after a failed attempt: what was in flight is published again).
   void start();
-  uint64_t acked() const;
-  uint64_t duplicates() const;
-  std::optional<Failure> first_failure() const;
+  // A batch of `count` messages from `first` to `last` is about to be published.
+  void expect(const EventPosition& first, const EventPosition& last, uint64_t count);
+  // Waits up to `timeout` for the oldest batch to complete (every PubAck, or a failure), then
+  // drops it from the collector and returns it as it stands (complete() false: timed out).
+  // Precondition: a batch is expected.
+  BatchAcks take_oldest(std::chrono::milliseconds timeout);
+  // Whether the oldest batch expected is complete (no wait).
+  bool oldest_complete() const;
 
   // jsPubAckHandler: `closure` is the AckCollector.
   static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure);
 
  private:
+  BatchAcks* batch_of(natsMsg* msg);  // lock_ held
+
   mutable std::mutex lock_;
-  uint64_t acked_ = 0;
-  uint64_t duplicates_ = 0;
-  std::optional<Failure> failure_;
+  std::condition_variable changed_;
+  std::deque<BatchAcks> batches_;
 };
 
 class NatsConnection {

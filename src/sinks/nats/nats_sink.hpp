@@ -1,6 +1,9 @@
-// The NATS JetStream sink behind make_nats_sink() (include/sabot/nats_sink.hpp): renders and
-// publishes a batch asynchronously, waits for every PubAck, and retries retryable failures
-// within retry_for by publishing the whole batch again (the message ids make that safe).
+// The NATS JetStream sink behind make_nats_sink() (include/sabot/nats_sink.hpp): submit() renders
+// and publishes a batch asynchronously and returns; await_oldest() waits for every PubAck of the
+// oldest batch submitted (the AckCollector counts them per batch), so up to max_in_flight()
+// batches are on the wire at once, on one connection (the server stores them in order). reset()
+// takes back what awaits a PubAck; the caller publishes it again (the message ids make that
+// safe). write() = submit() + await_oldest(), retrying retryable failures within retry_for.
 #pragma once
 
 #include <memory>
@@ -15,18 +18,24 @@ namespace sabot::sinks::nats {
 
 class NatsSinkImpl : public NatsSink {
  public:
+  static constexpr size_t kMaxInFlight = 32;
+
   explicit NatsSinkImpl(const NatsSinkOptions& options);
+  // For callers that do not pipeline (nothing else in flight).
   void write(const ChangeBatch& batch) override;
+  void submit(const ChangeBatch& batch) override;
+  void await_oldest() override;
+  size_t max_in_flight() const override { return kMaxInFlight; }
+  // After a failed attempt: takes back whatever still awaits a PubAck, so it is not counted
+  // against the next attempt.
+  void reset() override;
+  std::string name() const override { return url_.redacted; }
   const NatsSinkStats& stats() const override { return stats_; }
 
  private:
-  void publish_confirmed(const ChangeBatch& batch);
   void publish(const ChangeEvent& event);
-  void wait_for_acks(const ChangeBatch& batch);
   [[noreturn]] void fail_ack(const AckCollector::Failure& failure);
-  // After a failed attempt: takes back whatever still awaits a PubAck, so it is not counted
-  // against the next attempt.
-  void discard_unconfirmed();
+  [[noreturn]] void fail_timeout(const AckCollector::BatchAcks& acks);
   std::string where(const EventPosition& position) const;
 
   NatsSinkOptions options_;
@@ -35,6 +44,8 @@ class NatsSinkImpl : public NatsSink {
   AckCollector acks_;
   std::unique_ptr<NatsConnection> connection_;
   NatsSinkStats stats_;
+  size_t in_flight_ = 0;  // batches submitted, not yet awaited
+  bool flushed_ = true;   // nothing published since the last flush
   // Reused per event.
   std::string subject_;
   std::string body_;

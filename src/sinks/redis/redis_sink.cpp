@@ -58,7 +58,8 @@ RedisSinkImpl::RedisSinkImpl(const RedisSinkOptions& options)
       tables_(options),
       stream_renderer_(options.stream_format) {
   validate(options_);
-  connection();  // fail now, not at the first change, when Redis is unreachable
+  // Fail now, not at the first change, when Redis is unreachable (unless the caller retries).
+  if (!options_.connect_lazily) connection();
 }
 
 RedisConnection& RedisSinkImpl::connection() {

@@ -34,7 +34,9 @@ class RedisSinkImpl final : public RedisSink {
   static constexpr size_t kRowsPerScript = 1000;
   static constexpr size_t kMaxInFlight = 32;
 
-  explicit RedisSinkImpl(const RedisSinkOptions& options);  // connects; throws CdcError
+  // Connects unless options.connect_lazily; throws CdcError.
+  explicit RedisSinkImpl(const RedisSinkOptions& options);
+  void connect() override { connection(); }
   void write(const ChangeBatch& batch) override;
   void submit(const ChangeBatch& batch) override;
   void await_oldest() override;
