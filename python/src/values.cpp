@@ -291,6 +291,11 @@ PyObject* parse_uuid(std::string_view text) {
     PyErr_Clear();
     Py_XDECREF(obj);
     obj = nullptr;
+  } else {
+    // Immutable, no __dict__, holding an int and an enum member: it can be part of no cycle, so
+    // the cyclic GC need not track it, nor the row dict holding it (about 15 % of the CPU time of
+    // a drain that touches every value went to collections).
+    PyObject_GC_UnTrack(obj);
   }
   Py_DECREF(value);
   return obj;
