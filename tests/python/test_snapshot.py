@@ -207,3 +207,10 @@ def test_bad_snapshot_settings_are_configuration_errors(fields, words):
         sabot_cdc.PostgreSQLCDCConnector(config)
     for word in words:
         assert word in str(raised.value)
+
+
+def test_a_consumer_checkpoint_that_is_not_an_lsn_is_a_configuration_error():
+    connector = sabot_cdc.PostgreSQLCDCConnector(
+        sabot_cdc.PostgreSQLCDCConfig(dsn="host=/nonexistent"))
+    with pytest.raises(sabot_cdc.ConfigurationError, match="'yesterday' is not an LSN"):
+        connector.set_consumer_checkpoint("yesterday", 0)
