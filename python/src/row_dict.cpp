@@ -1,6 +1,7 @@
 #include "row_dict.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,16 @@ struct ColumnSlot {
   }
 };
 
+// Shared, so a row being built keeps its table's entry even if converting a value runs Python
+// code (a __del__ during a collection) that reads another row and so changes the cache.
 struct TableColumns {
+  TableColumns(std::string_view s, std::string_view t, bool o) : schema(s), table(t), old(o) {}
+  ~TableColumns() {
+    for (ColumnSlot& s : slots) Py_XDECREF(s.py_name);  // the GIL is held: see ColumnCache
+  }
+  TableColumns(const TableColumns&) = delete;
+  TableColumns& operator=(const TableColumns&) = delete;
+
   std::string schema;
   std::string table;
   bool old = false;
@@ -36,16 +46,13 @@ constexpr size_t kMaxTables = 512;
 
 class ColumnCache {
  public:
-  TableColumns& of(const sabot::ChangeEvent& e, bool old) {
-    if (last_ < tables_.size() && same(tables_[last_], e, old)) return tables_[last_];
+  std::shared_ptr<TableColumns> of(const sabot::ChangeEvent& e, bool old) {
+    if (last_ < tables_.size() && same(*tables_[last_], e, old)) return tables_[last_];
     for (size_t i = 0; i < tables_.size(); ++i) {
-      if (same(tables_[i], e, old)) return tables_[last_ = i];
+      if (same(*tables_[i], e, old)) return tables_[last_ = i];
     }
-    if (tables_.size() >= kMaxTables) {
-      for (ColumnSlot& s : tables_.front().slots) Py_XDECREF(s.py_name);
-      tables_.erase(tables_.begin());
-    }
-    tables_.push_back(TableColumns{std::string(e.schema), std::string(e.table), old, {}});
+    if (tables_.size() >= kMaxTables) tables_.erase(tables_.begin());
+    tables_.push_back(std::make_shared<TableColumns>(e.schema, e.table, old));
     return tables_[last_ = tables_.size() - 1];
   }
 
@@ -68,7 +75,7 @@ class ColumnCache {
     return t.old == old && t.table == e.table && t.schema == e.schema;
   }
 
-  std::vector<TableColumns> tables_;
+  std::vector<std::shared_ptr<TableColumns>> tables_;
   size_t last_ = 0;
 };
 
@@ -92,14 +99,17 @@ py::object presized_dict(size_t n) {
 template <typename Convert>
 py::object build(const sabot::ChangeEvent& event, const std::vector<sabot::Column>& columns,
                  bool old, Convert convert) {
-  TableColumns& table = cache().of(event, old);
+  const std::shared_ptr<TableColumns> table = cache().of(event, old);
   py::object out = presized_dict(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) {
     const sabot::Column& c = columns[i];
     if (c.unchanged_toast) continue;
-    const ColumnSlot& slot = ColumnCache::slot(table, i, c);
-    py::object value = convert(c, slot);
-    if (PyDict_SetItem(out.ptr(), slot.py_name, value.ptr()) < 0) throw py::error_already_set();
+    // Copied out of the slot before converting (which may change the cache, see TableColumns).
+    const ColumnSlot& slot = ColumnCache::slot(*table, i, c);
+    const py::object name = py::reinterpret_borrow<py::object>(slot.py_name);
+    const TypeInfo type = slot.type;
+    py::object value = convert(c, type);
+    if (PyDict_SetItem(out.ptr(), name.ptr(), value.ptr()) < 0) throw py::error_already_set();
   }
   return out;
 }
@@ -108,15 +118,14 @@ py::object build(const sabot::ChangeEvent& event, const std::vector<sabot::Colum
 
 py::object row_dict(const sabot::ChangeEvent& event, const std::vector<sabot::Column>& columns,
                     bool old) {
-  return build(event, columns, old, [](const sabot::Column& c, const ColumnSlot& slot) {
-    return to_python(c.value, slot.type);
-  });
+  return build(event, columns, old,
+               [](const sabot::Column& c, TypeInfo type) { return to_python(c.value, type); });
 }
 
 py::object raw_row_dict(const sabot::ChangeEvent& event, const std::vector<sabot::Column>& columns,
                         bool old) {
   return build(event, columns, old,
-               [](const sabot::Column& c, const ColumnSlot&) { return text_or_none(c.value); });
+               [](const sabot::Column& c, TypeInfo) { return text_or_none(c.value); });
 }
 
 }  // namespace sabot_py
