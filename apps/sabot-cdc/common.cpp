@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "sabot/error.hpp"
 #include "sabot/log.hpp"
+#include "sabot/table_pattern.hpp"
 
 namespace sabot::cli {
 
@@ -102,21 +103,7 @@ int run_reporting_errors(const std::function<int()>& body) {
 }
 
 std::vector<std::string> split_patterns(const std::string& text) {
-  std::vector<std::string> out;
-  std::string current;
-  bool in_quotes = false;
-  for (char c : text) {
-    if (c == '"') in_quotes = !in_quotes;
-    if (c == ',' && !in_quotes) {
-      if (!current.empty()) out.push_back(current);
-      current.clear();
-      continue;
-    }
-    if ((c == ' ' || c == '\t') && !in_quotes) continue;
-    current += c;
-  }
-  if (!current.empty()) out.push_back(current);
-  return out;
+  return split_table_patterns(text);
 }
 
 }  // namespace sabot::cli

@@ -2,6 +2,8 @@
 generator of bench/run: tables orders and wide, 60 % inserts, 30 % updates, 10 % deletes):
 
   cpp        `sabot-cdc stream --end-lsn ... > /dev/null` (the C++ drain of bench/run)
+  cpp_wal2json  the same C++ drain from a wal2json slot: what the server's wal2json allows any
+             client, the bound of the psycopg2 consumer below
   python     sabot_cdc, `async for batch in connector.stream_batches()`, every value of every
              event touched (event.data and event.old_data: typed Python values)
   python_events  the same loop reading no value: what the engine and the binding cost alone
@@ -21,6 +23,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,12 +98,18 @@ def clone(server, plugin, name):
     return name
 
 
-def drain_cpp(server, slot, end, build_dir):
-    started = time.monotonic()
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def drain_cpp(server, slot, end, build_dir, plugin="pgoutput"):
+    started, cpu = time.monotonic(), children_cpu()
     subprocess.run([os.path.join(build_dir, "sabot-cdc"), "stream", "--dsn", server.dsn, "--slot",
                     slot, "--publication", "bench", "--end-lsn", end, "--quiet",
-                    "--batch-size", "1000"], check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - started, None
+                    "--plugin", plugin, "--batch-size", "1000"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.monotonic() - started, children_cpu() - cpu
 
 
 def drain_python(server, slot, end, touch=True):
@@ -126,9 +135,9 @@ def drain_python(server, slot, end, touch=True):
                             touched += 1
         return events
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     events = asyncio.run(run())
-    return time.monotonic() - started, events
+    return time.monotonic() - started, events, time.process_time() - cpu
 
 
 def drain_psycopg2(server, slot, n):
@@ -152,7 +161,7 @@ def drain_psycopg2(server, slot, n):
             msg.cursor.send_feedback(flush_lsn=msg.data_start)
             raise psycopg2.extras.StopReplication()
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     cur.start_replication(slot_name=slot, decode=True, options={
         "format-version": "2", "include-xids": "1", "include-timestamp": "1",
         "include-lsn": "1", "include-types": "1", "include-pk": "1"})
@@ -160,9 +169,9 @@ def drain_psycopg2(server, slot, n):
         cur.consume_stream(consume)
     except psycopg2.extras.StopReplication:
         pass
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     conn.close()
-    return elapsed, state["events"]
+    return elapsed, state["events"], cpu
 
 
 def main():
@@ -171,28 +180,36 @@ def main():
     server = Server()
     try:
         end = make_backlog(server, args.n, args.per_tx)
-        times = {"cpp": [], "python": [], "python_events": [], "psycopg2": []}
+        times = {k: [] for k in ("cpp", "cpp_wal2json", "python", "python_events", "psycopg2")}
+        cpu = {k: [] for k in times}
+
+        def record(key, wall, client_cpu):
+            times[key].append(wall)
+            cpu[key].append(client_cpu)
+
         for run in range(args.runs):
-            times["cpp"].append(drain_cpp(server, clone(server, "pgoutput", f"c{run}"), end,
-                                          args.build_dir)[0])
-            wall, events = drain_python(server, clone(server, "pgoutput", f"p{run}"), end)
-            assert events == args.n, f"sabot_cdc saw {events} of {args.n}"
-            times["python"].append(wall)
-            wall, events = drain_python(server, clone(server, "pgoutput", f"e{run}"), end, False)
-            assert events == args.n, f"sabot_cdc saw {events} of {args.n}"
-            times["python_events"].append(wall)
-            wall, events = drain_psycopg2(server, clone(server, "wal2json", f"w{run}"), args.n)
+            record("cpp", *drain_cpp(server, clone(server, "pgoutput", f"c{run}"), end,
+                                     args.build_dir))
+            record("cpp_wal2json", *drain_cpp(server, clone(server, "wal2json", f"j{run}"), end,
+                                              args.build_dir, "wal2json"))
+            for key, slot, touch in (("python", f"p{run}", True), ("python_events", f"e{run}", False)):
+                wall, events, client_cpu = drain_python(server, clone(server, "pgoutput", slot),
+                                                        end, touch)
+                assert events == args.n, f"sabot_cdc saw {events} of {args.n}"
+                record(key, wall, client_cpu)
+            wall, events, client_cpu = drain_psycopg2(server, clone(server, "wal2json", f"w{run}"),
+                                                      args.n)
             assert events == args.n, f"psycopg2 saw {events} of {args.n}"
-            times["psycopg2"].append(wall)
+            record("psycopg2", wall, client_cpu)
             print(f"bench: run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s"
                                                        for k, v in times.items()), file=sys.stderr)
     finally:
         if not args.keep:
             server.stop()
-    report(args, times)
+    report(args, times, cpu)
 
 
-def report(args, times):
+def report(args, times, cpu):
     rate = {k: args.n / statistics.median(v) for k, v in times.items()}
     lines = [
         f"# Python drain throughput — {datetime.date.today()}, {platform.node()}, "
@@ -201,16 +218,18 @@ def report(args, times):
         f"N = {args.n} changes, {args.per_tx} per transaction, median of {args.runs} run(s); "
         f"command: `{' '.join(sys.argv)}`",
         "",
-        "| consumer | wall s | events/s | vs C++ drain | vs psycopg2 + wal2json |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| consumer | wall s | events/s | vs C++ drain | vs psycopg2 + wal2json | client CPU s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     names = {"cpp": "C++ `sabot-cdc stream` (pgoutput)",
+             "cpp_wal2json": "C++ `sabot-cdc stream --plugin wal2json` (the server's wal2json bound)",
              "python": "Python `sabot_cdc` async for, every value (pgoutput)",
              "python_events": "Python `sabot_cdc` async for, batches only, no value read",
              "psycopg2": "psycopg2 + wal2json 2 + json.loads, every value"}
     for key, name in names.items():
         lines.append(f"| {name} | {statistics.median(times[key]):.2f} | {rate[key]:,.0f} | "
-                     f"{rate[key] / rate['cpp']:.2f}x | {rate[key] / rate['psycopg2']:.2f}x |")
+                     f"{rate[key] / rate['cpp']:.2f}x | {rate[key] / rate['psycopg2']:.2f}x | "
+                     f"{statistics.median(cpu[key]):.2f} |")
     text = "\n".join(lines) + "\n"
     print(text)
     out = args.out or os.path.join(REPO, "bench", "results",

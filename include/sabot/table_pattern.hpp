@@ -29,6 +29,10 @@ class TablePattern {
   bool table_wild_ = false;
 };
 
+// A comma-separated list of patterns ("public.orders, audit.*") as its patterns: commas and blanks
+// inside double quotes belong to the pattern, empty items are dropped. Never throws.
+std::vector<std::string> split_table_patterns(std::string_view text);
+
 // A set of patterns; an empty set matches every table.
 class TableFilter {
  public:

@@ -11,7 +11,7 @@
             process_events(batch)
 """
 
-from ._native import Batch, Event, SchemaColumn, StreamStats, TableSchema
+from ._native import Batch, Event, SchemaColumn, SnapshotProgress, StreamStats, TableSchema
 from .admin import (PostgresAdmin, drop_slot, execute_init_sql, init_cdc, list_slots, setup,
                     slot_status)
 from .config import PostgreSQLCDCConfig
@@ -27,7 +27,7 @@ __all__ = [
     "AuthenticationError", "Batch", "CDCError", "ConfigurationError", "ConnectionError",
     "ConsumerError", "Event", "InternalError", "LocalIoError", "MissingPluginError",
     "PostgreSQLCDCConfig", "PostgreSQLCDCConnector", "PostgresAdmin", "ProtocolError",
-    "SchemaColumn", "ServerError", "ServerSettingError", "SlotInUseError",
+    "SchemaColumn", "ServerError", "SnapshotProgress", "ServerSettingError", "SlotInUseError",
     "SlotInvalidatedError", "SlotMissingError",
     "StreamStats", "TableSchema", "ValueConversionError", "drop_slot", "execute_init_sql",
     "init_cdc", "list_slots", "setup", "slot_status",

@@ -11,7 +11,9 @@ class PostgreSQLCDCConfig:
     Connection: ``dsn`` (libpq conninfo or URI) and/or the discrete fields; unset fields fall
     back to libpq's PG* environment variables and ~/.pgpass. Durations are in milliseconds
     (``*_ms``) or seconds (``*_s``). ``start_lsn`` / ``end_lsn`` are PostgreSQL LSN strings
-    ("0/1A2B3C8"). ``log`` receives the engine's diagnostics (reconnects, heartbeat failures) as
+    ("0/1A2B3C8"). ``snapshot``: "never" (only changes), "initial" (the captured tables' rows
+    first, as ``read`` events, while the stream goes on; not repeated once complete) or "only"
+    (the same, then the stream ends); see the README's "Snapshots". ``log`` receives the engine's diagnostics (reconnects, heartbeat failures) as
     strings; None prints them on stderr.
     """
 
@@ -51,7 +53,25 @@ class PostgreSQLCDCConfig:
     memory_limit_bytes: int = 64 * 1024 * 1024
     spill_directory: Optional[str] = None
 
+    snapshot: str = "never"
+    snapshot_workers: int = 2
+    snapshot_chunk_rows: int = 10000
+    snapshot_state_path: Optional[str] = None
+
     log: Optional[Callable[[str], None]] = None
+
+    @classmethod
+    def from_file(cls, path, **overrides):
+        """The configuration a ``sabot-cdc run --config`` pipeline file (TOML) describes: its
+        source, batching, reconnect and snapshot keys (``dsn``, ``slot``, ``tables``,
+        ``batch-size``, ``snapshot``...; ``password_file`` / ``password_env``). Keys of the CLI's
+        own outputs (``output``, ``sink``, ``metrics-listen``, ``log-format``...) are accepted
+        and not used. ``overrides`` are fields set on top, like flags after ``run --config``.
+        Raises ConfigurationError starting with "FILE:LINE:" and naming the key."""
+        from . import _native  # pylint: disable=import-outside-toplevel
+        fields = _native.config_fields_from_file(str(path))
+        fields.update(overrides)
+        return cls(**fields)
 
     def _fields(self):
         """Field name -> value, as the native module reads them."""

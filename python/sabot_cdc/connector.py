@@ -193,6 +193,33 @@ class PostgreSQLCDCConnector:
     async def __aexit__(self, *exc_info):
         await self.close_async()
 
+    # ---- snapshots (README "Snapshots") -------------------------------------------------------
+
+    def request_snapshot(self, tables):
+        """Asks the running stream of this slot (this connector's or another process's) to read
+        ``tables`` (a pattern or a list of patterns, among the captured tables) again, as
+        ``read`` events, without stopping. Travels through the WAL, so it is served once, even
+        across restarts. Opens its own connection; callable from any thread while a stream
+        waits. Returns the request's id; raises CDCError (configuration) for a bad pattern."""
+        patterns = [tables] if isinstance(tables, str) else list(tables)
+        return self._native.request_snapshot(patterns)
+
+    async def request_snapshot_async(self, tables):
+        """request_snapshot() without blocking the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self.request_snapshot, tables)
+
+    def snapshot_progress(self):
+        """SnapshotProgress (table, rows_done, rows_estimated, done) of every table the
+        snapshots of this run read or will read, in reading order. Safe from any thread."""
+        return self._native.snapshot_progress()
+
+    def set_consumer_checkpoint(self, commit_lsn, seq):
+        """What the consumer already holds durably (the position of the last event it stored,
+        event.commit_lsn and event.seq): an interrupted snapshot resumes after it even when the
+        slot was not confirmed that far. Call before the first batch."""
+        self._native.set_consumer_checkpoint(commit_lsn, seq)
+
     # ---- state -------------------------------------------------------------------------------
 
     @property

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "row_dict.hpp"
 #include "values.hpp"
 
 namespace sabot_py {
@@ -15,35 +16,16 @@ py::str str_of(std::string_view s) { return py::str(s.data(), s.size()); }
 
 py::object lsn_str(sabot::Lsn lsn) { return py::str(lsn.to_string()); }
 
-// Column name -> Python value; unchanged TOASTed columns are left out (their value was not sent).
-py::dict values_dict(const std::vector<sabot::Column>& columns) {
-  py::dict out;
-  for (const sabot::Column& c : columns) {
-    if (c.unchanged_toast) continue;
-    out[str_of(c.name)] = to_python(c.value, c.type_oid, c.type_name);
-  }
-  return out;
-}
-
-py::dict raw_dict(const std::vector<sabot::Column>& columns) {
-  py::dict out;
-  for (const sabot::Column& c : columns) {
-    if (c.unchanged_toast) continue;
-    out[str_of(c.name)] = text_or_none(c.value);
-  }
-  return out;
-}
-
 // A schema_change's columns describe the table (see Event.columns), they hold no values.
 py::object data_of(Event& e) {
   if (e.event->op == sabot::Op::SchemaChange) return py::dict();
-  if (!e.data) e.data = values_dict(e.event->columns);
+  if (!e.data) e.data = row_dict(*e.event, e.event->columns, false);
   return e.data;
 }
 
 py::object old_data_of(Event& e) {
   if (!e.event->old) return py::none();
-  if (!e.old_data) e.old_data = values_dict(*e.event->old);
+  if (!e.old_data) e.old_data = row_dict(*e.event, *e.event->old, true);
   return e.old_data;
 }
 
@@ -85,10 +67,10 @@ void bind_event(py::module_& m) {
       .def_property_readonly("data", &data_of, "column -> Python value (new row)")
       .def_property_readonly("old_data", &old_data_of,
                              "column -> value of the old key or row; None when none was sent")
-      .def_property_readonly("raw_data", [](const Event& e) { return raw_dict(e.event->columns); })
+      .def_property_readonly("raw_data", [](const Event& e) { return raw_row_dict(*e.event, e.event->columns, false); })
       .def_property_readonly("raw_old_data", [](const Event& e) -> py::object {
         if (!e.event->old) return py::none();
-        return raw_dict(*e.event->old);
+        return raw_row_dict(*e.event, *e.event->old, true);
       })
       .def_property_readonly("unchanged_toast", [](const Event& e) { return unchanged_toast_of(*e.event); })
       .def_property_readonly("key_columns", [](const Event& e) { return e.event->key_columns.to_vector(); })
@@ -174,11 +156,26 @@ void bind_batch(py::module_& m) {
                              [](const Batch& b) { return b.batch->first_in_transaction; })
       .def_property_readonly("last_in_transaction",
                              [](const Batch& b) { return b.batch->last_in_transaction; })
+      .def_property_readonly("from_snapshot", [](const Batch& b) { return b.batch->from_snapshot; },
+                             "True for a batch of 'read' events of one table (a snapshot)")
+      .def_property_readonly("snapshot_schema", [](const Batch& b) -> py::object {
+        if (!b.batch->from_snapshot) return py::none();
+        return str_of(b.batch->snapshot_schema);
+      })
+      .def_property_readonly("snapshot_table", [](const Batch& b) -> py::object {
+        if (!b.batch->from_snapshot) return py::none();
+        return str_of(b.batch->snapshot_table);
+      })
       .def_property_readonly("events", &events_of)
       .def("__len__", [](const Batch& b) { return b.batch->events.size(); })
       .def("__iter__", [](Batch& b) { return events_of(b).attr("__iter__")(); })
       .def("__getitem__", [](Batch& b, py::object i) { return events_of(b)[i]; })
       .def("__repr__", [](const Batch& b) {
+        if (b.batch->from_snapshot) {
+          return "<Batch snapshot " + b.batch->snapshot_schema + "." + b.batch->snapshot_table +
+                 " commit_lsn=" + b.batch->commit_lsn.to_string() +
+                 " events=" + std::to_string(b.batch->size()) + ">";
+        }
         return "<Batch xid=" + std::to_string(b.batch->transaction_id) + " commit_lsn=" +
                b.batch->commit_lsn.to_string() + " events=" + std::to_string(b.batch->size()) + ">";
       });

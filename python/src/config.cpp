@@ -78,6 +78,28 @@ void set_resilience(const py::dict& f, sabot::PostgresCdcConfig& c) {
   read<std::string>(f, "spill_directory", [&](std::string v) { c.spill_directory = std::move(v); });
 }
 
+void set_snapshot(const py::dict& f, sabot::PostgresCdcConfig& c) {
+  read<std::string>(f, "snapshot",
+                    [&](const std::string& v) { c.snapshot = sabot::parse_snapshot_mode(v); });
+  read<int>(f, "snapshot_workers", [&](int v) {
+    if (v < 1 || v > 64) {
+      throw sabot::CdcError(sabot::ErrorKind::Config,
+                            "snapshot_workers must be between 1 and 64, not " + std::to_string(v));
+    }
+    c.snapshot_workers = v;
+  });
+  read<int64_t>(f, "snapshot_chunk_rows", [&](int64_t v) {
+    if (v < 1 || v > 100000000) {
+      throw sabot::CdcError(
+          sabot::ErrorKind::Config,
+          "snapshot_chunk_rows must be between 1 and 100000000, not " + std::to_string(v));
+    }
+    c.snapshot_chunk_rows = v;
+  });
+  read<std::string>(f, "snapshot_state_path",
+                    [&](std::string v) { c.snapshot_state_path = std::move(v); });
+}
+
 // The connector calls log from whichever thread drives it, with the GIL released.
 void set_log(const py::dict& f, sabot::PostgresCdcConfig& c) {
   if (!f.contains("log") || f["log"].is_none()) return;
@@ -100,6 +122,7 @@ sabot::PostgresCdcConfig config_from_fields(const py::dict& fields) {
     set_connection(fields, c);
     set_stream(fields, c);
     set_resilience(fields, c);
+    set_snapshot(fields, c);
   } catch (const py::cast_error& e) {
     throw sabot::CdcError(sabot::ErrorKind::Config,
                           std::string("PostgreSQLCDCConfig: a field has the wrong type: ") + e.what());

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "config.hpp"
+#include "sabot/error.hpp"
 #include "values.hpp"
 
 namespace sabot_py {
@@ -60,6 +61,22 @@ void Connector::close() {
   stats_ = connector_.stats();
 }
 
+std::string Connector::request_snapshot(const std::vector<std::string>& patterns) {
+  py::gil_scoped_release nogil;
+  return connector_.request_snapshot(patterns);
+}
+
+void Connector::set_consumer_checkpoint(const std::string& commit_lsn, uint32_t seq) {
+  auto lsn = sabot::Lsn::parse(commit_lsn);
+  if (!lsn) {
+    throw sabot::CdcError(sabot::ErrorKind::Config,
+                          "commit_lsn '" + commit_lsn + "' is not an LSN: use PostgreSQL's form, e.g. 0/1A2B3C8");
+  }
+  py::gil_scoped_release nogil;
+  std::lock_guard drive(drive_);
+  connector_.set_consumer_checkpoint(*lsn, seq);
+}
+
 void Connector::handed_out(const Batch& batch) {
   std::lock_guard state(state_mutex_);
   for (const sabot::ChangeEvent& event : batch.batch->events) schemas_.apply(event);
@@ -109,10 +126,26 @@ void bind_stats(py::module_& m) {
       });
 }
 
+void bind_snapshot_progress(py::module_& m) {
+  using Progress = sabot::PostgresCdcConnector::SnapshotProgress;
+  py::class_<Progress>(m, "SnapshotProgress")
+      .def_readonly("table", &Progress::table, "'schema.table'")
+      .def_readonly("rows_done", &Progress::rows_done)
+      .def_readonly("rows_estimated", &Progress::rows_estimated,
+                    "the planner's estimate (pg_class.reltuples)")
+      .def_readonly("done", &Progress::done)
+      .def("__repr__", [](const Progress& p) {
+        return "<SnapshotProgress " + p.table + " rows_done=" + std::to_string(p.rows_done) +
+               " rows_estimated=" + std::to_string(p.rows_estimated) +
+               (p.done ? " done>" : ">");
+      });
+}
+
 }  // namespace
 
 void bind_connector(py::module_& m) {
   bind_stats(m);
+  bind_snapshot_progress(m);
   py::class_<Connector>(m, "Connector")
       .def(py::init([](const py::dict& fields) {
         return std::make_unique<Connector>(config_from_fields(fields));
@@ -123,6 +156,9 @@ void bind_connector(py::module_& m) {
       .def("request_stop", &Connector::request_stop)
       .def("close", &Connector::close)
       .def("handed_out", &Connector::handed_out)
+      .def("request_snapshot", &Connector::request_snapshot)
+      .def("snapshot_progress", &Connector::snapshot_progress)
+      .def("set_consumer_checkpoint", &Connector::set_consumer_checkpoint)
       .def("stats", &Connector::stats)
       .def("table_schema", [](Connector& c, const std::string& schema, const std::string& table) {
         return schema_or_none(c.table_schema(schema, table));

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "batch.hpp"
@@ -33,6 +34,15 @@ class Connector {
   // Called when Python hands a batch to the consumer (the worker may already be fetching the
   // next one): table_schema() then describes the tables as of that batch.
   void handed_out(const Batch& batch);
+
+  // Snapshots: request_snapshot opens its own connection (GIL released), callable from any
+  // thread; snapshot_progress reads the engine's locked progress, also from any thread.
+  std::string request_snapshot(const std::vector<std::string>& patterns);
+  std::vector<sabot::PostgresCdcConnector::SnapshotProgress> snapshot_progress() const {
+    return connector_.snapshot_progress();
+  }
+  // Before the first next_batch(): what the consumer already holds (sabot/connector.hpp).
+  void set_consumer_checkpoint(const std::string& commit_lsn, uint32_t seq);
 
   sabot::StreamStats stats();
   std::shared_ptr<const sabot::TableSchema> table_schema(const std::string& schema,

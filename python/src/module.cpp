@@ -3,6 +3,7 @@
 
 #include "admin.hpp"
 #include "batch.hpp"
+#include "config_file.hpp"
 #include "connector.hpp"
 #include "errors.hpp"
 #include "values.hpp"
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_native, m) {
   sabot_py::bind_batch(m);
   sabot_py::bind_connector(m);
   sabot_py::bind_admin(m);
+  sabot_py::bind_config_file(m);
 }

@@ -118,4 +118,22 @@ bool TableFilter::matches(std::string_view schema, std::string_view table) const
   return false;
 }
 
+std::vector<std::string> split_table_patterns(std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  bool in_quotes = false;
+  for (char c : text) {
+    if (c == '"') in_quotes = !in_quotes;
+    if (c == ',' && !in_quotes) {
+      if (!current.empty()) out.push_back(current);
+      current.clear();
+      continue;
+    }
+    if ((c == ' ' || c == '\t') && !in_quotes) continue;
+    current += c;
+  }
+  if (!current.empty()) out.push_back(current);
+  return out;
+}
+
 }  // namespace sabot

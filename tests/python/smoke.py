@@ -79,7 +79,25 @@ def run(directory):
         check(False, "a wrong password raises")
     except sabot_cdc.AuthenticationError:
         pass
+    snapshot_from_a_pipeline_file(directory, dsn)
     print(f"smoke: ok ({sys.executable}, Python {sys.version.split()[0]})")
+
+
+def snapshot_from_a_pipeline_file(directory, dsn):
+    """snapshot = "only" from a `sabot-cdc run` file: the loop reads the table, then ends."""
+    psql(directory, "CREATE TABLE snap AS SELECT g AS id, 'v' || g AS v "
+                    "FROM generate_series(1, 250) g; ALTER TABLE snap ADD PRIMARY KEY (id)")
+    path = os.path.join(directory, "pipeline.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f'[source]\ndsn = "{dsn}"\nslot = "snap_slot"\npublication = "snap_pub"\n'
+                f'create-slot = true\ntables = ["public.snap"]\n'
+                f'[stream]\nsnapshot = "only"\nsnapshot-chunk-rows = 100\n'
+                f'snapshot-state = "{directory}/snap.snapshot"\n[sink]\noutput = "unused.jsonl"\n')
+    config = sabot_cdc.PostgreSQLCDCConfig.from_file(path)
+    with sabot_cdc.PostgreSQLCDCConnector(config) as c:
+        reads = [e for b in c.stream_batches() if b.from_snapshot for e in b]
+    check(sorted(e.data["id"] for e in reads) == list(range(1, 251)), f"read: {len(reads)} rows")
+    check({e.type for e in reads} == {"read"}, "snapshot rows are 'read' events")
 
 
 def main():

@@ -57,3 +57,12 @@ TEST(TableFilter, EmptyMatchesAllAndSeveralPatternsUnite) {
   EXPECT_TRUE(f.matches("public", "users"));
   EXPECT_FALSE(f.matches("public", "products"));
 }
+
+TEST(SplitTablePatterns, CommasAndBlanksSeparateOutsideQuotesOnly) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(sabot::split_table_patterns("public.orders, audit.*,,public.users "),
+            (V{"public.orders", "audit.*", "public.users"}));
+  EXPECT_EQ(sabot::split_table_patterns("\"My, Schema\".\"T a\",b"),
+            (V{"\"My, Schema\".\"T a\"", "b"}));
+  EXPECT_EQ(sabot::split_table_patterns(" , "), V{});
+}
