@@ -447,7 +447,9 @@ TEST(KafkaCli, PipelineFileKeysConfigureTheKafkaSink) {
     file << "[source]\ndsn = \"" << pg.dsn() << "\"\nslot = \"kconf_slot\"\n"
          << "tables = \"public.kconf\"\n[sink]\nsink = \"" << kafka.url() << "\"\n"
          << "kafka-topic = \"conf.{table}\"\nkafka-tombstones = true\n"
-         << "kafka-option = [\"linger.ms=1\"]\n[stream]\nend-lsn = \""
+         << "kafka-option = [\"linger.ms=1\"]\nkafka-group-max-events = 2\nkafka-group-max-ms = 5\n"
+         << "kafka-group-max-bytes = 4096\nkafka-transaction-topic = \"conf.tx\"\n"
+         << "[stream]\nend-lsn = \""
          << pg.current_wal_insert_lsn().to_string() << "\"\nquiet = true\n";
   }
   auto r = test::run_cli({"run", "--config", path});

@@ -218,13 +218,19 @@ void KafkaSinkImpl::produce_event(const ChangeEvent& event) {
   key_.clear();
   value_.clear();
   if (is_row_change(event.op) || event.op == Op::Truncate) {
-    topic_ = render_kafka_topic(options_.topic_template, event.schema, event.table);
+    if (event.schema != topic_schema_ || event.table != topic_table_ || topic_.empty()) {
+      topic_schema_ = event.schema;  // consecutive events are mostly of one table
+      topic_table_ = event.table;
+      topic_ = render_kafka_topic(options_.topic_template, event.schema, event.table);
+    }
     if (event.op != Op::Truncate) options_.render_key(key_, event);
   } else if (event.op == Op::Message) {
     topic_ = options_.message_topic;
+    topic_table_.clear();
     append_json_string(key_, event.message_prefix);
   } else {
     topic_ = options_.schema_topic;
+    topic_table_.clear();
     key_ = "{\"schema\":";
     append_json_string(key_, event.schema);
     key_ += ",\"table\":";

@@ -71,6 +71,7 @@ class KafkaSinkImpl : public KafkaSink {
   uint64_t durable_through_ = 0;  // every group with an id up to this one is durable
   // Reused per message.
   std::string topic_;
+  std::string topic_schema_, topic_table_;  // the table topic_ was rendered for
   std::string key_;
   std::string value_;
 };
