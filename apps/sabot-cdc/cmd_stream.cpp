@@ -238,6 +238,19 @@ std::function<void(std::string&, const ChangeEvent&)> message_value_renderer(
   };
 }
 
+// Debezium's transaction metadata in Kafka: BEGIN/END events on a topic of their own.
+void add_transaction_renderers(KafkaSinkOptions& options, std::shared_ptr<EventRenderer> renderer) {
+  options.render_begin = [renderer](std::string& out, const ChangeBatch& b) {
+    renderer->append_transaction_begin(out, b);
+  };
+  options.render_end = [renderer](std::string& out, const ChangeBatch& b) {
+    renderer->append_transaction_end(out, b);
+  };
+  options.render_transaction_key = [renderer](std::string& out, const ChangeBatch& b) {
+    renderer->append_transaction_key(out, b);
+  };
+}
+
 RedisSinkOptions redis_options(const StreamFlags& flags) {
   RedisSinkOptions options;
   options.url = flags.sink_url;
@@ -262,6 +275,7 @@ std::unique_ptr<Sink> make_sink(const StreamFlags& flags, const FormatOptions& f
         options.render_key = [renderer](std::string& out, const ChangeEvent& e) {
           renderer->append_key(out, e);
         };
+        if (format.debezium.transaction_metadata) add_transaction_renderers(options, renderer);
       }
       return make_kafka_sink(std::move(options));
     }

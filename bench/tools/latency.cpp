@@ -10,6 +10,8 @@
 // Writes key=value lines to --out: events, p50_us, p95_us, p99_us, max_us, cpu_s, maxrss_kb.
 // With --redis URL the changes go through run_sink() into the Redis sink (--redis-mode) and the
 // latency is taken when a batch is acknowledged (Redis confirmed it), not when it is handed over.
+// --nats URL and --kafka kafka://HOST:PORT (at-least-once, topics bench.{schema}.{table}) do the
+// same through the NATS and Kafka sinks.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include <exception>
 #include <deque>
 #include <fstream>
+#include <sabot/kafka_sink.hpp>
 #include <sabot/nats_sink.hpp>
 #include <sabot/redis_sink.hpp>
 #include <sabot/sabot.hpp>
@@ -32,7 +35,8 @@ namespace {
 constexpr std::string_view kStopPrefix = "sabot_bench_stop";
 
 struct Args : sabot_bench::SlotFlags {
-  std::string ready_file, out, redis_url, redis_mode = "upsert", nats_url, nats_stream;
+  std::string ready_file, out, redis_url, redis_mode = "upsert", nats_url, nats_stream,
+      kafka_url;
   int64_t warmup_ms = 1000;
 };
 
@@ -48,6 +52,7 @@ Args parse_args(int argc, char** argv) {
   app.add_option("--redis", a.redis_url, "deliver into the Redis sink at this URL");
   app.add_option("--nats", a.nats_url, "deliver into the NATS JetStream sink at this URL");
   app.add_option("--nats-stream", a.nats_stream, "with --nats: the stream (created if missing)");
+  app.add_option("--kafka", a.kafka_url, "deliver into the Kafka sink at kafka://HOST:PORT");
   app.add_option("--redis-mode", a.redis_mode, "invalidate|upsert|refresh|stream")
       ->capture_default_str();
   sabot_bench::parse_or_exit(app, argc, argv);
@@ -148,6 +153,18 @@ void deliver_to_nats(const Args& args, sabot::PostgresCdcConnector& connector,
   sabot::run_sink(connector, sink);
 }
 
+// --kafka: the same through the Kafka sink, at-least-once (latency once every message of the
+// batch has its delivery report).
+void deliver_to_kafka(const Args& args, sabot::PostgresCdcConnector& connector,
+                      LatencyRecorder& recorder) {
+  sabot::KafkaSinkOptions options;
+  options.bootstrap_servers = sabot::parse_kafka_url(args.kafka_url);
+  options.topic_template = "bench.{schema}.{table}";
+  auto kafka = sabot::make_kafka_sink(options);
+  AcknowledgedLatencySink sink(*kafka, recorder, connector);
+  sabot::run_sink(connector, sink);
+}
+
 void deliver_to_loop(sabot::PostgresCdcConnector& connector, LatencyRecorder& recorder) {
   for (const sabot::ChangeBatch& batch : connector.stream_batches()) {
     if (recorder.record(batch)) break;
@@ -169,6 +186,8 @@ int run(const Args& args) {
   LatencyRecorder recorder(args.warmup_ms);
   if (!args.nats_url.empty()) {
     deliver_to_nats(args, connector, recorder);
+  } else if (!args.kafka_url.empty()) {
+    deliver_to_kafka(args, connector, recorder);
   } else if (args.redis_url.empty()) {
     deliver_to_loop(connector, recorder);
   } else {

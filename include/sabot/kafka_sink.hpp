@@ -10,28 +10,39 @@
 //   truncate                      topic_template of the table, null key (a random partition).
 //   message (pg_logical_emit_message)  message_topic; key = the prefix as a JSON string.
 //   schema_change                 schema_topic; key = {"schema":S,"table":T}.
+//   transaction BEGIN / END       transaction_topic (only with render_begin, see below).
 // Values are render_value(event) (default: the event as `sabot-cdc stream` prints it, without
 // the newline). Headers: commit_lsn ("16/B374D848"), seq and xid (decimal), as text.
 // Partitioning: librdkafka's murmur2_random, the Java client's default: a keyed message goes to
 // murmur2(key) % partitions, like Kafka Streams and Connect producers.
 //
-// Durability: an idempotent producer (enable.idempotence=true, acks=all). write() produces the
-// whole batch asynchronously and returns once every message has a successful delivery report.
-// Retryable broker errors (a broker down, a leader change, a timeout) are retried by librdkafka
-// for up to delivery_timeout; meanwhile write() waits (memory: one batch). A message that still
-// fails, or a permanent error (topic authorization, message too large, unknown topic with
-// auto-create off, a fatal idempotence error), makes write() throw CdcError{Consumer} naming the
-// topic, the error and the event's position (commit_lsn/seq); the batch is not acknowledged.
+// Durability: an idempotent producer (enable.idempotence=true, acks=all). Batches are produced
+// asynchronously in groups: submit() produces a batch into the open group and returns;
+// await_oldest() returns once the oldest submitted batch's group is durable, making it so if it
+// is not yet: every message of the group has a successful delivery report. A group is the run of
+// consecutive batches submitted until run_sink() has no further batch at hand (it then awaits),
+// or until it holds group_max_events events or group_max_bytes bytes of keys and values, or has
+// been open group_max_age. write() is submit() then await_oldest(). Retryable broker errors (a
+// broker down, a leader change, a timeout) are retried by librdkafka for up to delivery_timeout;
+// meanwhile the sink waits (memory: the batches in flight, bounded by max_batches_in_flight and
+// run_sink's DeliveryOptions). A message that still fails, or a permanent error (topic
+// authorization, message too large, unknown topic with auto-create off, a fatal idempotence
+// error), throws CdcError{Consumer} naming the topic, the error and the event's position
+// (commit_lsn/seq); no batch of the group is acknowledged, and reset() drops what is queued.
+// The batches given to submit() must stay alive until awaited or reset() (run_sink keeps them).
 //
-// Exactly once (exactly_once = true): a transactional producer (transactional_id). Each write()
-// is one Kafka transaction holding the batch's messages and, last, a checkpoint record in
-// checkpoint_topic (key = transactional_id, value {"commit_lsn":"0/16B3748","seq":12}, the
-// position of the batch's last event), produced after the batch's messages were delivered. The
-// sink opens by init_transactions() — which fences any older producer with the same id and aborts
-// its open transaction — and then reads the newest checkpoint for its id with a read_committed
-// consumer; checkpoint() returns it, so run_sink() drops what Kafka already holds. A second
-// instance with the same transactional id fences the first: the first's next write() throws
-// CdcError{Consumer} saying it was fenced, and it must stop.
+// Exactly once (exactly_once = true): a transactional producer (transactional_id). Each group is
+// one Kafka transaction holding its batches' messages — so one Kafka transaction may span several
+// source transactions — and, last, a checkpoint record in checkpoint_topic (key =
+// transactional_id, value {"commit_lsn":"0/16B3748","seq":12}, the position of the group's last
+// event), produced after the group's messages were delivered; the group is durable once
+// commit_transaction() succeeded, and only then are its batches acknowledged. The sink opens by
+// init_transactions() — which fences any older producer with the same id and aborts its open
+// transaction — and then reads the newest checkpoint for its id with a read_committed consumer;
+// checkpoint() returns it (and, later, the newest committed group's), so run_sink() drops what
+// Kafka already holds. A second instance with the same transactional id fences the first: the
+// first's next transactional call (begin, produce, commit) fails and it throws CdcError{Consumer}
+// saying it was fenced; it must stop (README "Exactly once": fencing).
 //
 // Threading: a sink is used by one thread at a time.
 #pragma once
@@ -51,6 +62,8 @@ namespace sabot {
 
 // Appends a rendering of `event` (a message's key or value) to `out`.
 using KafkaRenderer = std::function<void(std::string& out, const ChangeEvent& event)>;
+// Appends a rendering of something about `batch` (a transaction metadata event or its key).
+using KafkaBatchRenderer = std::function<void(std::string& out, const ChangeBatch& batch)>;
 
 struct KafkaSinkOptions {
   std::string bootstrap_servers;  // HOST:PORT[,HOST:PORT...]
@@ -71,17 +84,36 @@ struct KafkaSinkOptions {
   // Longest wait for init_transactions(), commit and the checkpoint read-back.
   std::chrono::milliseconds transaction_timeout{std::chrono::seconds(60)};
 
+  // Bounds of a group (see Durability above): events, bytes of keys and values, and how long it
+  // stays open while batches keep coming; and how many batches may be submitted, not awaited.
+  size_t group_max_events = 10000;
+  size_t group_max_bytes = 16 * 1024 * 1024;
+  std::chrono::milliseconds group_max_age{100};
+  size_t max_batches_in_flight = 1000;
+
   // Empty = the defaults described above.
   KafkaRenderer render_value;
   KafkaRenderer render_key;
+
+  // Transaction metadata (Debezium's provide.transaction.metadata; none when render_begin is
+  // empty): before the events of a batch that is first_in_transaction, a message whose value is
+  // render_begin(batch), and after those of a batch that is last_in_transaction one with
+  // render_end(batch) — rendered after the batch's values, so it can count them — both keyed by
+  // render_transaction_key(batch), to transaction_topic, with the position headers of the
+  // batch's first / last event. A renderer that appends nothing sends no message. They are part
+  // of the batch: acknowledged, grouped and (exactly_once) committed with it.
+  KafkaBatchRenderer render_begin;
+  KafkaBatchRenderer render_end;
+  KafkaBatchRenderer render_transaction_key;
+  std::string transaction_topic = "sabot.transaction";
 };
 
 // What the sink did, summed over every write().
 struct KafkaSinkStats {
-  uint64_t batches = 0;
+  uint64_t batches = 0;  // made durable
   uint64_t messages = 0;  // acknowledged by Kafka (tombstones included)
   uint64_t tombstones = 0;
-  uint64_t transactions = 0;  // committed (exactly_once)
+  uint64_t transactions = 0;  // committed (exactly_once): one per group
 };
 
 class KafkaSink : public Sink {

@@ -17,7 +17,9 @@
 // Pipelining (optional): a sink whose server answers requests in order (Redis) may keep several
 // batches in flight: submit() sends a batch and returns before it is durable, await_oldest()
 // waits for the oldest submitted one. run_sink acknowledges batches in the order submitted, once
-// await_oldest() returned for each, so acknowledgements stay contiguous. The defaults make
+// await_oldest() returned for each, so acknowledgements stay contiguous. run_sink keeps every
+// submitted batch alive and unchanged until await_oldest() returned for it or reset() was called,
+// so a sink may refer to a batch's events meanwhile (the Kafka sink does, in delivery reports). The defaults make
 // submit() = write() and await_oldest() a no-op: a plain sink needs only write().
 #pragma once
 

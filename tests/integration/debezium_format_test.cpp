@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -466,4 +467,62 @@ TEST(DebeziumKafka, RecordsCarryDebeziumsValueAndKey) {
     altered = altered || std::string_view(doc["ddl"]) == "ALTER TABLE";
   }
   EXPECT_TRUE(altered);
+}
+
+// Debezium's provide.transaction.metadata in Kafka: BEGIN and END of each source transaction on
+// a topic of their own (--kafka-transaction-topic), keyed by the transaction id, read back by an
+// independent consumer; the data topics hold only change events, each naming its transaction.
+TEST(DebeziumKafka, TransactionMetadataGoesToATopicOfItsOwn) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalKafka kafka;
+  pg.sql("CREATE TABLE dbz_ktx (id int PRIMARY KEY); CREATE TABLE dbz_ktx2 (id int PRIMARY KEY)");
+  create_slot(pg, "dbz_ktx_slot", {"--plugin", "pgoutput"});
+  pg.sql("BEGIN; INSERT INTO dbz_ktx VALUES (1), (2); INSERT INTO dbz_ktx2 VALUES (1); COMMIT");
+  pg.sql("INSERT INTO dbz_ktx VALUES (3)");
+  const CommandResult r = run_cli(
+      {"stream", "--quiet", "--dsn", pg.dsn(), "--slot", "dbz_ktx_slot", "--tables",
+       "public.dbz_ktx,public.dbz_ktx2", "--sink", kafka.url(), "--end-lsn",
+       pg.current_wal_insert_lsn().to_string(), "--format", "debezium", "--debezium-name", "kf",
+       "--debezium-transaction-metadata", "--kafka-transaction-topic", "kf.transaction"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  simdjson::dom::parser parser;
+  // Transaction id -> the statuses in offset order, and the END's counts.
+  std::map<std::string, std::vector<std::string>> statuses;
+  std::map<std::string, std::string> end_collections;
+  std::map<std::string, int64_t> end_counts;
+  for (const KafkaRecord& record : read_kafka(kafka.bootstrap(), {"kf.transaction"})) {
+    ASSERT_TRUE(record.key && record.value);
+    simdjson::dom::element doc = parser.parse(*record.value);
+    const std::string id{std::string_view(doc["id"])};
+    EXPECT_EQ(*record.key, "{\"id\":\"" + id + "\"}");
+    statuses[id].emplace_back(std::string_view(doc["status"]));
+    if (statuses[id].back() == "END") {
+      end_counts[id] = int64_t(doc["event_count"]);
+      end_collections[id] = minified(doc["data_collections"]);
+    }
+  }
+  ASSERT_EQ(statuses.size(), 2u);
+  // Every change event names its transaction; count them per transaction.
+  std::map<std::string, int64_t> events_of;
+  for (const KafkaRecord& record :
+       read_kafka(kafka.bootstrap(), {"sabot.public.dbz_ktx", "sabot.public.dbz_ktx2"})) {
+    ASSERT_TRUE(record.value);
+    simdjson::dom::element doc = parser.parse(*record.value);
+    EXPECT_EQ(std::string_view(doc["op"]), "c");
+    ++events_of[std::string(std::string_view(doc["transaction"]["id"]))];
+  }
+  ASSERT_EQ(events_of.size(), 2u);
+  for (const auto& [id, count] : events_of) {
+    EXPECT_EQ(statuses[id], (std::vector<std::string>{"BEGIN", "END"})) << id;
+    EXPECT_EQ(end_counts[id], count) << id;
+    if (count == 3) {
+      EXPECT_EQ(end_collections[id],
+                R"([{"data_collection":"public.dbz_ktx","event_count":2},)"
+                R"({"data_collection":"public.dbz_ktx2","event_count":1}])");
+    } else {
+      EXPECT_EQ(count, 1);
+      EXPECT_EQ(end_collections[id], R"([{"data_collection":"public.dbz_ktx","event_count":1}])");
+    }
+  }
 }

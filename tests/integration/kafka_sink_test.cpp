@@ -329,7 +329,9 @@ TEST(KafkaExactlyOnce, KillNineAtRandomPointsThenEveryChangeExactlyOnce) {
   pg.sql("UPDATE keos SET v = 1 WHERE id % 3 = 0");
   const auto args =
       stream_args(pg, kafka, "keos_slot", "public.keos",
-                  {"--kafka-exactly-once", "--batch-size", "7", "--status-interval-ms", "100"});
+                  {"--kafka-exactly-once", "--batch-size", "7", "--status-interval-ms", "100",
+                   // Groups of a few source transactions: many Kafka transactions to kill in.
+                   "--kafka-group-max-events", "25"});
   std::mt19937 random(std::random_device{}());
   std::vector<KillMark> kills;
   for (int run = 0; run < 6; ++run) {
@@ -367,6 +369,7 @@ TEST(KafkaExactlyOnce, KillNineAtRandomPointsThenEveryChangeExactlyOnce) {
     seen[*rec.key].push_back(parse_value(*rec.value).columns.at("v"));
   }
   ASSERT_EQ(seen.size(), 2000u) << "kills: " << kills.size() << ", dropped " << dropped;
+  EXPECT_GE(kills.size(), 1u) << "every run finished before its kill: nothing was interrupted";
   for (const auto& [key, values] : seen) {
     const int key_id = std::stoi(key.substr(6));
     const std::vector<std::string> expected =
@@ -375,6 +378,64 @@ TEST(KafkaExactlyOnce, KillNineAtRandomPointsThenEveryChangeExactlyOnce) {
   }
   std::cerr << "kills: " << kills.size() << ", records of open transactions dropped: " << dropped
             << "\n";
+}
+
+// A Kafka transaction covers several source transactions (a group of batches). The group's
+// commit is held up (the mock transaction coordinator answers EndTxn 30 s late), so sabot-cdc is
+// killed between producing the group — data and checkpoint record are in the log — and Kafka
+// committing it. Nothing of the group may have been acknowledged to PostgreSQL: the slot stays
+// before the group's first commit. The next run gets the group again from the slot and drops it
+// by the checkpoint in Kafka (the mock shows the unfinished group like a committed one), then
+// streams what came later: every row once.
+TEST(KafkaExactlyOnce, KillBetweenProduceAndCommitOfAGroupAcknowledgesNoneOfIt) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalKafka kafka;
+  const std::string topic = "sabot.public.kgroup";
+  const std::string id = "sabot-cdc-kgroup_slot";
+  pg.sql("CREATE TABLE kgroup (id int PRIMARY KEY)");
+  test::create_slot(pg, "kgroup_slot");
+  const Lsn slot_start = test::confirmed_flush_lsn(pg, "kgroup_slot");
+  pg.sql(
+      "DO $$ BEGIN FOR t IN 1..50 LOOP "
+      "INSERT INTO kgroup SELECT (t - 1) * 4 + g FROM generate_series(1, 4) g; COMMIT; "
+      "END LOOP; END $$");
+  constexpr int16_t kEndTxnApiKey = 26;
+  ASSERT_EQ(rd_kafka_mock_coordinator_set(kafka.mock(), "transaction", id.c_str(), 1),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_mock_broker_push_request_error_rtts(kafka.mock(), 1, kEndTxnApiKey, 1,
+                                                         RD_KAFKA_RESP_ERR_NO_ERROR, 30000),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  const std::vector<std::string> eos = {"--kafka-exactly-once", "--status-interval-ms", "100"};
+  const int pid = test::spawn_cli(stream_args(pg, kafka, "kgroup_slot", "public.kgroup", eos),
+                                  "/tmp/kgroup-" + std::to_string(getpid()) + ".log");
+  // Wait for the group's checkpoint record, then give a wrong acknowledgement time to show.
+  ASSERT_TRUE(test::eventually([&] { return newest_checkpoint(kafka, id).has_value(); }))
+      << "no group was produced";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const Lsn confirmed = test::confirmed_flush_lsn(pg, "kgroup_slot");
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  test::wait_for_exit(pid, std::chrono::seconds(10));
+
+  const std::vector<KafkaRecord> produced = test::read_kafka(kafka.bootstrap(), {topic});
+  ASSERT_FALSE(produced.empty());
+  std::set<std::string> xids;
+  EventPosition first = header_position(produced.front());
+  for (const KafkaRecord& rec : produced) {
+    xids.insert(rec.headers.at("xid"));
+    first = std::min(first, header_position(rec));
+  }
+  EXPECT_GE(xids.size(), 2u) << "the Kafka transaction should span several source transactions";
+  EXPECT_EQ(confirmed, slot_start) << "the slot moved to " << confirmed.to_string()
+                                   << " before Kafka committed; the group starts at "
+                                   << first.commit_lsn.to_string();
+
+  pg.sql("INSERT INTO kgroup SELECT g FROM generate_series(201, 240) g");
+  auto rest = test::run_cli(stream_args(pg, kafka, "kgroup_slot", "public.kgroup", eos));
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  std::map<std::string, int> times_seen;
+  for (const KafkaRecord& rec : test::read_kafka(kafka.bootstrap(), {topic})) ++times_seen[*rec.key];
+  EXPECT_EQ(times_seen.size(), 240u);
+  for (const auto& [key, times] : times_seen) EXPECT_EQ(times, 1) << key;
 }
 
 TEST(KafkaCli, PipelineFileKeysConfigureTheKafkaSink) {
@@ -389,7 +450,9 @@ TEST(KafkaCli, PipelineFileKeysConfigureTheKafkaSink) {
     file << "[source]\ndsn = \"" << pg.dsn() << "\"\nslot = \"kconf_slot\"\n"
          << "tables = \"public.kconf\"\n[sink]\nsink = \"" << kafka.url() << "\"\n"
          << "kafka-topic = \"conf.{table}\"\nkafka-tombstones = true\n"
-         << "kafka-option = [\"linger.ms=1\"]\n[stream]\nend-lsn = \""
+         << "kafka-option = [\"linger.ms=1\"]\nkafka-group-max-events = 2\nkafka-group-max-ms = 5\n"
+         << "kafka-group-max-bytes = 4096\nkafka-transaction-topic = \"conf.tx\"\n"
+         << "[stream]\nend-lsn = \""
          << pg.current_wal_insert_lsn().to_string() << "\"\nquiet = true\n";
   }
   auto r = test::run_cli({"run", "--config", path});

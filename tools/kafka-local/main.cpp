@@ -6,10 +6,26 @@
 // The mock keeps messages in memory (the last 5 MiB / 100,000 message sets per partition), creates
 // topics on first use (4 partitions unless --topic says otherwise) and does not hide aborted
 // transactions from read_committed consumers: a test broker, never one for real data.
+//
+// The mock's sockets keep Nagle's algorithm on, so when a client has several requests in flight
+// the second response waits for the client's delayed ACK (40 ms on Linux): a drain then spends
+// most of its time waiting. Kafka brokers set TCP_NODELAY; so does this program, on every TCP
+// socket of the process (the mock's listeners, whose accepted connections inherit it, and, in a
+// sweep every 50 ms, any connection already open).
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -64,6 +80,27 @@ bool write_bootstrap_file(const std::string& path, const std::string& bootstrap)
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Sets TCP_NODELAY on every TCP socket this process has open.
+void disable_nagle_on_open_sockets() {
+  DIR* fds = opendir("/proc/self/fd");
+  if (!fds) return;
+  while (const dirent* entry = readdir(fds)) {
+    const int fd = std::atoi(entry->d_name);
+    struct stat st;
+    if (fd <= 2 || fd == dirfd(fds) || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    int type = 0;
+    socklen_t length = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) continue;
+    int domain = 0;
+    length = sizeof(domain);
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0) continue;
+    if (domain != AF_INET && domain != AF_INET6) continue;
+    const int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  }
+  closedir(fds);
+}
+
 int wait_for_stop_signal() {
   sigset_t set;
   sigemptyset(&set);
@@ -108,10 +145,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sabot-kafka-local: cannot write %s\n", flags.bootstrap_file.c_str());
     return 1;
   }
+  disable_nagle_on_open_sockets();
+  std::atomic<bool> stopping{false};
+  std::thread sweeper([&stopping] {
+    while (!stopping.load()) {
+      disable_nagle_on_open_sockets();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
   std::printf("%s\n", bootstrap.c_str());
   std::fflush(stdout);
 
   wait_for_stop_signal();
+  stopping.store(true);
+  sweeper.join();
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(host);
   return 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "sabot/error.hpp"
 
@@ -19,9 +20,8 @@ extern "C" void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void
     return;
   }
   if (state->failure) return;
-  const auto index = reinterpret_cast<uintptr_t>(message->_private);
   state->failure = DeliveryFailure{rd_kafka_topic_name(message->rkt), message->err,
-                                   index == 0 ? 0 : static_cast<size_t>(index - 1)};
+                                   static_cast<const ChangeEvent*>(message->_private)};
 }
 
 // Settings the sink's guarantees rest on: a user may not turn them off.
@@ -132,8 +132,8 @@ rd_kafka_topic_t* Producer::topic(std::string_view name) {
 
 rd_kafka_resp_err_t Producer::produce(rd_kafka_topic_t* topic, std::string_view key, bool null_key,
                                       std::string_view value, bool null_value,
-                                      rd_kafka_headers_t* headers, size_t message_index) {
-  void* opaque = reinterpret_cast<void*>(static_cast<uintptr_t>(message_index + 1));
+                                      rd_kafka_headers_t* headers, const ChangeEvent& event) {
+  void* opaque = const_cast<ChangeEvent*>(&event);
   for (;;) {
     // On success librdkafka owns `headers`; on failure they stay ours.
     const rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -159,6 +159,17 @@ void Producer::wait_for_deliveries() {
       throw CdcError(ErrorKind::Consumer, fatal);
     }
   }
+}
+
+void Producer::purge(std::chrono::milliseconds timeout) {
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  // Serve the purged messages' reports now: a late one must not name an event of a later try.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (rd_kafka_outq_len(rk_) > 0 && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_poll(rk_, 100);
+  }
+  delivery_.pending = 0;
+  delivery_.failure.reset();
 }
 
 std::string Producer::fatal_error() const {

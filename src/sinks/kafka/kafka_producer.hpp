@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -16,12 +17,12 @@
 
 namespace sabot::kafka {
 
-// The first failed delivery since the last reset(): which message (the opaque index it was
-// produced with) to which topic, and librdkafka's error.
+// The first failed delivery since the last reset(): the event the message was produced for
+// (borrowed: it lives in a batch the sink has not completed yet), its topic and librdkafka's error.
 struct DeliveryFailure {
   std::string topic;
   rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
-  size_t message_index = 0;
+  const ChangeEvent* event = nullptr;
 };
 
 struct DeliveryState {
@@ -42,17 +43,21 @@ class Producer {
   // The handle of topic `name`, created on first use and kept while the producer lives.
   rd_kafka_topic_t* topic(std::string_view name);
 
-  // Queues one message (payloads copied). `message_index` comes back in a failure. Waits while
-  // librdkafka's queue is full (bounded memory). Returns librdkafka's immediate error, if any.
+  // Queues one message (payloads copied). `event` comes back in a failure, so it must outlive
+  // the message's delivery report. Waits while librdkafka's queue is full (bounded memory).
+  // Returns librdkafka's immediate error, if any.
   rd_kafka_resp_err_t produce(rd_kafka_topic_t* topic, std::string_view key, bool null_key,
                               std::string_view value, bool null_value, rd_kafka_headers_t* headers,
-                              size_t message_index);
+                              const ChangeEvent& event);
 
   // Returns once every produced message has its delivery report, or early once one failed.
   // Delivery timeouts are librdkafka's (delivery.timeout.ms), so this ends. Throws
   // CdcError{Consumer} if the producer hit a fatal error and no message failed.
   void wait_for_deliveries();
   DeliveryState& delivery() { return delivery_; }
+  // Drops every queued and in-flight message and serves their (failed) delivery reports, waiting
+  // up to `timeout` for them, so nothing is pending and no failure is kept.
+  void purge(std::chrono::milliseconds timeout);
 
   // The fatal error's text ("" if none): an idempotence or transaction state that cannot go on.
   std::string fatal_error() const;
