@@ -2,14 +2,26 @@
 
 #include <cstdio>
 
+#include "output/jsonl_writer.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::sinks {
 
-void StdoutSink::write(const ChangeBatch& batch) {
+std::string_view StdoutSink::render(const ChangeBatch& batch) {
+  if (renderer_.options().format == EventFormat::Sabot) {
+    // Sabot's lines have no per-batch lines around them: each event straight into one buffer.
+    text_.clear();
+    for (const ChangeEvent& event : batch.events) output::append_event_jsonl(text_, event);
+    return text_.view();
+  }
   buffer_.clear();
   renderer_.append_batch_lines(buffer_, batch);
-  if (std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) != buffer_.size() ||
+  return buffer_;
+}
+
+void StdoutSink::write(const ChangeBatch& batch) {
+  const std::string_view lines = render(batch);
+  if (std::fwrite(lines.data(), 1, lines.size(), stdout) != lines.size() ||
       std::fflush(stdout) != 0) {
     throw CdcError(ErrorKind::Consumer,
                    "cannot write to stdout (closed pipe or full disk); nothing unwritten was "
