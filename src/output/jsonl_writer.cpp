@@ -21,6 +21,22 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+bool is_integer_type(uint32_t oid) {
+  return oid == type_oid::kInt2 || oid == type_oid::kInt4 || oid == type_oid::kInt8;
+}
+
+// An integer as JSON writes it: -?(0|[1-9][0-9]*) (what is_json_number accepts without a fraction
+// or exponent, checked in one short loop: it runs for every integer value).
+bool is_json_integer(std::string_view t) {
+  const size_t start = (!t.empty() && t[0] == '-') ? 1 : 0;
+  if (start == t.size()) return false;
+  if (t[start] == '0') return t.size() == start + 1;
+  for (size_t i = start; i < t.size(); ++i) {
+    if (t[i] < '0' || t[i] > '9') return false;
+  }
+  return true;
+}
+
 bool is_numeric_type(uint32_t oid) {
   return oid == type_oid::kInt2 || oid == type_oid::kInt4 || oid == type_oid::kInt8 ||
          oid == type_oid::kFloat4 || oid == type_oid::kFloat8;
@@ -37,10 +53,12 @@ void append_uint(Out& out, uint64_t value) {
 // Upper-case hex without leading zeros ("0" for zero), as Lsn::to_string() writes each half.
 char* put_hex32(char* p, uint32_t value) {
   constexpr char kUpperHex[] = "0123456789ABCDEF";
-  int shift = 28;
-  while (shift > 0 && ((value >> shift) & 0xf) == 0) shift -= 4;
-  for (; shift >= 0; shift -= 4) *p++ = kUpperHex[(value >> shift) & 0xf];
-  return p;
+  const int digits = value == 0 ? 1 : (35 - std::countl_zero(value)) / 4;
+  for (int i = digits - 1; i >= 0; --i) {
+    p[i] = kUpperHex[value & 0xf];
+    value >>= 4;
+  }
+  return p + digits;
 }
 
 // Same text as Lsn::to_string() ("16/B374D848"), written in place: this runs for every event.
@@ -295,6 +313,10 @@ void put_json_value(Out& out, const Column& column) {
   }
   if (column.type_oid == type_oid::kBool && (*text == "t" || *text == "f")) {
     out += (*text == "t") ? "true" : "false";
+    return;
+  }
+  if (is_integer_type(column.type_oid) && is_json_integer(*text)) {
+    out += *text;
     return;
   }
   if (is_numeric_type(column.type_oid) && is_json_number(*text)) {

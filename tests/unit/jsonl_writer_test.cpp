@@ -160,3 +160,28 @@ TEST(JsonlWriter, AppendJsonStringMatchesTheLineWriter) {
   EXPECT_NE(line.find("\"v\":" + literal + "}"), std::string::npos) << line;
   EXPECT_EQ(literal, "\"tab\\there \\\"quoted\\\" back\\\\slash \\u0001\\u001f end of a long enough text\"");
 }
+
+// Integer columns are JSON numbers only when their text is one; anything else stays a string.
+TEST(JsonlWriter, IntegerTextsThatAreNotJsonNumbersStayStrings) {
+  auto render = [](uint32_t oid, const std::string& text) {
+    ChangeEvent e;
+    e.op = Op::Insert;
+    e.schema = "s";
+    e.table = "t";
+    e.columns = {col("v", oid, text)};
+    std::string out;
+    output::append_event_jsonl(out, e);
+    const size_t at = out.find("\"v\":") + 4;
+    return out.substr(at, out.find('}', at) - at);
+  };
+  EXPECT_EQ(render(type_oid::kInt4, "0"), "0");
+  EXPECT_EQ(render(type_oid::kInt4, "-7"), "-7");
+  EXPECT_EQ(render(type_oid::kInt8, "9223372036854775807"), "9223372036854775807");
+  EXPECT_EQ(render(type_oid::kInt2, "007"), "\"007\"");
+  EXPECT_EQ(render(type_oid::kInt2, "-"), "\"-\"");
+  EXPECT_EQ(render(type_oid::kInt2, ""), "\"\"");
+  EXPECT_EQ(render(type_oid::kInt4, "-0"), "-0");
+  EXPECT_EQ(render(type_oid::kInt4, "12a"), "\"12a\"");
+  EXPECT_EQ(render(type_oid::kInt4, "1.5"), "1.5");  // not an integer text, still a JSON number
+  EXPECT_EQ(render(type_oid::kFloat8, "1e5"), "1e5");
+}
