@@ -51,6 +51,13 @@ class JsonText {
   std::string_view view() const { return {data_.get(), static_cast<size_t>(end_ - data_.get())}; }
   size_t size() const { return static_cast<size_t>(end_ - data_.get()); }
   void clear() { end_ = data_.get(); }
+  // Empties the buffer and gives its memory back when it holds more than `bytes` (after one huge
+  // line, so a long-lived buffer does not keep that much for good).
+  void release_if_larger_than(size_t bytes) {
+    if (static_cast<size_t>(capacity_end_ - data_.get()) <= bytes) return;
+    data_.reset();
+    end_ = capacity_end_ = nullptr;
+  }
 
  private:
   void grow(size_t bytes);

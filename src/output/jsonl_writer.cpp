@@ -470,6 +470,9 @@ void append_json_value(std::string& out, const Column& column) { put_json_value(
 
 void append_event_jsonl(JsonText& out, const ChangeEvent& event) { put_event(out, event); }
 
+// What a thread keeps of its line buffer between lines (more only while rendering a huge one).
+constexpr size_t kKeptLineBufferBytes = size_t{1} << 20;
+
 void append_event_jsonl(std::string& out, const ChangeEvent& event) {
   // Rendered through a buffer of this thread's, then appended whole: one copy of the line instead
   // of a capacity check per piece.
@@ -477,6 +480,7 @@ void append_event_jsonl(std::string& out, const ChangeEvent& event) {
   line.clear();
   put_event(line, event);
   out += line.view();
+  line.release_if_larger_than(kKeptLineBufferBytes);
 }
 
 void JsonText::grow(size_t bytes) {

@@ -185,3 +185,11 @@ TEST(JsonlWriter, IntegerTextsThatAreNotJsonNumbersStayStrings) {
   EXPECT_EQ(render(type_oid::kInt4, "1.5"), "1.5");  // not an integer text, still a JSON number
   EXPECT_EQ(render(type_oid::kFloat8, "1e5"), "1e5");
 }
+
+// A huge line is rendered whole, and the next small line still renders right after the writer
+// let its big buffer go.
+TEST(JsonlWriter, AHugeLineThenASmallOne) {
+  const std::string huge(3 << 20, 'h');
+  EXPECT_EQ(round_trip_value("v", huge), huge);
+  EXPECT_EQ(round_trip_value("v", "small"), "small");
+}

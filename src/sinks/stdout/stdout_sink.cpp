@@ -7,6 +7,11 @@
 
 namespace sabot::sinks {
 
+namespace {
+// What the sink keeps of its line buffer between batches.
+constexpr size_t kKeptBufferBytes = size_t{8} << 20;
+}  // namespace
+
 std::string_view StdoutSink::render(const ChangeBatch& batch) {
   if (renderer_.options().format == EventFormat::Sabot) {
     // Sabot's lines have no per-batch lines around them: each event straight into one buffer.
@@ -27,6 +32,7 @@ void StdoutSink::write(const ChangeBatch& batch) {
                    "cannot write to stdout (closed pipe or full disk); nothing unwritten was "
                    "acknowledged");
   }
+  text_.release_if_larger_than(kKeptBufferBytes);  // after a batch of huge values
 }
 
 }  // namespace sabot::sinks
