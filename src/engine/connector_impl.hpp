@@ -97,6 +97,7 @@ struct PostgresCdcConnector::Impl {
   std::atomic<bool> stop_requested{false};
   bool opened = false;
   bool nap_before_wait = false;  // a message was just read: see wait_for_data()
+  unsigned messages_since_status_check = 0;  // see kMessagesPerStatusCheck (message_pump.cpp)
   bool first_session = true;
 };
 

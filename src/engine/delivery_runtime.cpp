@@ -72,7 +72,7 @@ bool retryable(const Sink& sink, std::exception_ptr error) {
 size_t columns_bytes(const std::vector<Column>& columns) {
   size_t bytes = 0;
   for (const Column& column : columns) {
-    if (!column.value.is_null()) bytes += column.value.text().size();
+    if (const auto text = column.value.text_or_null()) bytes += text->size();
   }
   return bytes;
 }
@@ -147,7 +147,10 @@ bool DeliveryRuntime::full() const {
 void DeliveryRuntime::admit(ChangeBatch batch) {
   drop_redelivered(batch);
   Pending next{std::move(batch), 0, false};
-  next.bytes = batch_value_bytes(next.batch);
+  // The bytes bound only matters with batches in flight; the gauge only with metrics. A sink of
+  // one batch at a time without metrics is spared a pass over every value.
+  const bool bytes_count = sink_.max_in_flight() > 1 || metrics_ != nullptr;
+  next.bytes = bytes_count ? batch_value_bytes(next.batch) : 0;
   while (!fits(next)) complete_oldest();
   next.submitted = !next.batch.empty();
   window_.push_back(std::move(next));

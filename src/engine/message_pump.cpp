@@ -20,6 +20,9 @@ constexpr std::chrono::milliseconds kIdleBeforeReport{10};
 constexpr std::chrono::microseconds kDrainNap{100};
 // How long the stream waits at a time for a snapshot worker's next rows.
 constexpr std::chrono::milliseconds kSnapshotWait{50};
+// While messages keep coming, whether a periodic status update is due (a clock read) is asked
+// once per this many messages, not after each one; a stream that runs dry asks at once.
+constexpr unsigned kMessagesPerStatusCheck = 64;
 
 }  // namespace
 
@@ -69,7 +72,10 @@ std::optional<ChangeBatch> PostgresCdcConnector::Impl::next_batch_or_throw(bool 
     }
     if (pump_one()) {
       nap_before_wait = true;
-      send_status(/*force=*/false);
+      if (++messages_since_status_check >= kMessagesPerStatusCheck) {
+        messages_since_status_check = 0;
+        send_status(/*force=*/false);
+      }
       continue;
     }
     if (assembler.flush_if_older_than(config.max_batch_latency, Clock::now())) continue;

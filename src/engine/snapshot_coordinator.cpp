@@ -287,6 +287,8 @@ bool SnapshotCoordinator::finished() const {
 }
 
 void SnapshotCoordinator::rethrow_failure() {
+  // Asked once per message the stream reads: the lock only once a worker has failed.
+  if (!failed_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(mutex_);
   if (failure_) std::rethrow_exception(failure_);
 }
@@ -317,6 +319,7 @@ SnapshotCoordinator::TableRun* SnapshotCoordinator::run_of(const std::string& ta
 void SnapshotCoordinator::fail(std::exception_ptr error) {
   std::lock_guard lock(mutex_);
   if (!failure_) failure_ = std::move(error);
+  failed_.store(true, std::memory_order_release);
 }
 
 SnapshotCoordinator::TableRun* SnapshotCoordinator::claim_table() {

@@ -168,6 +168,7 @@ class SnapshotCoordinator {
   bool initial_pending_ = false;  // the initial plan is still to be listed by a worker
   int planning_ = 0;              // workers listing the tables of a plan right now
   std::exception_ptr failure_;
+  std::atomic<bool> failed_{false};  // failure_ is set (read without the lock)
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> workers_;
 };

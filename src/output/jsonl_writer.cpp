@@ -1,10 +1,19 @@
 #include "output/jsonl_writer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "output/json_text.hpp"
 
 namespace sabot::output {
 
@@ -12,13 +21,30 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+bool is_integer_type(uint32_t oid) {
+  return oid == type_oid::kInt2 || oid == type_oid::kInt4 || oid == type_oid::kInt8;
+}
+
+// An integer as JSON writes it: -?(0|[1-9][0-9]*) (what is_json_number accepts without a fraction
+// or exponent, checked in one short loop: it runs for every integer value).
+bool is_json_integer(std::string_view t) {
+  const size_t start = (!t.empty() && t[0] == '-') ? 1 : 0;
+  if (start == t.size()) return false;
+  if (t[start] == '0') return t.size() == start + 1;
+  for (size_t i = start; i < t.size(); ++i) {
+    if (t[i] < '0' || t[i] > '9') return false;
+  }
+  return true;
+}
+
 bool is_numeric_type(uint32_t oid) {
   return oid == type_oid::kInt2 || oid == type_oid::kInt4 || oid == type_oid::kInt8 ||
          oid == type_oid::kFloat4 || oid == type_oid::kFloat8;
 }
 
 // Decimal digits of an unsigned integer, without a temporary string.
-void append_uint(std::string& out, uint64_t value) {
+template <typename Out>
+void append_uint(Out& out, uint64_t value) {
   char digits[20];
   const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
   out.append(digits, static_cast<size_t>(end - digits));
@@ -27,14 +53,17 @@ void append_uint(std::string& out, uint64_t value) {
 // Upper-case hex without leading zeros ("0" for zero), as Lsn::to_string() writes each half.
 char* put_hex32(char* p, uint32_t value) {
   constexpr char kUpperHex[] = "0123456789ABCDEF";
-  int shift = 28;
-  while (shift > 0 && ((value >> shift) & 0xf) == 0) shift -= 4;
-  for (; shift >= 0; shift -= 4) *p++ = kUpperHex[(value >> shift) & 0xf];
-  return p;
+  const int digits = value == 0 ? 1 : (35 - std::countl_zero(value)) / 4;
+  for (int i = digits - 1; i >= 0; --i) {
+    p[i] = kUpperHex[value & 0xf];
+    value >>= 4;
+  }
+  return p + digits;
 }
 
 // Same text as Lsn::to_string() ("16/B374D848"), written in place: this runs for every event.
-void append_lsn(std::string& out, const char* key, Lsn lsn) {
+template <typename Out>
+void append_lsn(Out& out, std::string_view key, Lsn lsn) {
   char text[2 + 8 + 1 + 8];
   char* p = text;
   *p++ = '"';
@@ -84,7 +113,8 @@ bool put_iso8601(char* text, Timestamp ts) {
 
 // format_iso8601(ts), remembered for the last timestamp seen: every event of a transaction
 // carries the same commit_time.
-void append_iso8601(std::string& out, Timestamp ts) {
+template <typename Out>
+void append_iso8601(Out& out, Timestamp ts) {
   constexpr size_t kLength = 27;
   thread_local Timestamp cached_ts{Timestamp::duration::min()};
   thread_local char cached_text[kLength];
@@ -100,23 +130,221 @@ void append_iso8601(std::string& out, Timestamp ts) {
   }
 }
 
-void append_columns_object(std::string& out, const std::vector<Column>& columns) {
+#if defined(__SSE2__)
+// Bit i set when byte i of `bytes` needs escaping in JSON ('"', '\\', below 0x20).
+int escape_mask16(__m128i bytes) {
+  const __m128i control_max = _mm_set1_epi8(0x1f);
+  // max(b, 0x1f) == 0x1f exactly when b <= 0x1f (unsigned): a control character.
+  const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(bytes, control_max), control_max);
+  const __m128i quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'));
+  return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control));
+}
+#endif
+
+// The high bit of each byte of `word` that needs escaping, read as little-endian: exact up to the
+// first hit (lowest byte); above it a hit may be reported falsely, which callers never look at.
+uint64_t escape_hits8(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  const uint64_t quote = word ^ (kOnes * '"');
+  const uint64_t backslash = word ^ (kOnes * '\\');
+  // (x - 0x01..) & ~x has the high bit set in bytes that were 0 (and possibly above a zero
+  // byte, which is past the first hit and harmless); likewise (x - 0x20..) & ~x for x < 0x20.
+  return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+          ((word - kOnes * 0x20) & ~word)) &
+         kHighs;
+}
+
+// Strings up to this size reserve room for their worst case (every byte \u00XX) at once, so an
+// escape needs no further check; longer ones reserve again at each escape.
+constexpr size_t kReserveWorstCaseUpTo = 4096;
+
+struct EscapeTable {
+  bool needs[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 0x20; ++c) needs[c] = true;
+    needs[static_cast<unsigned char>('"')] = true;
+    needs[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr EscapeTable kEscapes;
+
+bool needs_escape(unsigned char c) { return kEscapes.needs[c]; }
+
+// Index of the first byte of text[from..] that JSON needs escaped ('"', '\\', below 0x20), or
+// text.size(). Sixteen bytes per step with SSE2 (every x86-64 has it), then eight (SWAR), then
+// one by one; most values have none.
+size_t find_escape(std::string_view text, size_t from) {
+  size_t i = from;
+#if defined(__SSE2__)
+  for (; i + 16 <= text.size(); i += 16) {
+    const int mask =
+        escape_mask16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i)));
+    if (mask != 0) return i + static_cast<size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; std::endian::native == std::endian::little && i + 8 <= text.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    const uint64_t hits = escape_hits8(word);
+    if (hits != 0) return i + static_cast<size_t>(std::countr_zero(hits)) / 8;
+  }
+  for (; i < text.size(); ++i) {
+    if (needs_escape(static_cast<unsigned char>(text[i]))) return i;
+  }
+  return text.size();
+}
+
+// The escape sequence of every byte find_escape() stops at (others: length 0), padded to 8 bytes
+// so one fixed-size copy writes it.
+struct EscapeSequences {
+  char text[256][8] = {};
+  uint8_t length[256] = {};
+  constexpr EscapeSequences() {
+    for (int c = 0; c < 0x20; ++c) set(c, {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]}, 6);
+    set('"', {'\\', '"'}, 2);
+    set('\\', {'\\', '\\'}, 2);
+    set('\n', {'\\', 'n'}, 2);
+    set('\r', {'\\', 'r'}, 2);
+    set('\t', {'\\', 't'}, 2);
+    set('\b', {'\\', 'b'}, 2);
+    set('\f', {'\\', 'f'}, 2);
+  }
+  constexpr void set(int c, std::array<char, 6> sequence, uint8_t size) {
+    for (size_t i = 0; i < sequence.size(); ++i) text[c][i] = sequence[i];
+    length[c] = size;
+  }
+};
+constexpr EscapeSequences kEscapeSequences;
+
+// Writes the escape sequence of `c` at p (8 bytes of room needed); returns its end.
+char* write_escape(char* p, unsigned char c) {
+  std::memcpy(p, kEscapeSequences.text[c], 8);
+  return p + kEscapeSequences.length[c];
+}
+
+constexpr size_t kLongestEscape = 6;  // \u00XX (written as 8 bytes: see write_escape)
+constexpr size_t kCopyBlock = 16;     // bytes copied and checked per step
+
+// `text` as a JSON string literal into a JsonText, in one pass: each 16-byte block is stored to
+// the output as it is checked (the store may run past the text into reserved room; only what is
+// checked counts), then 8-byte words, the last bytes one by one; an escape is written in place.
+void put_json_string(JsonText& out, std::string_view text) {
+  const char* in = text.data();
+  const size_t size = text.size();
+  const bool worst_case_reserved = size <= kReserveWorstCaseUpTo;
+  out.reserve_more((worst_case_reserved ? size * kLongestEscape : size) + 2 + kCopyBlock);
+  char* p = out.cursor();
+  *p++ = '"';
+  size_t i = 0;
+  auto escape_at = [&](size_t at) {
+    if (!worst_case_reserved) {
+      out.commit(p);
+      out.reserve_more(kLongestEscape + (size - at) + 2 + kCopyBlock);
+      p = out.cursor();
+    }
+    p = write_escape(p, static_cast<unsigned char>(in[at]));
+  };
+#if defined(__SSE2__)
+  while (i + kCopyBlock <= size) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bytes);
+    const int mask = escape_mask16(bytes);
+    if (mask == 0) {
+      i += kCopyBlock;
+      p += kCopyBlock;
+      continue;
+    }
+    const auto clean = static_cast<size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+    p += clean;
+    escape_at(i + clean);
+    i += clean + 1;
+  }
+#endif
+  while (std::endian::native == std::endian::little && i + 8 <= size) {
+    uint64_t word;
+    std::memcpy(&word, in + i, 8);
+    std::memcpy(p, &word, 8);
+    const uint64_t hits = escape_hits8(word);
+    if (hits == 0) {
+      i += 8;
+      p += 8;
+      continue;
+    }
+    const auto clean = static_cast<size_t>(std::countr_zero(hits)) / 8;
+    p += clean;
+    escape_at(i + clean);
+    i += clean + 1;
+  }
+  for (; i < size; ++i) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (needs_escape(c)) {
+      escape_at(i);
+    } else {
+      *p++ = static_cast<char>(c);
+    }
+  }
+  *p++ = '"';
+  out.commit(p);
+}
+
+// `text` as a JSON string literal; the runs between escapes are appended whole.
+void put_json_string(std::string& out, std::string_view text) {
+  size_t i = find_escape(text, 0);
+  out += '"';
+  size_t run_start = 0;
+  for (; i < text.size(); i = find_escape(text, i + 1)) {
+    out.append(text.data() + run_start, i - run_start);
+    run_start = i + 1;
+    const auto c = static_cast<unsigned char>(text[i]);
+    out.append(kEscapeSequences.text[c], kEscapeSequences.length[c]);
+  }
+  out.append(text.data() + run_start, text.size() - run_start);
+  out += '"';
+}
+
+template <typename Out>
+void put_json_value(Out& out, const Column& column) {
+  const auto& text = column.value.text_or_null();
+  if (!text) {
+    out += "null";
+    return;
+  }
+  if (column.type_oid == type_oid::kBool && (*text == "t" || *text == "f")) {
+    out += (*text == "t") ? "true" : "false";
+    return;
+  }
+  if (is_integer_type(column.type_oid) && is_json_integer(*text)) {
+    out += *text;
+    return;
+  }
+  if (is_numeric_type(column.type_oid) && is_json_number(*text)) {
+    out += *text;
+    return;
+  }
+  put_json_string(out, *text);  // NaN, Infinity and every other type: text form
+}
+
+template <typename Out>
+void append_columns_object(Out& out, const std::vector<Column>& columns) {
   out += '{';
   bool first = true;
   for (const Column& c : columns) {
     if (c.unchanged_toast) continue;  // never a fake value: listed in unchanged_toast instead
     if (!first) out += ',';
     first = false;
-    append_json_string(out, c.name);
+    put_json_string(out, c.name);
     out += ':';
-    append_json_value(out, c);
+    put_json_value(out, c);
   }
   out += '}';
 }
 
 // schema_change: [{"name":..,"type":..,"type_oid":N,"nullable":B|null,"key":B},...] in table
 // order, from table_schema (or, for a hand-made event without it, from columns and key_columns).
-void append_schema_columns(std::string& out, const ChangeEvent& event) {
+template <typename Out>
+void append_schema_columns(Out& out, const ChangeEvent& event) {
   out += '[';
   bool first = true;
   auto append_one = [&out, &first](std::string_view name, std::string_view type,
@@ -124,11 +352,11 @@ void append_schema_columns(std::string& out, const ChangeEvent& event) {
     if (!first) out += ',';
     first = false;
     out += "{\"name\":";
-    append_json_string(out, name);
+    put_json_string(out, name);
     out += ",\"type\":";
-    append_json_string(out, type);
+    put_json_string(out, type);
     out += ",\"type_oid\":";
-    out += std::to_string(type_oid);
+    append_uint(out, type_oid);
     out += ",\"nullable\":";
     out += nullable ? (*nullable ? "true" : "false") : "null";
     out += key ? ",\"key\":true}" : ",\"key\":false}";
@@ -147,112 +375,14 @@ void append_schema_columns(std::string& out, const ChangeEvent& event) {
   out += ']';
 }
 
-}  // namespace
-
-namespace {
-
-// Index of the first byte of text[from..] that JSON needs escaped ('"', '\\', below 0x20), or
-// text.size(). Eight bytes per step (SWAR: a byte's high bit marks a hit); most values have none.
-size_t find_escape(std::string_view text, size_t from) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHighs = 0x8080808080808080ULL;
-  size_t i = from;
-  for (; i + 8 <= text.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, text.data() + i, 8);
-    const uint64_t quote = word ^ (kOnes * '"');
-    const uint64_t backslash = word ^ (kOnes * '\\');
-    // (x - 0x01..) & ~x has the high bit set in bytes that were 0 (and possibly above a zero
-    // byte, which is past the first hit and harmless); likewise (x - 0x20..) & ~x for x < 0x20.
-    const uint64_t hits = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
-                           ((word - kOnes * 0x20) & ~word)) &
-                          kHighs;
-    if (hits != 0) {
-      if constexpr (std::endian::native == std::endian::little) {
-        return i + static_cast<size_t>(std::countr_zero(hits)) / 8;
-      } else {
-        break;  // let the byte loop below find it
-      }
-    }
-  }
-  for (; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == '"' || c == '\\') return i;
-  }
-  return text.size();
-}
-
-}  // namespace
-
-bool is_json_number(std::string_view t) {
-  size_t i = 0;
-  if (i < t.size() && t[i] == '-') ++i;
-  if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
-  if (t[i] == '0' && i + 1 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '9') return false;
-  while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-  }
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-  }
-  return i == t.size();
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  size_t run_start = 0;
-  for (size_t i = find_escape(text, 0); i < text.size(); i = find_escape(text, i + 1)) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    out.append(text.data() + run_start, i - run_start);
-    run_start = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
-    }
-  }
-  out.append(text.data() + run_start, text.size() - run_start);
-  out += '"';
-}
-
-void append_json_value(std::string& out, const Column& column) {
-  const auto& text = column.value.text_or_null();
-  if (!text) {
-    out += "null";
-    return;
-  }
-  if (column.type_oid == type_oid::kBool && (*text == "t" || *text == "f")) {
-    out += (*text == "t") ? "true" : "false";
-    return;
-  }
-  if (is_numeric_type(column.type_oid) && is_json_number(*text)) {
-    out += *text;
-    return;
-  }
-  append_json_string(out, *text);  // NaN, Infinity and every other type: text form
-}
-
-void append_event_jsonl(std::string& out, const ChangeEvent& event) {
+template <typename Out>
+void put_event(Out& out, const ChangeEvent& event) {
   out += "{\"op\":\"";
   out += to_string(event.op);
   out += "\",\"schema\":";
-  append_json_string(out, event.schema);
+  put_json_string(out, event.schema);
   out += ",\"table\":";
-  append_json_string(out, event.table);
+  put_json_string(out, event.table);
   out += ",\"columns\":";
   if (event.op == Op::SchemaChange) {
     append_schema_columns(out, event);
@@ -283,15 +413,15 @@ void append_event_jsonl(std::string& out, const ChangeEvent& event) {
       if (!c.unchanged_toast) continue;
       if (!first) out += ',';
       first = false;
-      append_json_string(out, c.name);
+      put_json_string(out, c.name);
     }
     out += ']';
   }
   if (event.op == Op::Message) {
     out += ",\"prefix\":";
-    append_json_string(out, event.message_prefix);
+    put_json_string(out, event.message_prefix);
     out += ",\"content\":";
-    append_json_string(out, event.message_content);
+    put_json_string(out, event.message_content);
     out += event.message_transactional ? ",\"transactional\":true" : ",\"transactional\":false";
   } else if (event.op == Op::Truncate) {
     out += event.truncate_cascade ? ",\"cascade\":true" : ",\"cascade\":false";
@@ -299,17 +429,69 @@ void append_event_jsonl(std::string& out, const ChangeEvent& event) {
                                            : ",\"restart_identity\":false";
   } else if (event.op == Op::SchemaChange) {
     out += ",\"ddl\":";
-    append_json_string(out, event.ddl);
+    put_json_string(out, event.ddl);
     const TableSchema* schema = event.table_schema.get();
     out += ",\"identity\":";
     if (schema != nullptr && !schema->replica_identity.empty()) {
-      append_json_string(out, schema->replica_identity);
+      put_json_string(out, schema->replica_identity);
     } else {
       out += "null";
     }
     out += (schema != nullptr && schema->dropped) ? ",\"dropped\":true" : ",\"dropped\":false";
   }
   out += "}\n";
+}
+
+}  // namespace
+
+bool is_json_number(std::string_view t) {
+  size_t i = 0;
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
+  if (t[i] == '0' && i + 1 < t.size() && t[i + 1] >= '0' && t[i + 1] <= '9') return false;
+  while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (i >= t.size() || !(t[i] >= '0' && t[i] <= '9')) return false;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  }
+  return i == t.size();
+}
+
+void append_json_string(std::string& out, std::string_view text) { put_json_string(out, text); }
+
+void append_json_value(std::string& out, const Column& column) { put_json_value(out, column); }
+
+void append_event_jsonl(JsonText& out, const ChangeEvent& event) { put_event(out, event); }
+
+// What a thread keeps of its line buffer between lines (more only while rendering a huge one).
+constexpr size_t kKeptLineBufferBytes = size_t{1} << 20;
+
+void append_event_jsonl(std::string& out, const ChangeEvent& event) {
+  // Rendered through a buffer of this thread's, then appended whole: one copy of the line instead
+  // of a capacity check per piece.
+  thread_local JsonText line;
+  line.clear();
+  put_event(line, event);
+  out += line.view();
+  line.release_if_larger_than(kKeptLineBufferBytes);
+}
+
+void JsonText::grow(size_t bytes) {
+  const size_t used = size();
+  const size_t capacity = static_cast<size_t>(capacity_end_ - data_.get());
+  const size_t wanted = std::max({capacity * 2, used + bytes, size_t{4096}});
+  auto bigger = std::make_unique_for_overwrite<char[]>(wanted);
+  if (used != 0) std::memcpy(bigger.get(), data_.get(), used);
+  data_ = std::move(bigger);
+  end_ = data_.get() + used;
+  capacity_end_ = data_.get() + wanted;
 }
 
 }  // namespace sabot::output

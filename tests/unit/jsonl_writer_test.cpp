@@ -91,3 +91,105 @@ TEST(JsonlWriter, MessagesAndTruncatesCarryTheirFields) {
   EXPECT_EQ(std::string_view(doc["content"]), "hello");
   EXPECT_TRUE(bool(doc["transactional"]));
 }
+
+namespace {
+
+// The text of column "v" of a line rendered by append_event_jsonl, parsed back by simdjson.
+std::string round_trip_value(std::string_view name, const std::string& value) {
+  ChangeEvent e;
+  e.op = Op::Insert;
+  e.schema = "public";
+  e.table = "t";
+  e.columns = {col(name, type_oid::kText, value)};
+  std::string out;
+  output::append_event_jsonl(out, e);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  return std::string(std::string_view(doc["columns"][name]));
+}
+
+}  // namespace
+
+// The writer copies 16 and 8 bytes at a time and escapes in between: every length around those
+// steps, with a byte that needs escaping (or one that does not) at every position, comes back
+// from a JSON parser as it went in.
+TEST(JsonlWriter, EveryEscapePositionAndLengthRoundTrips) {
+  const std::string specials[] = {"\"", "\\", "\n", "\r", "\t", "\b", "\f", std::string(1, '\0'),
+                                  "\x01", "\x1f", "\x7f", "\xc3\xa9", " "};
+  for (size_t length = 0; length <= 40; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      for (const std::string& special : specials) {
+        std::string value(length, 'a');
+        value.replace(at, 1, special);
+        ASSERT_EQ(round_trip_value("v", value), value) << "length " << length << " at " << at;
+      }
+    }
+  }
+}
+
+TEST(JsonlWriter, ValuesThatAreAllEscapesAndLongValuesRoundTrip) {
+  for (size_t length = 0; length <= 70; ++length) {
+    const std::string quotes(length, '"');
+    ASSERT_EQ(round_trip_value("v", quotes), quotes);
+    const std::string controls(length, '\x02');
+    ASSERT_EQ(round_trip_value("v", controls), controls);
+  }
+  // Longer than what reserves its worst case at once: room is found again at each escape.
+  std::string long_value;
+  for (int i = 0; i < 3000; ++i) long_value += (i % 7 == 0) ? "\x01\"" : "xyz";
+  ASSERT_GT(long_value.size(), 4096u);
+  EXPECT_EQ(round_trip_value("v", long_value), long_value);
+  const std::string all_controls(10000, '\x03');
+  EXPECT_EQ(round_trip_value("v", all_controls), all_controls);
+  // Column names are escaped the same way.
+  EXPECT_EQ(round_trip_value("na\"me\\", "x"), "x");
+}
+
+// The public std::string writer and the line writer escape alike.
+TEST(JsonlWriter, AppendJsonStringMatchesTheLineWriter) {
+  const std::string value = "tab\there \"quoted\" back\\slash \x01\x1f end of a long enough text";
+  std::string literal;
+  output::append_json_string(literal, value);
+  ChangeEvent e;
+  e.op = Op::Insert;
+  e.schema = "s";
+  e.table = "t";
+  e.columns = {col("v", type_oid::kText, value)};
+  std::string line;
+  output::append_event_jsonl(line, e);
+  EXPECT_NE(line.find("\"v\":" + literal + "}"), std::string::npos) << line;
+  EXPECT_EQ(literal, "\"tab\\there \\\"quoted\\\" back\\\\slash \\u0001\\u001f end of a long enough text\"");
+}
+
+// Integer columns are JSON numbers only when their text is one; anything else stays a string.
+TEST(JsonlWriter, IntegerTextsThatAreNotJsonNumbersStayStrings) {
+  auto render = [](uint32_t oid, const std::string& text) {
+    ChangeEvent e;
+    e.op = Op::Insert;
+    e.schema = "s";
+    e.table = "t";
+    e.columns = {col("v", oid, text)};
+    std::string out;
+    output::append_event_jsonl(out, e);
+    const size_t at = out.find("\"v\":") + 4;
+    return out.substr(at, out.find('}', at) - at);
+  };
+  EXPECT_EQ(render(type_oid::kInt4, "0"), "0");
+  EXPECT_EQ(render(type_oid::kInt4, "-7"), "-7");
+  EXPECT_EQ(render(type_oid::kInt8, "9223372036854775807"), "9223372036854775807");
+  EXPECT_EQ(render(type_oid::kInt2, "007"), "\"007\"");
+  EXPECT_EQ(render(type_oid::kInt2, "-"), "\"-\"");
+  EXPECT_EQ(render(type_oid::kInt2, ""), "\"\"");
+  EXPECT_EQ(render(type_oid::kInt4, "-0"), "-0");
+  EXPECT_EQ(render(type_oid::kInt4, "12a"), "\"12a\"");
+  EXPECT_EQ(render(type_oid::kInt4, "1.5"), "1.5");  // not an integer text, still a JSON number
+  EXPECT_EQ(render(type_oid::kFloat8, "1e5"), "1e5");
+}
+
+// A huge line is rendered whole, and the next small line still renders right after the writer
+// let its big buffer go.
+TEST(JsonlWriter, AHugeLineThenASmallOne) {
+  const std::string huge(3 << 20, 'h');
+  EXPECT_EQ(round_trip_value("v", huge), huge);
+  EXPECT_EQ(round_trip_value("v", "small"), "small");
+}

@@ -59,18 +59,17 @@ std::vector<Column> make_columns(const CachedRelation& rel, const TupleData& tup
     const CachedColumn& def = rel.columns[i];
     if (key_only && !def.is_key) continue;
     const TupleColumn& value = tuple.columns[i];
-    Column& column = columns.emplace_back();
-    column.name = def.name;
-    column.type_oid = def.type_oid;
-    column.type_name = def.type_name;
     switch (value.kind) {
       case TupleKind::Null:
-        break;
       case TupleKind::UnchangedToast:
-        column.unchanged_toast = true;
+        // Built in place (no Value assigned afterwards): this runs for every column of every row.
+        columns.emplace_back(def.name, def.type_oid, def.type_name, Value::null(),
+                             value.kind == TupleKind::UnchangedToast);
         break;
       case TupleKind::Text:
-        column.value = Value::view(value.value);  // the payload's copy in the decoder's arena
+        // The value views the payload's copy in the decoder's arena.
+        columns.emplace_back(def.name, def.type_oid, def.type_name, Value::view(value.value),
+                             false);
         break;
       case TupleKind::Binary:
         invalid(

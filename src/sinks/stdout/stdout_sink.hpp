@@ -3,6 +3,9 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+
+#include "output/json_text.hpp"
 
 #include "sabot/format.hpp"
 #include "sabot/jsonl.hpp"
@@ -17,7 +20,11 @@ class StdoutSink : public Sink {
   std::string name() const override { return "stdout"; }
 
  private:
+  // The batch's lines, in text_ (sabot format) or buffer_ (others); valid until the next call.
+  std::string_view render(const ChangeBatch& batch);
+
   EventRenderer renderer_;
+  output::JsonText text_;
   std::string buffer_;
 };
 
