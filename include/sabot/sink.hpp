@@ -89,6 +89,11 @@ class Sink {
   // one still in flight; await_oldest() throws if the oldest submitted batch failed. After a
   // throw, run_sink calls reset() and submits every unawaited batch again.
   virtual size_t max_in_flight() const { return 1; }
+  // How long run_sink keeps polling the stream for more batches, while its window has room,
+  // before it awaits the oldest: a sink whose await is costly (a Kafka transaction's commit)
+  // gathers more batches into one await at the price of that much latency. Default 0: await as
+  // soon as nothing more is at hand.
+  virtual std::chrono::milliseconds linger() const { return std::chrono::milliseconds(0); }
   virtual void submit(const ChangeBatch& batch) { write(batch); }
   virtual void await_oldest() {}
 };

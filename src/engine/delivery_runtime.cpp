@@ -117,6 +117,7 @@ void DeliveryRuntime::run() {
           window_.empty() ? connector_.next_batch() : connector_.poll_batch();
       if (!batch) {
         if (window_.empty()) return;  // stopped, or past the end position
+        if (linger_for_more()) continue;
         complete_oldest();
         continue;
       }
@@ -129,6 +130,19 @@ void DeliveryRuntime::run() {
         "run",
         sink_.name(), window_.size()));
   }
+}
+
+bool DeliveryRuntime::linger_for_more() {
+  const std::chrono::milliseconds linger = sink_.linger();
+  if (linger.count() <= 0 || full() || connector_.stop_requested()) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (!idle_since_) idle_since_ = now;
+  if (now - *idle_since_ >= linger) {
+    idle_since_.reset();
+    return false;
+  }
+  std::this_thread::sleep_for(std::chrono::microseconds(500));
+  return true;
 }
 
 bool DeliveryRuntime::fits(const Pending& next) const {

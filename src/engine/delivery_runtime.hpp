@@ -38,6 +38,9 @@ class DeliveryRuntime {
 
   bool fits(const Pending& next) const;
   bool full() const;
+  // Nothing at hand: true until the sink's linger() has passed since the stream first had nothing
+  // at hand (after a short nap, so the stream is polled again), then false: await the oldest.
+  bool linger_for_more();
   void admit(ChangeBatch batch);
   void complete_oldest();
   void drop_redelivered(ChangeBatch& batch);
@@ -63,6 +66,7 @@ class DeliveryRuntime {
   std::deque<Pending> window_;
   size_t window_events_ = 0;
   size_t window_bytes_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> idle_since_;  // first empty poll
   int failed_attempts_ = 0;  // consecutive; 0 after any sink call succeeds
 };
 

@@ -336,7 +336,7 @@ TEST(KafkaExactlyOnce, KillNineAtRandomPointsThenEveryChangeExactlyOnce) {
   std::vector<KillMark> kills;
   for (int run = 0; run < 6; ++run) {
     const int pid = test::spawn_cli(args, "/tmp/keos-" + std::to_string(getpid()) + ".log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + random() % 600));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40 + random() % 400));
     if (kill(pid, SIGKILL) != 0 || test::wait_for_exit(pid, std::chrono::seconds(10)) == 0) {
       break;  // it finished before the kill: nothing left to interrupt
     }

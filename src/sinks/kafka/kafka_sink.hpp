@@ -23,6 +23,13 @@ class KafkaSinkImpl : public KafkaSink {
   void submit(const ChangeBatch& batch) override;
   void await_oldest() override;
   size_t max_in_flight() const override { return options_.max_batches_in_flight; }
+  // Exactly once: a group (one Kafka transaction) stays open up to group_max_age for more
+  // batches, since each commit costs round trips; at least once awaits at once (latency).
+  std::chrono::milliseconds linger() const override {
+    return options_.exactly_once
+               ? std::chrono::duration_cast<std::chrono::milliseconds>(options_.group_max_age)
+               : std::chrono::milliseconds(0);
+  }
   void reset() override;
   std::string name() const override;
   const KafkaSinkStats& stats() const override { return stats_; }
