@@ -4,6 +4,7 @@
 // command's own flags, so every flag has its key and no list can drift.
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,7 +88,32 @@ std::vector<std::string> stream_args(const PipelineFile& file,
                  fmt::format("{}:{}: key '{}': {}", file.path, best->line, best->key, what));
 }
 
+// The value of `--NAME VALUE` or `--NAME=VALUE` among the flags given after --config, if any.
+std::optional<std::string> extra_value(const std::vector<std::string>& extras,
+                                       const std::string& name) {
+  const std::string flag = "--" + name;
+  for (size_t i = 0; i < extras.size(); ++i) {
+    if (extras[i] == flag && i + 1 < extras.size()) return extras[i + 1];
+    if (extras[i].starts_with(flag + "=")) return extras[i].substr(flag.size() + 1);
+  }
+  return std::nullopt;
+}
+
+// A --log-format / --log-level given on the command line applies to the file's own errors too
+// (the file's keys cannot: it failed to load).
+void log_as_the_command_line_says(const std::vector<std::string>& extras) {
+  const auto format = extra_value(extras, "log-format");
+  const auto level = extra_value(extras, "log-level");
+  if (!format && !level) return;
+  try {
+    configure_logging(format.value_or("text"), level.value_or("info"), "");
+  } catch (const CdcError&) {
+    // A bad value: the stream's own flag check reports it below, with the usage.
+  }
+}
+
 int run_pipeline(const std::string& path, const std::vector<std::string>& extras) {
+  log_as_the_command_line_says(extras);
   const std::vector<SettingSpec> specs = stream_setting_specs();
   const PipelineFile file = load_pipeline_file(path, specs);
   // libpq reads PGPASSWORD when the connection string has no password: the secret is handed

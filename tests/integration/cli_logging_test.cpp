@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -105,4 +107,23 @@ TEST(CliLogging, StatusWarningsFollowFormatAndLevelWhileStdoutStays) {
   EXPECT_TRUE(has(quiet.out, "slot logging_retains (pgoutput)")) << quiet.out;
 
   sql_on(dsn, "SELECT pg_drop_replication_slot('logging_retains')");
+}
+
+TEST(CliLogging, APipelineFilesOwnErrorFollowsTheCommandLinesLogFormat) {
+  const std::string path = ::testing::TempDir() + "sabot-bad-pipeline.toml";
+  {
+    std::ofstream file(path);
+    file << "slot = \"s\"\nbogus_key = 1\n";
+  }
+  const auto json = run_cli({"run", "--config", path, "--log-format", "json"});
+  EXPECT_EQ(json.exit_code, 1);
+  const auto lines = json_lines(json.err);
+  ASSERT_EQ(lines.size(), 1u) << json.err;
+  EXPECT_EQ(lines[0].level, "error");
+  EXPECT_TRUE(has(lines[0].message, path + ":2: unknown key 'bogus_key'")) << lines[0].message;
+  const auto text = run_cli({"run", "--config", path});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_TRUE(has(text.err, "sabot-cdc: error: " + path + ":2: unknown key 'bogus_key'"))
+      << text.err;
+  std::remove(path.c_str());
 }
