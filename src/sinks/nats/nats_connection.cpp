@@ -160,7 +160,6 @@ void NatsConnection::connect(const NatsSinkOptions& sink, const NatsUrl& url, Ac
   natsOptions_SetReconnectedCB(raw, &NatsConnection::on_reconnected, this);
   natsOptions_SetClosedCB(raw, &NatsConnection::on_closed, this);
 
-  if (natsStatistics_Create(&stats_) != NATS_OK) stats_ = nullptr;
   const natsStatus status = natsConnection_Connect(&connection_, raw);
   if (status != NATS_OK) {
     NatsFailure failure = last_failure(status);
@@ -217,8 +216,6 @@ NatsConnection::~NatsConnection() {
 void NatsConnection::close() {
   if (js_) jsCtx_Destroy(js_);
   js_ = nullptr;
-  if (stats_) natsStatistics_Destroy(stats_);
-  stats_ = nullptr;
   if (!connection_) return;
   closing_ = true;
   natsConnection_Close(connection_);
@@ -233,16 +230,6 @@ void NatsConnection::close() {
 
 bool NatsConnection::connected() const {
   return natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
-}
-
-uint64_t NatsConnection::reconnects() const {
-  uint64_t in_msgs = 0, in_bytes = 0, out_msgs = 0, out_bytes = 0, count = 0;
-  if (stats_ == nullptr || natsConnection_GetStats(connection_, stats_) != NATS_OK ||
-      natsStatistics_GetCounts(stats_, &in_msgs, &in_bytes, &out_msgs, &out_bytes, &count) !=
-          NATS_OK) {
-    return 0;
-  }
-  return count;
 }
 
 bool NatsConnection::jetstream_answers() const {

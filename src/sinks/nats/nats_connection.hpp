@@ -81,10 +81,6 @@ class NatsConnection {
     return natsConnection_FlushTimeout(connection_, timeout_ms);
   }
   bool connected() const;
-  // How many times the library has begun reconnecting so far. It counts up before a new
-  // connection can carry a publish, so a change tells that messages published before it may
-  // have been lost while later ones go through.
-  uint64_t reconnects() const;
   // Whether JetStream answers an API request now (account info): tells "JetStream is down" from
   // "no stream stores this subject" after a no-responders PubAck.
   bool jetstream_answers() const;
@@ -103,7 +99,6 @@ class NatsConnection {
   std::function<void(std::string_view)> log_;
   std::string url_text_;
   natsConnection* connection_ = nullptr;
-  natsStatistics* stats_ = nullptr;  // reused by reconnects()
   jsCtx* js_ = nullptr;
   std::mutex closed_lock_;
   std::condition_variable closed_signal_;

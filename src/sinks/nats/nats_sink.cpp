@@ -86,26 +86,10 @@ void NatsSinkImpl::submit(const ChangeBatch& batch) {
                      fmt::format("NATS sink at {}: publishing", url_.redacted),
                      where(position_of(batch.events.front())), batch.commit_lsn);
   }
-  if (in_flight_ == 0) reconnects_at_oldest_ = connection_->reconnects();
   acks_.expect(position_of(batch.events.front()), position_of(batch.events.back()), batch.size());
   ++in_flight_;
   flushed_ = false;
-  for (const ChangeEvent& event : batch.events) {
-    require_same_connection(event);
-    publish(event);
-  }
-}
-
-void NatsSinkImpl::require_same_connection(const ChangeEvent& event) const {
-  // A message lost with the old connection, then a later one stored through the new: the stream
-  // would hold them out of order, which message ids cannot repair. So nothing more is published
-  // until every batch in flight is published again, from the oldest (ids drop what was stored).
-  if (connection_->reconnects() == reconnects_at_oldest_) return;
-  throw nats_error(NatsFailure{NATS_CONNECTION_DISCONNECTED, static_cast<jsErrCode>(0),
-                               "the connection was re-established while batches awaited their "
-                               "PubAcks; publishing them again, in order"},
-                   fmt::format("NATS sink at {}: publishing", url_.redacted),
-                   where(position_of(event)), event.commit_lsn);
+  for (const ChangeEvent& event : batch.events) publish(event);
 }
 
 void NatsSinkImpl::await_oldest() {

@@ -38,9 +38,6 @@ class NatsSinkImpl : public NatsSink {
 
  private:
   void publish(const ChangeEvent& event);
-  // Throws a retryable error when the connection was re-established since the oldest batch in
-  // flight was published (run_sink then publishes the window again, in order).
-  void require_same_connection(const ChangeEvent& event) const;
   [[noreturn]] void fail_ack(const AckCollector::Failure& failure);
   [[noreturn]] void fail_timeout(const AckCollector::BatchAcks& acks);
   std::string where(const EventPosition& position) const;
@@ -52,9 +49,6 @@ class NatsSinkImpl : public NatsSink {
   std::unique_ptr<NatsConnection> connection_;
   NatsSinkStats stats_;
   size_t in_flight_ = 0;  // batches submitted, not yet awaited
-  // connection_->reconnects() when the oldest batch in flight was published: publishing on a
-  // newer connection while older messages await PubAcks could store them out of order.
-  uint64_t reconnects_at_oldest_ = 0;
   bool flushed_ = true;   // nothing published since the last flush
   // Reused per event.
   std::string subject_;
