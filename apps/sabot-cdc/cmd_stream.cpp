@@ -484,7 +484,7 @@ void register_stream(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"never", "initial", "only"}))
       ->capture_default_str();
   cmd->add_option("--snapshot-workers", flags->snapshot_workers,
-                  "connections reading tables at once (a table is read by one at a time)")
+                  "connections reading chunks of tables at once (of one table too)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_option("--snapshot-chunk-rows", flags->snapshot_chunk_rows,

@@ -104,7 +104,7 @@ struct PostgresCdcConfig {
   std::string spill_directory;
 
   SnapshotMode snapshot = SnapshotMode::Never;
-  // Tables are read by this many worker connections at once (a table by one at a time).
+  // Chunks of tables (several of one table too) are read by this many worker connections at once.
   int snapshot_workers = 2;
   // Rows per chunk of a table with a key (each chunk is one short REPEATABLE READ transaction);
   // tables without a primary key or replica identity index are read whole, in one chunk.

@@ -56,15 +56,7 @@ std::shared_ptr<const ReadShape> make_shape(const pg::SnapshotTable& source,
   return shape;
 }
 
-KeyValues row_key(const pg::PgResult& rows, int row, const ReadShape& shape) {
-  KeyValues key;
-  for (size_t index : shape.chunk_key_index) {
-    key.push_back(rows.get_optional(row, static_cast<int>(index)));
-  }
-  return key;
-}
-
-// The chunk key of a read event (the same text as row_key() of its row).
+// The chunk key of a read event (the same text as the chunk key of its row in the result).
 KeyValues chunk_key_of(const ChangeEvent& event, const std::vector<std::string>& chunk_key) {
   KeyValues key;
   for (const std::string& name : chunk_key) {
@@ -202,37 +194,91 @@ void SnapshotCoordinator::request(const std::string& id, const std::vector<std::
   work_.notify_all();
 }
 
+bool SnapshotCoordinator::in_turn(Chunk& chunk) {
+  std::lock_guard lock(mutex_);
+  TableRun* run = run_of(chunk.table);
+  if (run == nullptr) return false;
+  const auto& flying = run->in_flight;
+  const bool in_flight = std::any_of(flying.begin(), flying.end(),
+                                     [&](const auto& c) { return c.get() == &chunk; });
+  if (in_flight && chunk.after == run->next_after) return true;
+  if (in_flight) give_up_all_locked(*run);  // an earlier chunk was cut short or given up
+  return false;
+}
+
 void SnapshotCoordinator::chunk_emitted(Chunk& chunk, uint64_t rows, bool complete,
                                         std::optional<KeyValues> last_seen,
                                         EventPosition last_position) {
   std::lock_guard lock(mutex_);
-  TableRun* run = run_of(chunk.table);
-  bool table_finished = false;
-  std::optional<KeyValues> chunk_end;
   {
     std::lock_guard chunk_lock(chunk.mutex);
     chunk.emitted = complete;
     if (!complete) chunk.aborted = true;
-    table_finished = complete && chunk.table_finished;
-    chunk_end = complete ? chunk.last_key : last_seen;
     chunk.changed.notify_all();
   }
+  TableRun* run = run_of(chunk.table);
   if (run == nullptr) return;
-  if (chunk_end) run->next_after = chunk_end;
   if (rows > 0) {
     run->emitted_after = last_seen;
     run->last_position = last_position;
   }
-  if (table_finished) {
-    run->finished = true;
-    state_->append_done(run->plan, chunk.table, run->last_position);
+  if (!complete) {
+    if (last_seen) run->next_after = std::move(last_seen);
+    give_up_all_locked(*run);  // the later chunks start where this one was meant to end
+    return;
   }
+  auto& flying = run->in_flight;
+  flying.erase(std::remove_if(flying.begin(), flying.end(),
+                              [&](const auto& c) { return c.get() == &chunk; }),
+               flying.end());
+  if (chunk.range_end) run->next_after = chunk.range_end;
+  if (chunk.last_of_table) finish_run_locked(*run);
 }
 
 void SnapshotCoordinator::abort(Chunk& chunk) {
+  std::lock_guard lock(mutex_);
+  TableRun* run = run_of(chunk.table);
+  if (run != nullptr && give_up_locked(*run, chunk, run->next_after)) return;
   std::lock_guard chunk_lock(chunk.mutex);
   chunk.aborted = true;
   chunk.changed.notify_all();
+}
+
+bool SnapshotCoordinator::give_up_locked(TableRun& run, const Chunk& from,
+                                         std::optional<KeyValues> restart_after) {
+  auto& flying = run.in_flight;
+  const auto first = std::find_if(flying.begin(), flying.end(),
+                                  [&](const auto& c) { return c.get() == &from; });
+  if (first == flying.end()) return false;
+  for (auto it = first; it != flying.end(); ++it) {
+    std::lock_guard chunk_lock((*it)->mutex);
+    (*it)->aborted = true;
+    (*it)->changed.notify_all();
+  }
+  flying.erase(first, flying.end());
+  run.claim_after = std::move(restart_after);
+  run.all_claimed = false;
+  ++run.claim_epoch;
+  work_.notify_all();
+  return true;
+}
+
+void SnapshotCoordinator::give_up_all_locked(TableRun& run) {
+  if (!run.in_flight.empty()) {
+    const std::shared_ptr<Chunk> first = run.in_flight.front();
+    give_up_locked(run, *first, run.next_after);
+    return;
+  }
+  run.claim_after = run.next_after;
+  run.all_claimed = false;
+  ++run.claim_epoch;
+  work_.notify_all();
+}
+
+void SnapshotCoordinator::finish_run_locked(TableRun& run) {
+  if (run.finished) return;
+  run.finished = true;
+  state_->append_done(run.plan, qualified(run.source.schema, run.source.table), run.last_position);
 }
 
 void SnapshotCoordinator::batch_handed_out(const ChangeBatch& batch) {
@@ -277,6 +323,7 @@ void SnapshotCoordinator::rewind() {
     run->unacked.clear();
     run->finished = false;
   }
+  for (auto& run : runs_) give_up_all_locked(*run);  // their chunks were aborted above
   work_.notify_all();
 }
 
@@ -322,14 +369,20 @@ void SnapshotCoordinator::fail(std::exception_ptr error) {
   failed_.store(true, std::memory_order_release);
 }
 
-SnapshotCoordinator::TableRun* SnapshotCoordinator::claim_table() {
+std::optional<SnapshotCoordinator::Claim> SnapshotCoordinator::claim_locked() {
+  const size_t chunks_per_table = static_cast<size_t>(std::max(1, config_.snapshot_workers));
   for (auto& run : runs_) {
-    if (!run->finished && !run->claimed) {
-      run->claimed = true;
-      return run.get();
+    if (run->finished) continue;
+    if (!run->prepared) {
+      if (run->preparing) continue;
+      run->preparing = true;
+      return Claim{run.get(), /*prepare=*/true, std::nullopt, 0};
     }
+    if (run->bounding || run->all_claimed || run->in_flight.size() >= chunks_per_table) continue;
+    run->bounding = true;
+    return Claim{run.get(), /*prepare=*/false, run->claim_after, run->claim_epoch};
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 void SnapshotCoordinator::add_plan_locked(const std::string& id,
@@ -404,30 +457,19 @@ void SnapshotCoordinator::worker_main() {
     try {
       if (!reader) reader = std::make_unique<pg::PgConnection>(config_, pg::ConnectionKind::Regular);
       if (!marker) marker = std::make_unique<pg::PgConnection>(config_, pg::ConnectionKind::Regular);
-      {
-        std::unique_lock lock(mutex_);
-        const bool planning = initial_pending_ || !requests_.empty();
-        if (planning) {
-          lock.unlock();
-          plan_pending(*reader);
-          continue;
-        }
-        TableRun* run = claim_table();
-        if (run == nullptr) {
-          work_.wait_for(lock, kIdleWait);
-          continue;
-        }
+      std::unique_lock lock(mutex_);
+      if (initial_pending_ || !requests_.empty()) {
         lock.unlock();
-        try {
-          read_table(*reader, *marker, *run);
-        } catch (...) {
-          std::lock_guard relock(mutex_);
-          run->claimed = false;
-          throw;
-        }
-        std::lock_guard relock(mutex_);
-        run->claimed = false;
+        plan_pending(*reader);
+        continue;
       }
+      const std::optional<Claim> claim = claim_locked();
+      if (!claim) {
+        work_.wait_for(lock, kIdleWait);
+        continue;
+      }
+      lock.unlock();
+      work_on(*reader, *marker, *claim);
     } catch (const CdcError& e) {
       if (stopping_.load()) return;
       if (e.kind() == ErrorKind::Connection) {
@@ -449,27 +491,46 @@ void SnapshotCoordinator::worker_main() {
   }
 }
 
-void SnapshotCoordinator::read_table(pg::PgConnection& reader, pg::PgConnection& marker,
-                                     TableRun& run) {
+void SnapshotCoordinator::work_on(pg::PgConnection& reader, pg::PgConnection& marker,
+                                  const Claim& claim) {
+  TableRun& run = *claim.run;
   try {
-    read_chunks(reader, marker, run);
-  } catch (const CdcError& e) {
-    if (e.kind() == ErrorKind::Connection || !run.resolved ||
-        pg::relation_exists(reader, run.source.oid)) {
-      throw;
+    if (claim.prepare) {
+      prepare(reader, run);
+    } else if (std::shared_ptr<Chunk> chunk = bound_chunk(reader, claim)) {
+      read_chunk(reader, marker, run, chunk);
     }
+  } catch (const CdcError& e) {
+    if (e.kind() == ErrorKind::Connection) throw;
     const std::string table = qualified(run.source.schema, run.source.table);
-    config_.log(fmt::format("snapshot: {} was dropped while being read; skipped (its rows are "
-                            "gone; the rows read before the drop were delivered)",
-                            table));
-    std::lock_guard lock(mutex_);
-    run.finished = true;
-    state_->append_done(run.plan, table, run.last_position);
+    if (run.resolved && !pg::relation_exists(reader, run.source.oid)) {
+      config_.log(fmt::format("snapshot: {} was dropped while being read; skipped (its rows are "
+                              "gone; the rows read before the drop were delivered)",
+                              table));
+      std::lock_guard lock(mutex_);
+      give_up_all_locked(run);
+      finish_run_locked(run);
+      return;
+    }
+    if (claim.prepare) throw;  // its errors name the table and the fix already
+    throw CdcError(e.kind(),
+                   fmt::format("the snapshot of {} failed: {}.{} Nothing acknowledged is lost: "
+                               "once fixed, the next start resumes the snapshot where it stopped",
+                               table, e.what(), failure_advice(e, reader.user())),
+                   e.sqlstate(), e.lsn());
   }
 }
 
-void SnapshotCoordinator::read_chunks(pg::PgConnection& reader, pg::PgConnection& marker,
-                                      TableRun& run) {
+void SnapshotCoordinator::prepare(pg::PgConnection& reader, TableRun& run) {
+  struct Prepared {  // however it ends, no worker is preparing the run any more
+    SnapshotCoordinator& self;
+    TableRun& run;
+    ~Prepared() {
+      std::lock_guard lock(self.mutex_);
+      run.preparing = false;
+      self.work_.notify_all();
+    }
+  } prepared{*this, run};
   if (!run.resolved) {
     bool via_root = false;
     if (config_.plugin == Plugin::Pgoutput) {
@@ -487,50 +548,101 @@ void SnapshotCoordinator::read_chunks(pg::PgConnection& reader, pg::PgConnection
     run.resolved = true;
   }
   pg::require_select(reader, run.source);
-  if (!run.source.chunk_key.empty()) {
-    auto upper = pg::greatest_chunk_key(reader, run.source);
-    std::lock_guard lock(mutex_);
-    run.upper = std::move(upper);
-    if (!run.upper || run.next_after == run.upper) {
-      // Empty, or read up to its end already: rows added later come as inserts.
-      run.finished = true;
-      state_->append_done(run.plan, qualified(run.source.schema, run.source.table),
-                          run.last_position);
-      return;
-    }
-  }
-  while (!stopping_.load()) {
-    {
-      std::lock_guard lock(mutex_);
-      if (run.finished) return;
-    }
-    read_chunk(reader, marker, run);
+  std::optional<KeyValues> upper;
+  if (!run.source.chunk_key.empty()) upper = pg::greatest_chunk_key(reader, run.source);
+  std::lock_guard lock(mutex_);
+  run.upper = std::move(upper);
+  run.prepared = true;
+  run.claim_after = run.next_after;
+  if (!run.source.chunk_key.empty() && (!run.upper || run.next_after == run.upper)) {
+    // Empty, or read up to its end already: rows added later come as inserts.
+    finish_run_locked(run);
   }
 }
 
-bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection& marker,
-                                     TableRun& run) {
-  auto chunk = std::make_shared<Chunk>();
-  std::optional<KeyValues> after;
-  std::optional<KeyValues> upper;
-  {
-    std::lock_guard lock(mutex_);
-    upper = run.upper;
-    chunk->id = next_chunk_++;
-    chunk->plan = run.plan;
-    chunk->table = qualified(run.source.schema, run.source.table);
-    chunk->source = run.source;
-    after = run.next_after;
-    chunks_[chunk->id] = chunk;
-  }
-  struct Forget {
+std::shared_ptr<Chunk> SnapshotCoordinator::bound_chunk(pg::PgConnection& reader,
+                                                        const Claim& claim) {
+  TableRun& run = *claim.run;
+  struct Bounded {  // however it ends, no worker is bounding the run any more
     SnapshotCoordinator& self;
-    uint64_t id;
-    ~Forget() {
-      std::lock_guard lock(self.mutex_);
-      self.chunks_.erase(id);
+    TableRun& run;
+    ~Bounded() {
+      run.bounding = false;
+      self.work_.notify_all();
     }
-  } forget{*this, chunk->id};
+  };
+  std::optional<KeyValues> end;
+  bool last = true;
+  const bool keyed = !run.source.chunk_key.empty();
+  try {
+    if (keyed && config_.snapshot_chunk_rows > 0) {
+      end = pg::chunk_boundary(reader, run.source, claim.after, run.upper,
+                               config_.snapshot_chunk_rows);
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    Bounded done{*this, run};
+    throw;
+  }
+  if (keyed) {
+    last = !end || end == run.upper;
+    if (!end) end = run.upper;
+  }
+  std::lock_guard lock(mutex_);
+  Bounded done{*this, run};
+  if (run.claim_epoch != claim.epoch || run.finished) return nullptr;  // given up meanwhile
+  auto chunk = std::make_shared<Chunk>();
+  chunk->id = next_chunk_++;
+  chunk->plan = run.plan;
+  chunk->table = qualified(run.source.schema, run.source.table);
+  chunk->source = run.source;
+  chunk->after = claim.after;
+  chunk->range_end = end;
+  chunk->last_of_table = last;
+  chunk->ticket = run.next_ticket++;
+  chunks_[chunk->id] = chunk;
+  run.in_flight.push_back(chunk);
+  run.claim_after = std::move(end);
+  run.all_claimed = last;
+  return chunk;
+}
+
+bool SnapshotCoordinator::await_high_turn(TableRun& run, const Chunk& chunk) {
+  std::unique_lock lock(mutex_);
+  auto mine = [&] {
+    return std::find_if(run.in_flight.begin(), run.in_flight.end(),
+                        [&](const auto& c) { return c.get() == &chunk; });
+  };
+  work_.wait(lock, [&] {
+    if (stopping_.load()) return true;
+    const auto it = mine();
+    return it == run.in_flight.end() ||
+           std::all_of(run.in_flight.begin(), it, [](const auto& c) { return c->high_written; });
+  });
+  return !stopping_.load() && mine() != run.in_flight.end();
+}
+
+void SnapshotCoordinator::high_written(Chunk& chunk) {
+  std::lock_guard lock(mutex_);
+  chunk.high_written = true;
+  work_.notify_all();
+}
+
+bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection& marker,
+                                     TableRun& run, const std::shared_ptr<Chunk>& chunk) {
+  // However the chunk ends: the stream no longer finds it, and if it was not delivered, it and
+  // the later chunks of its table are claimed again from where it started.
+  struct Release {
+    SnapshotCoordinator& self;
+    TableRun& run;
+    const std::shared_ptr<Chunk>& chunk;
+    bool delivered = false;
+    ~Release() {
+      std::lock_guard lock(self.mutex_);
+      self.chunks_.erase(chunk->id);
+      if (!delivered) self.give_up_locked(run, *chunk, chunk->after);
+    }
+  } release{*this, run, chunk};
   const std::string mark = fmt::format("{}:{}:", token_, chunk->id);
   try {
     pg::emit_snapshot_message(marker, mark + "L", false);
@@ -543,19 +655,20 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
       chunk->snapshot = core::XidSnapshot::parse(read.snapshot());
       chunk->shape = shape;
     }
+    // The chunks of a table reach the stream in key order: their high watermarks are in order.
+    if (!await_high_turn(run, *chunk)) return false;
     pg::emit_snapshot_message(marker, mark + "H", false);
-    const int64_t limit = run.source.chunk_key.empty() ? 0 : config_.snapshot_chunk_rows;
+    high_written(*chunk);
     // Each FETCH is a statement (statement_timeout applies to it): never more than a chunk.
     const int piece_rows =
-        limit > 0 ? static_cast<int>(std::min<int64_t>(kPieceRows, limit)) : kPieceRows;
-    read.open_cursor(pg::chunk_select(reader, run.source, shape->names, after, upper, limit));
-    int64_t rows = 0;
-    std::optional<KeyValues> last_key;
+        config_.snapshot_chunk_rows > 0
+            ? static_cast<int>(std::min<int64_t>(kPieceRows, config_.snapshot_chunk_rows))
+            : kPieceRows;
+    read.open_cursor(
+        pg::chunk_select(reader, run.source, shape->names, chunk->after, chunk->range_end, 0));
     while (true) {
       std::shared_ptr<pg::PgResult> piece = read.fetch(piece_rows);
       const int n = piece->rows();
-      rows += n;
-      if (n > 0 && !shape->chunk_key_index.empty()) last_key = row_key(*piece, n - 1, *shape);
       std::unique_lock chunk_lock(chunk->mutex);
       chunk->changed.wait(chunk_lock, [&] {
         return chunk->pieces.size() < kPiecesAhead || chunk->aborted || stopping_.load();
@@ -567,26 +680,17 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
     }
     read.commit();
     std::unique_lock chunk_lock(chunk->mutex);
-    chunk->last_key = last_key;
-    chunk->table_finished =
-        limit == 0 || rows < limit || (last_key && last_key == upper);
     chunk->fetched_all = true;
     chunk->changed.notify_all();
     chunk->changed.wait(chunk_lock,
                         [&] { return chunk->emitted || chunk->aborted || stopping_.load(); });
+    release.delivered = chunk->emitted;
     return chunk->emitted;
-  } catch (const CdcError& e) {
-    {
-      std::lock_guard chunk_lock(chunk->mutex);
-      chunk->error = std::current_exception();
-      chunk->changed.notify_all();
-    }
-    if (e.kind() == ErrorKind::Connection) throw;
-    throw CdcError(e.kind(),
-                   fmt::format("the snapshot of {} failed: {}.{} Nothing acknowledged is lost: "
-                               "once fixed, the next start resumes the snapshot where it stopped",
-                               chunk->table, e.what(), failure_advice(e, reader.user())),
-                   e.sqlstate(), e.lsn());
+  } catch (const CdcError&) {
+    std::lock_guard chunk_lock(chunk->mutex);
+    chunk->error = std::current_exception();
+    chunk->changed.notify_all();
+    throw;
   }
 }
 

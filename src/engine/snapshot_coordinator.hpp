@@ -5,9 +5,16 @@
 // meets the watermarks in the stream (SnapshotMerge) and delivers the chunk's rows at the high
 // one, as Op::Read batches whose positions sort with the stream's.
 //
-// Chunks of one table are read one after the other; tables go to the workers in parallel. A
-// worker reads ahead at most kPiecesAhead pieces of a chunk, so memory stays bounded whatever the
-// table size. Progress is kept in a SnapshotState file; a restart resumes after what is durable.
+// A table is split into chunks of --snapshot-chunk-rows keys as it is read (each bound found by
+// an index scan ahead of the chunk), so several workers read chunks of one table at once, as
+// they do chunks of different tables. The chunks of a table still reach the stream in key order:
+// a chunk writes its high watermark only after the chunk before it did, and the stream delivers a
+// chunk only when it starts where the one before it ended; a chunk that is read again (its
+// snapshot raced a commit, its worker lost its connection) takes every later chunk of its table
+// with it. So what was delivered of a table is always a prefix of its keys, which is what the
+// progress file records. A worker reads ahead at most kPiecesAhead pieces of a chunk, and at most
+// one chunk per worker is in flight, so memory stays bounded whatever the table size. Progress is
+// kept in a SnapshotState file; a restart resumes after what is durable.
 //
 // Threading: the public functions are for the stream's thread, except where noted; workers run
 // on their own threads and meet the stream thread only through Chunk and this object's mutex.
@@ -58,6 +65,13 @@ struct Chunk {
   std::string plan;
   std::string table;  // "schema.table"
   pg::SnapshotTable source;
+  // The chunk's keys: after `after` (from the first when nullopt), up to and with `range_end`
+  // (to the table's end when nullopt). Set when it is claimed, then immutable.
+  std::optional<KeyValues> after;
+  std::optional<KeyValues> range_end;
+  bool last_of_table = false;  // the table is read once this chunk is delivered
+  uint64_t ticket = 0;         // its place among its table's chunks (they are delivered in order)
+  bool high_written = false;   // its high watermark is in the WAL (under the coordinator's mutex)
   std::shared_ptr<const ReadShape> shape;  // set before the high watermark, then immutable
   core::XidSnapshot snapshot;              // likewise
 
@@ -65,8 +79,6 @@ struct Chunk {
   std::condition_variable changed;
   std::deque<std::shared_ptr<pg::PgResult>> pieces;
   bool fetched_all = false;     // the worker has pushed every piece
-  bool table_finished = false;  // this chunk reached the table's end
-  std::optional<KeyValues> last_key;  // the chunk key of its last row
   std::exception_ptr error;     // the worker failed; the chunk ends there
   bool aborted = false;         // stream → worker: read it again (or stop)
   bool emitted = false;         // stream → worker: every row reached the stream
@@ -99,6 +111,10 @@ class SnapshotCoordinator {
 
   // The chunk a watermark of this run names, or null (another run's, or aborted).
   std::shared_ptr<Chunk> chunk(std::string_view watermark_content, char* mark);
+  // At a chunk's high watermark: whether it is the next chunk of its table to deliver (it starts
+  // where the last one delivered ended). If not, it and every later chunk of the table are read
+  // again from where delivery stands.
+  bool in_turn(Chunk& chunk);
   // A request read from the stream, committed at `position`: read these tables again.
   void request(const std::string& id, const std::vector<std::string>& patterns);
   // The rows of `chunk` went to the stream (`rows` of them; superseded ones were left out) at
@@ -106,7 +122,8 @@ class SnapshotCoordinator {
   // worker failed) after the row with key `last_seen`, and the next chunk starts there.
   void chunk_emitted(Chunk& chunk, uint64_t rows, bool complete,
                      std::optional<KeyValues> last_seen, EventPosition last_position);
-  // The chunk must be read again (its snapshot raced a commit; the stream reconnected).
+  // The chunk must be read again (its snapshot raced a commit; the stream reconnected), and so
+  // must the later chunks of its table.
   void abort(Chunk& chunk);
   void batch_handed_out(const ChangeBatch& batch);
   void acknowledged(uint64_t batch_id);
@@ -124,11 +141,20 @@ class SnapshotCoordinator {
   struct TableRun {
     std::string plan;
     pg::SnapshotTable source;
-    std::optional<KeyValues> next_after;  // where the next chunk starts
+    std::optional<KeyValues> next_after;  // where the next chunk to deliver starts
     std::optional<KeyValues> upper;       // the greatest key when this run started reading
     bool finished = false;                // the last chunk was emitted
-    bool claimed = false;                 // a worker is on it
     bool resolved = false;                // source read from the catalog (not only its name)
+    bool prepared = false;                // privilege checked, upper read
+    bool preparing = false;               // a worker is preparing it
+    // Claiming chunks: the next one starts after claim_after; one worker at a time finds its
+    // bound (bounding); claim_epoch changes whenever the chunks in flight are given up.
+    std::optional<KeyValues> claim_after;
+    bool bounding = false;
+    bool all_claimed = false;  // the chunk up to `upper` is in flight
+    uint64_t claim_epoch = 0;
+    uint64_t next_ticket = 1;
+    std::vector<std::shared_ptr<Chunk>> in_flight;  // claimed, not yet delivered; by ticket
     uint64_t rows_done = 0;
     struct Unacked {
       uint64_t batch_id;
@@ -140,15 +166,36 @@ class SnapshotCoordinator {
     EventPosition last_position;             // of the last read given to the stream
   };
 
+  // What a worker does next for a table: prepare it, or find the bound of its next chunk.
+  struct Claim {
+    TableRun* run = nullptr;
+    bool prepare = false;
+    std::optional<KeyValues> after;  // bounding: where the chunk starts
+    uint64_t epoch = 0;              // bounding: the run's claim_epoch then
+  };
+
   void spawn_workers_locked();  // the workers start with the first work
   void worker_main();
-  TableRun* claim_table();
+  std::optional<Claim> claim_locked();
   void plan_pending(pg::PgConnection& conn);
-  // Reads the table to its end; a table dropped meanwhile is skipped (its rows are gone, and
-  // the stream already delivered its drop), any other failure is thrown.
-  void read_table(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
-  void read_chunks(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
-  bool read_chunk(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run);
+  // Does `claim`; a table dropped meanwhile is skipped (its rows are gone, and the stream already
+  // delivered its drop), any other failure is thrown.
+  void work_on(pg::PgConnection& reader, pg::PgConnection& marker, const Claim& claim);
+  void prepare(pg::PgConnection& reader, TableRun& run);
+  // Finds the bound of the chunk `claim` starts; null when the claim went stale meanwhile.
+  std::shared_ptr<Chunk> bound_chunk(pg::PgConnection& reader, const Claim& claim);
+  // Reads `chunk` through; true once the stream delivered all of it.
+  bool read_chunk(pg::PgConnection& reader, pg::PgConnection& marker, TableRun& run,
+                  const std::shared_ptr<Chunk>& chunk);
+  // Waits until every earlier chunk of the table wrote its high watermark; false if `chunk` was
+  // given up meanwhile.
+  bool await_high_turn(TableRun& run, const Chunk& chunk);
+  void high_written(Chunk& chunk);
+  // Gives up `from` (when in flight) and every later chunk of the run; claiming restarts at
+  // `restart_after`. Returns whether `from` was in flight.
+  bool give_up_locked(TableRun& run, const Chunk& from, std::optional<KeyValues> restart_after);
+  void give_up_all_locked(TableRun& run);
+  void finish_run_locked(TableRun& run);
   void fail(std::exception_ptr error);
   void add_plan_locked(const std::string& id, const std::vector<pg::SnapshotTable>& tables);
   TableRun* run_of(const std::string& table);

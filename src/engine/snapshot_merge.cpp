@@ -166,7 +166,21 @@ void SnapshotMerge::note_change(const ChangeEvent& event) {
   }
 }
 
+void SnapshotMerge::forget_given_up_windows() {
+  for (auto it = windows_.begin(); it != windows_.end();) {
+    bool aborted = false;
+    {
+      std::lock_guard lock(it->second.chunk->mutex);
+      aborted = it->second.chunk->aborted;
+    }
+    it = aborted ? windows_.erase(it) : std::next(it);
+  }
+}
+
 void SnapshotMerge::on_watermark(const ChangeEvent& message) {
+  // A chunk given up before its high watermark (an earlier chunk of its table is read again, its
+  // worker lost its connection) never reaches it: its window would stay open for good.
+  forget_given_up_windows();
   char mark = 0;
   std::shared_ptr<Chunk> chunk = coordinator_.chunk(message.message_content, &mark);
   if (!chunk || mark != 'H') {
@@ -186,6 +200,11 @@ void SnapshotMerge::on_watermark(const ChangeEvent& message) {
 }
 
 void SnapshotMerge::start_emission(std::shared_ptr<Chunk> chunk, Window window, Lsn lsn) {
+  if (!coordinator_.in_turn(*chunk)) {
+    // An earlier chunk of the table was cut short or is read again: so is this one, after it.
+    assembler_.consume_position(lsn);
+    return;
+  }
   core::XidSnapshot snapshot;
   std::shared_ptr<const ReadShape> shape;
   {

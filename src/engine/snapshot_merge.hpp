@@ -65,6 +65,7 @@ class SnapshotMerge : public decode::DecodeHandler {
 
   void note_change(const ChangeEvent& event);
   void on_watermark(const ChangeEvent& message);
+  void forget_given_up_windows();
   void start_emission(std::shared_ptr<Chunk> chunk, Window window, Lsn lsn);
   void emit_piece(const std::shared_ptr<pg::PgResult>& piece);
   void finish_emission(bool complete);

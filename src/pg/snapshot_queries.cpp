@@ -1,5 +1,7 @@
 #include "pg/snapshot_queries.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/sql_quote.hpp"
@@ -109,6 +111,18 @@ std::string chunk_select(PgConnection& conn, const SnapshotTable& table,
   sql += fmt::format(" ORDER BY {}", key);
   if (limit > 0) sql += fmt::format(" LIMIT {}", limit);
   return sql;
+}
+
+std::optional<KeyText> chunk_boundary(PgConnection& conn, const SnapshotTable& table,
+                                      const std::optional<KeyText>& after,
+                                      const std::optional<KeyText>& upper, int64_t rows) {
+  const std::string sql = chunk_select(conn, table, table.chunk_key, after, upper, 0) +
+                          fmt::format(" OFFSET {} LIMIT 1", std::max<int64_t>(rows, 1) - 1);
+  PgResult r = conn.exec(sql, "splitting a table into chunks");
+  if (r.rows() == 0) return std::nullopt;
+  KeyText bound;
+  for (int column = 0; column < r.columns(); ++column) bound.push_back(r.get_optional(0, column));
+  return bound;
 }
 
 namespace {

@@ -66,6 +66,14 @@ bool relation_exists(PgConnection& conn, uint32_t oid);
 
 std::optional<KeyText> greatest_chunk_key(PgConnection& conn, const SnapshotTable& table);
 
+// Where a chunk of `rows` rows starting after `after` (from the first when nullopt) ends: the
+// chunk key of the `rows`-th row after it, at most `upper` — nullopt when fewer rows are left
+// (the chunk then runs to `upper`). Read outside any chunk's snapshot: a bound only needs to split
+// the keys, each chunk's own snapshot decides which rows it holds.
+std::optional<KeyText> chunk_boundary(PgConnection& conn, const SnapshotTable& table,
+                                      const std::optional<KeyText>& after,
+                                      const std::optional<KeyText>& upper, int64_t rows);
+
 // The SELECT of one chunk: `columns` of rows with a chunk key after `after` (from the first
 // when nullopt) and at most `upper`, ordered by the key, at most `limit` rows (0 = no limit).
 std::string chunk_select(PgConnection& conn, const SnapshotTable& table,

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -454,7 +455,7 @@ TEST_P(Snapshot, ATableAlteredDuringItsSnapshotStillReplaysToTheTable) {
   const std::string param = GetParam();
   BigTable t(pg, "alter", param, 60000);
   const int pid = spawn_cli(with_plugin({"stream", "--quiet", "--dsn", t.dsn, "--slot", t.slot,
-                                         "--snapshot", "initial", "--snapshot-workers", "1",
+                                         "--snapshot", "initial", "--snapshot-workers", "3",
                                          "--snapshot-chunk-rows", "200", "--snapshot-state",
                                          t.state, "--output", t.out},
                                         param),
@@ -475,6 +476,84 @@ TEST_P(Snapshot, ATableAlteredDuringItsSnapshotStillReplaysToTheTable) {
   const std::vector<std::string> now = {"id", "v", "extra"};
   expect_same_rows(in_columns(replay(events, "public.big", kKey), now),
                    table_rows(t.dsn, "big", now, kKey));
+}
+
+// The most connections of this database that were inside a chunk's read at one moment, sampled
+// until `stop`.
+class ChunkReadSampler {
+ public:
+  ChunkReadSampler(const std::string& dsn, const std::atomic<bool>& stop)
+      : thread_([this, dsn, &stop] { sample(dsn, stop); }) {}
+  ~ChunkReadSampler() { join(); }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  int most() const { return most_; }
+
+ private:
+  void sample(const std::string& dsn, const std::atomic<bool>& stop) {
+    PGconn* conn = PQconnectdb(dsn.c_str());
+    while (!stop.load()) {
+      // A chunk's transaction is open from its snapshot to its last FETCH, which runs through
+      // the cursor sabot_chunk: idle in it, or running.
+      PGresult* r = PQexec(conn,
+                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND pid <> pg_backend_pid() AND query LIKE "
+                           "'%sabot_chunk%' AND state IN ('active', 'idle in transaction')");
+      if (PQresultStatus(r) == PGRES_TUPLES_OK) most_ = std::max(most_, std::atoi(PQgetvalue(r, 0, 0)));
+      PQclear(r);
+      std::this_thread::sleep_for(1ms);
+    }
+    PQfinish(conn);
+  }
+  int most_ = 0;
+  std::thread thread_;
+};
+
+// The keys of the reads of `table`, in the order they were delivered.
+std::vector<int64_t> read_ids(const std::vector<JsonEvent>& events, const std::string& table) {
+  std::vector<int64_t> ids;
+  for (const JsonEvent& e : events) {
+    if (e.op != "read" || e.schema + "." + e.table != table) continue;
+    std::string id = e.columns.at("id");  // JSON text: a number, or a string for wide integers
+    if (!id.empty() && id.front() == '"') id = id.substr(1, id.size() - 2);
+    ids.push_back(std::stoll(id));
+  }
+  return ids;
+}
+
+// Chunks of 20,000 rows delivered to a file fsynced every 200: while one chunk is delivered (its
+// transaction open until its last rows are fetched), the next chunk's worker already holds its
+// snapshot and first rows.
+TEST_P(Snapshot, ChunksOfOneTableAreReadBySeveralConnectionsAtOnceAndDeliveredInKeyOrder) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string param = GetParam();
+  BigTable t(pg, "parallel", param, 200000);
+  std::atomic<bool> stop{false};
+  Writer writer(t.dsn, "big", 200001, 23);
+  std::thread writes([&] { writer.run_until(stop); });
+  ChunkReadSampler sampler(t.dsn, stop);
+  const int pid = spawn_cli(with_plugin({"stream", "--quiet", "--dsn", t.dsn, "--slot", t.slot,
+                                         "--snapshot", "initial", "--snapshot-workers", "3",
+                                         "--snapshot-chunk-rows", "20000", "--batch-size", "200",
+                                         "--snapshot-state", t.state, "--output", t.out},
+                                        param),
+                            t.log);
+  const bool done = eventually([&] { return snapshot_done(t.state, "public.big"); }, 180s);
+  stop = true;
+  writes.join();
+  sampler.join();
+  ASSERT_TRUE(done) << read_file_if_present(t.log);
+  stop_when_caught_up(pg, t.dsn, t.slot, pid);
+  EXPECT_GE(sampler.most(), 2) << "one table's chunks must be read by several connections at once";
+  const auto events = parse_jsonl(read_file(t.out));
+  // Delivered as a prefix of the keys that grows: every read's key greater than the one before.
+  const std::vector<int64_t> ids = read_ids(events, "public.big");
+  EXPECT_GT(ids.size(), 150000u);
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<int64_t>()), ids.end())
+      << "reads out of key order";
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.big", kKey), table_rows(t.dsn, "big", kColumns, kKey));
 }
 
 INSTANTIATE_TEST_SUITE_P(BothPlugins, Snapshot, ::testing::Values("pg", "w2"), plugin_test_name);
