@@ -84,6 +84,12 @@ std::string failure_advice(const CdcError& error, const std::string& role) {
   return "";
 }
 
+// Where `chunk` is among `in_flight` (end() when it is not there).
+auto find_chunk(const std::vector<std::shared_ptr<Chunk>>& in_flight, const Chunk& chunk) {
+  return std::find_if(in_flight.begin(), in_flight.end(),
+                      [&](const auto& c) { return c.get() == &chunk; });
+}
+
 }  // namespace
 
 std::string write_snapshot_request(const PostgresCdcConfig& config,
@@ -198,9 +204,7 @@ bool SnapshotCoordinator::in_turn(Chunk& chunk) {
   std::lock_guard lock(mutex_);
   TableRun* run = run_of(chunk.table);
   if (run == nullptr) return false;
-  const auto& flying = run->in_flight;
-  const bool in_flight = std::any_of(flying.begin(), flying.end(),
-                                     [&](const auto& c) { return c.get() == &chunk; });
+  const bool in_flight = find_chunk(run->in_flight, chunk) != run->in_flight.end();
   if (in_flight && chunk.after == run->next_after) return true;
   if (in_flight) give_up_all_locked(*run);  // an earlier chunk was cut short or given up
   return false;
@@ -227,10 +231,8 @@ void SnapshotCoordinator::chunk_emitted(Chunk& chunk, uint64_t rows, bool comple
     give_up_all_locked(*run);  // the later chunks start where this one was meant to end
     return;
   }
-  auto& flying = run->in_flight;
-  flying.erase(std::remove_if(flying.begin(), flying.end(),
-                              [&](const auto& c) { return c.get() == &chunk; }),
-               flying.end());
+  const auto delivered = find_chunk(run->in_flight, chunk);
+  if (delivered != run->in_flight.end()) run->in_flight.erase(delivered);
   if (chunk.range_end) run->next_after = chunk.range_end;
   if (chunk.last_of_table) finish_run_locked(*run);
 }
@@ -247,8 +249,7 @@ void SnapshotCoordinator::abort(Chunk& chunk) {
 bool SnapshotCoordinator::give_up_locked(TableRun& run, const Chunk& from,
                                          std::optional<KeyValues> restart_after) {
   auto& flying = run.in_flight;
-  const auto first = std::find_if(flying.begin(), flying.end(),
-                                  [&](const auto& c) { return c.get() == &from; });
+  const auto first = find_chunk(flying, from);
   if (first == flying.end()) return false;
   for (auto it = first; it != flying.end(); ++it) {
     std::lock_guard chunk_lock((*it)->mutex);
@@ -256,22 +257,23 @@ bool SnapshotCoordinator::give_up_locked(TableRun& run, const Chunk& from,
     (*it)->changed.notify_all();
   }
   flying.erase(first, flying.end());
-  run.claim_after = std::move(restart_after);
-  run.all_claimed = false;
-  ++run.claim_epoch;
-  work_.notify_all();
+  restart_claims_locked(run, std::move(restart_after));
   return true;
 }
 
 void SnapshotCoordinator::give_up_all_locked(TableRun& run) {
-  if (!run.in_flight.empty()) {
-    const std::shared_ptr<Chunk> first = run.in_flight.front();
-    give_up_locked(run, *first, run.next_after);
+  if (run.in_flight.empty()) {
+    restart_claims_locked(run, run.next_after);
     return;
   }
-  run.claim_after = run.next_after;
+  const std::shared_ptr<Chunk> first = run.in_flight.front();  // outlives its erasure
+  give_up_locked(run, *first, run.next_after);
+}
+
+void SnapshotCoordinator::restart_claims_locked(TableRun& run, std::optional<KeyValues> after) {
+  run.claim_after = std::move(after);
   run.all_claimed = false;
-  ++run.claim_epoch;
+  ++run.claim_epoch;  // a bound being found meanwhile is stale
   work_.notify_all();
 }
 
@@ -362,6 +364,12 @@ SnapshotCoordinator::TableRun* SnapshotCoordinator::run_of(const std::string& ta
 }
 
 // ---- workers ------------------------------------------------------------------------------------
+
+SnapshotCoordinator::ClearedOnExit::~ClearedOnExit() {
+  std::lock_guard lock(self.mutex_);
+  flag = false;
+  self.work_.notify_all();
+}
 
 void SnapshotCoordinator::fail(std::exception_ptr error) {
   std::lock_guard lock(mutex_);
@@ -522,15 +530,7 @@ void SnapshotCoordinator::work_on(pg::PgConnection& reader, pg::PgConnection& ma
 }
 
 void SnapshotCoordinator::prepare(pg::PgConnection& reader, TableRun& run) {
-  struct Prepared {  // however it ends, no worker is preparing the run any more
-    SnapshotCoordinator& self;
-    TableRun& run;
-    ~Prepared() {
-      std::lock_guard lock(self.mutex_);
-      run.preparing = false;
-      self.work_.notify_all();
-    }
-  } prepared{*this, run};
+  const ClearedOnExit preparing{*this, run.preparing};
   if (!run.resolved) {
     bool via_root = false;
     if (config_.plugin == Plugin::Pgoutput) {
@@ -563,33 +563,19 @@ void SnapshotCoordinator::prepare(pg::PgConnection& reader, TableRun& run) {
 std::shared_ptr<Chunk> SnapshotCoordinator::bound_chunk(pg::PgConnection& reader,
                                                         const Claim& claim) {
   TableRun& run = *claim.run;
-  struct Bounded {  // however it ends, no worker is bounding the run any more
-    SnapshotCoordinator& self;
-    TableRun& run;
-    ~Bounded() {
-      run.bounding = false;
-      self.work_.notify_all();
-    }
-  };
+  const ClearedOnExit bounding{*this, run.bounding};
   std::optional<KeyValues> end;
   bool last = true;
   const bool keyed = !run.source.chunk_key.empty();
-  try {
-    if (keyed && config_.snapshot_chunk_rows > 0) {
-      end = pg::chunk_boundary(reader, run.source, claim.after, run.upper,
-                               config_.snapshot_chunk_rows);
-    }
-  } catch (...) {
-    std::lock_guard lock(mutex_);
-    Bounded done{*this, run};
-    throw;
+  if (keyed && config_.snapshot_chunk_rows > 0) {
+    end = pg::chunk_boundary(reader, run.source, claim.after, run.upper,
+                             config_.snapshot_chunk_rows);
   }
   if (keyed) {
     last = !end || end == run.upper;
     if (!end) end = run.upper;
   }
-  std::lock_guard lock(mutex_);
-  Bounded done{*this, run};
+  std::lock_guard lock(mutex_);  // released before `bounding` is cleared
   if (run.claim_epoch != claim.epoch || run.finished) return nullptr;  // given up meanwhile
   auto chunk = std::make_shared<Chunk>();
   chunk->id = next_chunk_++;
@@ -599,7 +585,6 @@ std::shared_ptr<Chunk> SnapshotCoordinator::bound_chunk(pg::PgConnection& reader
   chunk->after = claim.after;
   chunk->range_end = end;
   chunk->last_of_table = last;
-  chunk->ticket = run.next_ticket++;
   chunks_[chunk->id] = chunk;
   run.in_flight.push_back(chunk);
   run.claim_after = std::move(end);
@@ -609,17 +594,13 @@ std::shared_ptr<Chunk> SnapshotCoordinator::bound_chunk(pg::PgConnection& reader
 
 bool SnapshotCoordinator::await_high_turn(TableRun& run, const Chunk& chunk) {
   std::unique_lock lock(mutex_);
-  auto mine = [&] {
-    return std::find_if(run.in_flight.begin(), run.in_flight.end(),
-                        [&](const auto& c) { return c.get() == &chunk; });
-  };
   work_.wait(lock, [&] {
     if (stopping_.load()) return true;
-    const auto it = mine();
-    return it == run.in_flight.end() ||
-           std::all_of(run.in_flight.begin(), it, [](const auto& c) { return c->high_written; });
+    const auto mine = find_chunk(run.in_flight, chunk);
+    return mine == run.in_flight.end() ||
+           std::all_of(run.in_flight.cbegin(), mine, [](const auto& c) { return c->high_written; });
   });
-  return !stopping_.load() && mine() != run.in_flight.end();
+  return !stopping_.load() && find_chunk(run.in_flight, chunk) != run.in_flight.end();
 }
 
 void SnapshotCoordinator::high_written(Chunk& chunk) {

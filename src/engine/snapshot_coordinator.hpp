@@ -70,7 +70,6 @@ struct Chunk {
   std::optional<KeyValues> after;
   std::optional<KeyValues> range_end;
   bool last_of_table = false;  // the table is read once this chunk is delivered
-  uint64_t ticket = 0;         // its place among its table's chunks (they are delivered in order)
   bool high_written = false;   // its high watermark is in the WAL (under the coordinator's mutex)
   std::shared_ptr<const ReadShape> shape;  // set before the high watermark, then immutable
   core::XidSnapshot snapshot;              // likewise
@@ -153,8 +152,7 @@ class SnapshotCoordinator {
     bool bounding = false;
     bool all_claimed = false;  // the chunk up to `upper` is in flight
     uint64_t claim_epoch = 0;
-    uint64_t next_ticket = 1;
-    std::vector<std::shared_ptr<Chunk>> in_flight;  // claimed, not yet delivered; by ticket
+    std::vector<std::shared_ptr<Chunk>> in_flight;  // claimed, not yet delivered; in key order
     uint64_t rows_done = 0;
     struct Unacked {
       uint64_t batch_id;
@@ -172,6 +170,14 @@ class SnapshotCoordinator {
     bool prepare = false;
     std::optional<KeyValues> after;  // bounding: where the chunk starts
     uint64_t epoch = 0;              // bounding: the run's claim_epoch then
+  };
+
+  // Sets `flag` (a run's preparing or bounding, guarded by mutex_) false when it goes out of
+  // scope, under the lock, and wakes the workers waiting for it.
+  struct ClearedOnExit {
+    SnapshotCoordinator& self;
+    bool& flag;
+    ~ClearedOnExit();
   };
 
   void spawn_workers_locked();  // the workers start with the first work
@@ -195,6 +201,8 @@ class SnapshotCoordinator {
   // `restart_after`. Returns whether `from` was in flight.
   bool give_up_locked(TableRun& run, const Chunk& from, std::optional<KeyValues> restart_after);
   void give_up_all_locked(TableRun& run);
+  // Claiming starts again after `after`; a bound found meanwhile is dropped.
+  void restart_claims_locked(TableRun& run, std::optional<KeyValues> after);
   void finish_run_locked(TableRun& run);
   void fail(std::exception_ptr error);
   void add_plan_locked(const std::string& id, const std::vector<pg::SnapshotTable>& tables);
