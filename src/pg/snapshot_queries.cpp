@@ -80,6 +80,14 @@ std::string from_clause(PgConnection& conn, const SnapshotTable& table) {
   return fmt::format(" FROM {}{}", table.partitioned_root ? "" : "ONLY ", qualified(conn, table));
 }
 
+// The key columns of a one-row result, or nullopt when it has no row.
+std::optional<KeyText> first_row_key(const PgResult& r) {
+  if (r.rows() == 0) return std::nullopt;
+  KeyText key;
+  for (int column = 0; column < r.columns(); ++column) key.push_back(r.get_optional(0, column));
+  return key;
+}
+
 }  // namespace
 
 std::optional<KeyText> greatest_chunk_key(PgConnection& conn, const SnapshotTable& table) {
@@ -88,13 +96,9 @@ std::optional<KeyText> greatest_chunk_key(PgConnection& conn, const SnapshotTabl
   for (const std::string& column : table.chunk_key) {
     order += (order.empty() ? "" : ", ") + conn.quote_identifier(column) + " DESC";
   }
-  PgResult r = conn.exec(
+  return first_row_key(conn.exec(
       fmt::format("SELECT {}{} ORDER BY {} LIMIT 1", key, from_clause(conn, table), order),
-      "reading where a table's snapshot ends");
-  if (r.rows() == 0) return std::nullopt;
-  KeyText greatest;
-  for (int column = 0; column < r.columns(); ++column) greatest.push_back(r.get_optional(0, column));
-  return greatest;
+      "reading where a table's snapshot ends"));
 }
 
 std::string chunk_select(PgConnection& conn, const SnapshotTable& table,
@@ -118,11 +122,7 @@ std::optional<KeyText> chunk_boundary(PgConnection& conn, const SnapshotTable& t
                                       const std::optional<KeyText>& upper, int64_t rows) {
   const std::string sql = chunk_select(conn, table, table.chunk_key, after, upper, 0) +
                           fmt::format(" OFFSET {} LIMIT 1", std::max<int64_t>(rows, 1) - 1);
-  PgResult r = conn.exec(sql, "splitting a table into chunks");
-  if (r.rows() == 0) return std::nullopt;
-  KeyText bound;
-  for (int column = 0; column < r.columns(); ++column) bound.push_back(r.get_optional(0, column));
-  return bound;
+  return first_row_key(conn.exec(sql, "splitting a table into chunks"));
 }
 
 namespace {
