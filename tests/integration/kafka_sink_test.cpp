@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "files.hpp"
 #include "json_events.hpp"
 #include "local_kafka.hpp"
 #include "local_postgres.hpp"
@@ -194,25 +195,39 @@ TEST(KafkaCli, MixedWorkloadArrivesWithTheRightTopicKeyPartitionHeadersAndValue)
   EXPECT_GT(std::stoul(messages[0].headers.at("seq")), 0u);
 }
 
-TEST(KafkaCli, InjectedBrokerErrorsALeaderChangeAndABrokerDownCostNothing) {
+namespace {
+
+// What a stream through injected broker faults left in Kafka: each key's values by first
+// position, and how many records were copies of a position already read.
+struct FaultRunResult {
+  std::map<std::string, std::vector<std::string>> values_per_key;
+  size_t copies = 0;
+  std::string log;
+};
+
+// Streams 300 inserts and 3 updates of every row through retryable Produce errors, a leader
+// change of two partitions and a broker down for 1.5 s; reads the topic back.
+FaultRunResult stream_through_broker_faults(const std::string& table,
+                                            std::vector<std::string> extra_args) {
   LocalPostgres& pg = LocalPostgres::shared();
   LocalKafka kafka;
-  const std::string topic = "sabot.public.kfault";
+  const std::string topic = "sabot.public." + table;
+  const std::string slot = table + "_slot";
   rd_kafka_mock_topic_create(kafka.mock(), topic.c_str(), 4, 3);
-  pg.sql("CREATE TABLE kfault (id int PRIMARY KEY, v int)");
-  test::create_slot(pg, "kfault_slot");
-  pg.sql("INSERT INTO kfault SELECT g, 0 FROM generate_series(1, 300) g");
+  pg.sql("CREATE TABLE " + table + " (id int PRIMARY KEY, v int)");
+  test::create_slot(pg, slot);
+  pg.sql("INSERT INTO " + table + " SELECT g, 0 FROM generate_series(1, 300) g");
   for (int round = 1; round <= 3; ++round) {
-    pg.sql("UPDATE kfault SET v = " + std::to_string(round));
+    pg.sql("UPDATE " + table + " SET v = " + std::to_string(round));
   }
-  // Retryable Produce errors, then a leader change of two partitions and a broker down.
   rd_kafka_mock_push_request_errors(
       kafka.mock(), kProduceApiKey, 5, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
       RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
       RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR__TRANSPORT);
-  const int pid = test::spawn_cli(
-      stream_args(pg, kafka, "kfault_slot", "public.kfault", {"--batch-size", "50"}),
-      "/tmp/kfault-" + std::to_string(getpid()) + ".log");
+  const std::string log_path = "/tmp/" + table + "-" + std::to_string(getpid()) + ".log";
+  extra_args.insert(extra_args.end(), {"--batch-size", "50"});
+  const int pid =
+      test::spawn_cli(stream_args(pg, kafka, slot, "public." + table, extra_args), log_path);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   rd_kafka_mock_partition_set_leader(kafka.mock(), topic.c_str(), 0, 2);
   rd_kafka_mock_partition_set_leader(kafka.mock(), topic.c_str(), 1, 3);
@@ -220,17 +235,53 @@ TEST(KafkaCli, InjectedBrokerErrorsALeaderChangeAndABrokerDownCostNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   rd_kafka_mock_broker_set_up(kafka.mock(), 1);
   const auto exit_code = test::wait_for_exit(pid, std::chrono::minutes(3));
-  ASSERT_EQ(exit_code, 0);
+  FaultRunResult result;
+  result.log = test::read_file(log_path);
+  EXPECT_EQ(exit_code, 0) << result.log;
 
-  const auto records = test::read_kafka(kafka.bootstrap(), {topic});
-  std::map<std::string, std::vector<std::string>> values;
-  for (const KafkaRecord& rec : records)
-    values[*rec.key].push_back(parse_value(*rec.value).columns.at("v"));
-  ASSERT_EQ(values.size(), 300u);
-  for (const auto& [key, seen] : values) {
-    // Exactly once each, in commit order: the idempotent producer neither lost nor repeated one.
+  std::map<std::string, std::string> value_at;  // position -> value, to check copies agree
+  for (const KafkaRecord& rec : test::read_kafka(kafka.bootstrap(), {topic})) {
+    const std::string position = rec.headers.at("commit_lsn") + "/" + rec.headers.at("seq");
+    const std::string v = parse_value(*rec.value).columns.at("v");
+    const auto [it, first] = value_at.emplace(position, v);
+    if (first) {
+      result.values_per_key[*rec.key].push_back(v);
+    } else {
+      EXPECT_EQ(it->second, v) << "two values at position " << position;
+      ++result.copies;
+    }
+  }
+  return result;
+}
+
+void expect_every_change_once_in_commit_order(const FaultRunResult& result) {
+  ASSERT_EQ(result.values_per_key.size(), 300u);
+  for (const auto& [key, seen] : result.values_per_key) {
     EXPECT_EQ(seen, (std::vector<std::string>{"0", "1", "2", "3"})) << key;
   }
+}
+
+}  // namespace
+
+TEST(KafkaCli, InjectedBrokerErrorsALeaderChangeAndABrokerDownCostNothing) {
+  const FaultRunResult result = stream_through_broker_faults("kfault", {});
+  // Nothing lost or reordered: each position once, in commit order per key.
+  expect_every_change_once_in_commit_order(result);
+  // librdkafka retried every fault itself: sabot-cdc never gave up on the producer and sent the
+  // changes again (its delivery runtime would log "retrying").
+  EXPECT_EQ(result.log.find("retrying"), std::string::npos) << result.log;
+  // A copy of a position is allowed here, as for any at-least-once sink: the mock cluster checks
+  // producer sequence numbers only for transactional producers (rd_kafka_mock_validate_records
+  // returns early without a transactional id), so a Produce that librdkafka sent again because
+  // the broker went down before answering can be appended twice, where a real broker drops it.
+  std::fprintf(stderr, "copies appended by the mock: %zu\n", result.copies);
+}
+
+TEST(KafkaExactlyOnce, InjectedBrokerErrorsALeaderChangeAndABrokerDownLeaveNoCopy) {
+  // Transactional: the mock checks sequence numbers, and a read_committed consumer sees no copy.
+  const FaultRunResult result = stream_through_broker_faults("kfault_eos", {"--kafka-exactly-once"});
+  expect_every_change_once_in_commit_order(result);
+  EXPECT_EQ(result.copies, 0u);
 }
 
 TEST(KafkaCli, APermanentErrorNamesTopicErrorAndPositionAndExits1) {
