@@ -82,6 +82,19 @@ AckCollector::BatchAcks AckCollector::take_oldest(std::chrono::milliseconds time
   return oldest;
 }
 
+void AckCollector::fail_all(const NatsFailure& failure) {
+  {
+    std::lock_guard guard(lock_);
+    for (BatchAcks& batch : batches_) {
+      if (batch.complete()) continue;
+      batch.failure = Failure{failure, fmt::format("{}:{}", batch.first.commit_lsn.to_string(),
+                                                   batch.first.seq),
+                              "(every subject of the batch)"};
+    }
+  }
+  changed_.notify_all();
+}
+
 bool AckCollector::oldest_complete() const {
   std::lock_guard guard(lock_);
   return !batches_.empty() && batches_.front().complete();
@@ -129,7 +142,7 @@ void AckCollector::on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* erro
 
 NatsConnection::NatsConnection(const NatsSinkOptions& options, const NatsUrl& url,
                                AckCollector& acks)
-    : log_(options.log), url_text_(url.redacted) {
+    : log_(options.log), url_text_(url.redacted), acks_(acks) {
   connect(options, url, acks);
   try {
     check_jetstream();
@@ -147,17 +160,13 @@ void NatsConnection::connect(const NatsSinkOptions& sink, const NatsUrl& url, Ac
   set_security(raw, sink, url);
   natsOptions_SetName(raw, "sabot-cdc");
   natsOptions_SetTimeout(raw, sink.connect_timeout.count());
-  // Reconnect forever, quickly: the sink's retries (or the caller's) decide when to give up.
-  natsOptions_SetMaxReconnect(raw, -1);
-  natsOptions_SetReconnectWait(raw, 100);
-  natsOptions_SetReconnectJitter(raw, 100, 500);
-  // No reconnect buffer (1 byte: every publish while reconnecting fails, retryable). Buffered
-  // messages would reach the server after reconnecting while those lost in the old connection's
-  // socket come only with the retry, after them: out of order. Without it the server always
-  // holds a prefix of what was sent, and the retry publishes the rest in order.
-  natsOptions_SetReconnectBufSize(raw, 1);
+  // No reconnect by the client: once a connection is lost, every PubAck still awaited fails
+  // (retryable) and the sink connects anew on its next attempt, publishing the window again in
+  // order. A client that reconnects by itself sends what is published meanwhile on the new
+  // connection, ahead of the messages lost with the old one's socket, so the server would store
+  // a later change before earlier ones: an order message ids cannot repair.
+  natsOptions_SetAllowReconnect(raw, false);
   natsOptions_SetDisconnectedCB(raw, &NatsConnection::on_disconnected, this);
-  natsOptions_SetReconnectedCB(raw, &NatsConnection::on_reconnected, this);
   natsOptions_SetClosedCB(raw, &NatsConnection::on_closed, this);
 
   const natsStatus status = natsConnection_Connect(&connection_, raw);
@@ -256,16 +265,22 @@ void NatsConnection::say(const std::string& line) const {
 void NatsConnection::on_disconnected(natsConnection*, void* closure) {
   auto* self = static_cast<NatsConnection*>(closure);
   if (self->closing_) return;
-  self->say(fmt::format("NATS sink: disconnected from {}; reconnecting", self->url_text_));
+  self->say(fmt::format("NATS sink: the connection to {} was lost; connecting anew to publish "
+                        "what was not acknowledged",
+                        self->url_text_));
+  self->fail_awaited_acks();
 }
 
-void NatsConnection::on_reconnected(natsConnection*, void* closure) {
-  auto* self = static_cast<NatsConnection*>(closure);
-  self->say(fmt::format("NATS sink: reconnected to {}", self->url_text_));
+void NatsConnection::fail_awaited_acks() {
+  // The PubAcks of what this connection carried never come: fail them now rather than at the ack
+  // timeout, so the retry starts at once.
+  acks_.fail_all(NatsFailure{NATS_CONNECTION_CLOSED, static_cast<jsErrCode>(0),
+                             fmt::format("the connection to {} was lost", url_text_)});
 }
 
 void NatsConnection::on_closed(natsConnection*, void* closure) {
   auto* self = static_cast<NatsConnection*>(closure);
+  if (!self->closing_) self->fail_awaited_acks();
   std::lock_guard guard(self->closed_lock_);
   self->closed_ = true;
   self->closed_signal_.notify_all();

@@ -1,6 +1,6 @@
 // One NATS connection and its JetStream context for the sink: connects with the sink's URL,
-// credentials and TLS options, reconnects by itself forever (the library buffers publishes
-// meanwhile), and hands every PubAck to an AckCollector.
+// credentials and TLS options and hands every PubAck to an AckCollector. It does not reconnect: a
+// lost connection fails every PubAck still awaited (retryable), and the sink makes a new one.
 #pragma once
 
 #include <nats/nats.h>
@@ -52,6 +52,9 @@ class AckCollector {
   // drops it from the collector and returns it as it stands (complete() false: timed out).
   // Precondition: a batch is expected.
   BatchAcks take_oldest(std::chrono::milliseconds timeout);
+  // Gives every batch not yet complete `failure` (the connection carrying it was lost) and wakes
+  // the waiter. Runs on the library's thread.
+  void fail_all(const NatsFailure& failure);
   // Whether the oldest batch expected is complete (no wait).
   bool oldest_complete() const;
 
@@ -69,6 +72,7 @@ class AckCollector {
 class NatsConnection {
  public:
   // Connects and checks that the server has JetStream. Throws as make_nats_sink() says.
+  // `acks` must outlive the connection.
   NatsConnection(const NatsSinkOptions& options, const NatsUrl& url, AckCollector& acks);
   ~NatsConnection();
   NatsConnection(const NatsConnection&) = delete;
@@ -89,15 +93,16 @@ class NatsConnection {
 
  private:
   static void on_disconnected(natsConnection* nc, void* closure);
-  static void on_reconnected(natsConnection* nc, void* closure);
   static void on_closed(natsConnection* nc, void* closure);
   void say(const std::string& line) const;
+  void fail_awaited_acks();
   void connect(const NatsSinkOptions& options, const NatsUrl& url, AckCollector& acks);
   void check_jetstream() const;
   void close();
 
   std::function<void(std::string_view)> log_;
   std::string url_text_;
+  AckCollector& acks_;
   natsConnection* connection_ = nullptr;
   jsCtx* js_ = nullptr;
   std::mutex closed_lock_;

@@ -50,7 +50,12 @@ NatsSinkImpl::NatsSinkImpl(const NatsSinkOptions& options)
     : options_(options), url_(parse_nats_url(options.url)), subjects_(options.subject_template) {
   validate(options_);
   if (!options_.render) options_.render = render_sabot_json;
+  connect();
+}
+
+void NatsSinkImpl::connect() {
   connection_ = std::make_unique<NatsConnection>(options_, url_, acks_);
+  // Again after a reconnect: a server restarted without its store has lost the stream.
   if (!options_.stream.empty()) ensure_stream(*connection_, options_, subjects_, url_);
 }
 
@@ -80,6 +85,7 @@ void NatsSinkImpl::write(const ChangeBatch& batch) {
 
 void NatsSinkImpl::submit(const ChangeBatch& batch) {
   if (batch.empty()) return;
+  if (!connection_) connect();  // after reset(); throws a retryable error while the server is down
   if (!connection_->connected()) {
     throw nats_error(NatsFailure{NATS_CONNECTION_DISCONNECTED, static_cast<jsErrCode>(0),
                                  "not connected (the client is reconnecting)"},
@@ -112,10 +118,9 @@ void NatsSinkImpl::await_oldest() {
 }
 
 void NatsSinkImpl::reset() {
-  natsMsgList pending{};
-  if (js_PublishAsyncGetPendingList(&pending, connection_->js()) == NATS_OK) {
-    natsMsgList_Destroy(&pending);
-  }
+  // A new connection for the next attempt: the server then holds a prefix of what this one sent
+  // (one connection keeps order), and the attempt publishes the window again from its start.
+  connection_.reset();
   acks_.start();
   in_flight_ = 0;
   flushed_ = true;

@@ -2,8 +2,8 @@
 // and publishes a batch asynchronously and returns; await_oldest() waits for every PubAck of the
 // oldest batch submitted (the AckCollector counts them per batch), so up to max_in_flight()
 // batches are on the wire at once, on one connection (the server stores them in order). reset()
-// takes back what awaits a PubAck; the caller publishes it again (the message ids make that
-// safe). write() = submit() + await_oldest(), retrying retryable failures within retry_for.
+// drops the connection and what awaits a PubAck; the caller publishes it again on a new one (the
+// message ids make that safe). write() = submit() + await_oldest(), retrying retryable failures within retry_for.
 #pragma once
 
 #include <memory>
@@ -18,11 +18,11 @@ namespace sabot::sinks::nats {
 
 class NatsSinkImpl : public NatsSink {
  public:
-  // One batch at a time in a stream: with 32 in flight, a nats-server restart under load stored
-  // a later message before earlier ones lost with the old connection (the restart test caught
-  // it about one run in three under load), which message ids cannot repair. The sink itself
-  // keeps several (submit/await) for when that is solved.
-  static constexpr size_t kMaxInFlight = 1;
+  // Batches in flight on one connection, which the server stores in order. After a lost
+  // connection the sink connects anew and the window is published again from its start, so the
+  // store stays a prefix of the stream (the client does not reconnect by itself: see
+  // NatsConnection).
+  static constexpr size_t kMaxInFlight = 32;
 
   explicit NatsSinkImpl(const NatsSinkOptions& options);
   // For callers that do not pipeline (nothing else in flight).
@@ -30,13 +30,14 @@ class NatsSinkImpl : public NatsSink {
   void submit(const ChangeBatch& batch) override;
   void await_oldest() override;
   size_t max_in_flight() const override { return kMaxInFlight; }
-  // After a failed attempt: takes back whatever still awaits a PubAck, so it is not counted
-  // against the next attempt.
+  // After a failed attempt: drops the connection and whatever still awaits a PubAck; the next
+  // submit() connects anew.
   void reset() override;
   std::string name() const override { return url_.redacted; }
   const NatsSinkStats& stats() const override { return stats_; }
 
  private:
+  void connect();  // throws as make_nats_sink() says
   void publish(const ChangeEvent& event);
   [[noreturn]] void fail_ack(const AckCollector::Failure& failure);
   [[noreturn]] void fail_timeout(const AckCollector::BatchAcks& acks);
