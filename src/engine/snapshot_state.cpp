@@ -203,6 +203,18 @@ void SnapshotState::append_progress(const std::string& plan, const std::string& 
                                     const std::vector<ChangeEvent>& reads,
                                     const std::vector<std::string>& chunk_key) {
   if (reads.empty()) return;
+  // The reads of a batch share their chunk's column order: look each key column up once, and
+  // only by name where an event's column at that index is another one.
+  std::vector<size_t> key_index;
+  for (const std::string& name : chunk_key) {
+    const Column* column = reads.front().column(name);
+    key_index.push_back(column ? static_cast<size_t>(column - reads.front().columns.data()) : 0);
+  }
+  const auto key_column = [&](const ChangeEvent& read, size_t i) -> const Column* {
+    const size_t at = key_index[i];
+    if (at < read.columns.size() && read.columns[at].name == chunk_key[i]) return &read.columns[at];
+    return read.column(chunk_key[i]);
+  };
   std::string keys = "[";
   size_t last_key_start = 1;
   for (const ChangeEvent& read : reads) {
@@ -211,7 +223,7 @@ void SnapshotState::append_progress(const std::string& plan, const std::string& 
     keys += '[';
     for (size_t i = 0; i < chunk_key.size(); ++i) {
       if (i > 0) keys += ',';
-      const Column* column = read.column(chunk_key[i]);
+      const Column* column = key_column(read, i);
       if (column == nullptr || column->value.is_null()) {
         keys += "null";
       } else {
