@@ -214,7 +214,7 @@ TEST(NatsSink, BatchesInFlightStayInOrderAcrossServerRestartsAndCrashes) {
   options.ack_timeout = 2s;
   auto sink = make_nats_sink(options);
   ASSERT_GT(sink->max_in_flight(), 1u);
-  constexpr size_t kBatches = 6000;
+  constexpr size_t kBatches = 2500;
   constexpr uint32_t kPerBatch = 10;
   std::vector<ChangeBatch> batches;
   for (size_t b = 0; b < kBatches; ++b) {
@@ -226,15 +226,29 @@ TEST(NatsSink, BatchesInFlightStayInOrderAcrossServerRestartsAndCrashes) {
   }
   std::atomic<size_t> acknowledged{0};
   std::atomic<bool> finished{false};
-  std::thread blinker([&] {
-    for (int blink = 1; blink <= 4; ++blink) {
-      while (!finished && acknowledged < blink * kBatches / 5) std::this_thread::sleep_for(5ms);
-      if (finished) return;
-      if (blink % 2) nats.stop(); else nats.crash();
-      std::this_thread::sleep_for(300ms);
-      nats.start();
+  // Joined on every way out of the test (an ASSERT returns early).
+  struct Joined {
+    std::atomic<bool>& finished;
+    std::thread thread;
+    ~Joined() {
+      finished = true;
+      if (thread.joinable()) thread.join();
     }
-  });
+  } blinker{finished, std::thread([&] {
+              for (size_t blink = 1; blink <= 4; ++blink) {
+                while (!finished && acknowledged < blink * kBatches / 5) {
+                  std::this_thread::sleep_for(5ms);
+                }
+                if (finished) return;
+                if (blink % 2) {
+                  nats.stop();
+                } else {
+                  nats.crash();
+                }
+                std::this_thread::sleep_for(300ms);
+                nats.start();
+              }
+            })};
   std::deque<size_t> window;  // indexes of the batches submitted, oldest first
   size_t next = 0;
   size_t failures = 0;
@@ -261,7 +275,7 @@ TEST(NatsSink, BatchesInFlightStayInOrderAcrossServerRestartsAndCrashes) {
     }
   }
   finished = true;
-  blinker.join();
+  blinker.thread.join();
   EXPECT_GT(failures, 0u) << "the server blinks were not felt";
 
   const auto records = nats.read_stream("ORDER");
