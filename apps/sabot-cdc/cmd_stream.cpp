@@ -178,6 +178,7 @@ class ObservedSink : public Sink {
     observe();
   }
   size_t max_in_flight() const override { return inner_.max_in_flight(); }
+  std::chrono::milliseconds linger() const override { return inner_.linger(); }
   bool is_retryable(const std::exception& error) const override {
     return inner_.is_retryable(error);
   }

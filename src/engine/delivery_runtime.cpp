@@ -118,7 +118,7 @@ void DeliveryRuntime::run() {
       if (!batch) {
         if (window_.empty()) return;  // stopped, or past the end position
         if (linger_for_more()) continue;
-        complete_oldest();
+        complete_when_idle();
         continue;
       }
       admit(std::move(*batch));
@@ -143,6 +143,16 @@ bool DeliveryRuntime::linger_for_more() {
   }
   std::this_thread::sleep_for(std::chrono::microseconds(500));
   return true;
+}
+
+void DeliveryRuntime::complete_when_idle() {
+  if (sink_.linger().count() <= 0) {
+    complete_oldest();  // the rest may still be on their way: take the next batch meanwhile
+    return;
+  }
+  // The sink lingered for more and nothing came: awaiting the oldest ends its group, so await the
+  // whole window now rather than lingering again before each batch of a group already durable.
+  while (!window_.empty()) complete_oldest();
 }
 
 bool DeliveryRuntime::fits(const Pending& next) const {

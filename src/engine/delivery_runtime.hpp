@@ -41,6 +41,9 @@ class DeliveryRuntime {
   // Nothing at hand: true until the sink's linger() has passed since the stream first had nothing
   // at hand (after a short nap, so the stream is polled again), then false: await the oldest.
   bool linger_for_more();
+  // Nothing at hand and no (more) lingering: awaits the oldest batch, or with a lingering sink
+  // every batch in flight.
+  void complete_when_idle();
   void admit(ChangeBatch batch);
   void complete_oldest();
   void drop_redelivered(ChangeBatch& batch);

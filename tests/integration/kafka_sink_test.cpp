@@ -489,6 +489,46 @@ TEST(KafkaExactlyOnce, KillBetweenProduceAndCommitOfAGroupAcknowledgesNoneOfIt) 
   for (const auto& [key, times] : times_seen) EXPECT_EQ(times, 1) << key;
 }
 
+// Through the CLI (whose progress wrapper sits between the delivery runtime and the sink) a Kafka
+// transaction gathers the batches that come while its group stays open (--kafka-group-max-ms),
+// rather than ending whenever the stream has nothing at hand for a moment: here source
+// transactions come every few milliseconds, so without lingering nearly each would be a Kafka
+// transaction of its own.
+TEST(KafkaExactlyOnce, AGroupGathersTheBatchesThatComeWhileItLingers) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  LocalKafka kafka;
+  const std::string id = "sabot-cdc-klinger_slot";
+  pg.sql("CREATE TABLE klinger (id int PRIMARY KEY)");
+  test::create_slot(pg, "klinger_slot");
+  std::vector<std::string> args = {"stream", "--dsn", pg.dsn(), "--slot", "klinger_slot",
+                                   "--tables", "public.klinger", "--quiet", "--sink", kafka.url(),
+                                   "--kafka-exactly-once", "--kafka-group-max-ms", "1000"};
+  const int pid = test::spawn_cli(args, "/tmp/klinger-" + std::to_string(getpid()) + ".log");
+  constexpr int kTransactions = 150;
+  for (int t = 0; t < kTransactions; ++t) {
+    pg.sql("INSERT INTO klinger VALUES (" + std::to_string(t) + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const bool all_there = test::eventually(
+      [&] {
+        return test::read_kafka(kafka.bootstrap(), {"sabot.public.klinger"}).size() >=
+               static_cast<size_t>(kTransactions);
+      },
+      std::chrono::seconds(60));
+  kill(pid, SIGTERM);
+  test::wait_for_exit(pid, std::chrono::seconds(20));
+  ASSERT_TRUE(all_there);
+  size_t transactions = 0;  // one checkpoint record per committed Kafka transaction
+  for (const KafkaRecord& rec : test::read_kafka(kafka.bootstrap(), {"sabot.checkpoints"})) {
+    if (rec.key == id) ++transactions;
+  }
+  std::fprintf(stderr, "Kafka transactions for %d source transactions: %zu\n", kTransactions,
+               transactions);
+  EXPECT_GE(transactions, 1u);
+  // The inserts take about a second (more on a loaded machine), and a group stays open up to 1 s.
+  EXPECT_LE(transactions, static_cast<size_t>(kTransactions / 5));
+}
+
 TEST(KafkaCli, PipelineFileKeysConfigureTheKafkaSink) {
   LocalPostgres& pg = LocalPostgres::shared();
   LocalKafka kafka;
