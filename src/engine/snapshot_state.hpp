@@ -83,7 +83,7 @@ class SnapshotState {
   // The key to resume after when `durable` is within `line`'s batch, if its keys are kept.
   static std::optional<KeyValues> key_within(const Line& line, EventPosition durable);
   void load();
-  void append(const std::string& json_line);
+  void append(std::string line);  // one JSON line (without its newline)
 
   std::string path_;
   std::vector<Line> lines_;
