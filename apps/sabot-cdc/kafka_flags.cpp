@@ -19,8 +19,8 @@ void KafkaFlags::add_group_flags(CLI::App& cmd, CLI::Option* sink) {
       ->capture_default_str()
       ->needs(sink);
   cmd.add_option("--kafka-group-max-ms", group_max_ms,
-                 "... and stay open at most this long while batches keep coming (a group also "
-                 "ends whenever no further batch is at hand)")
+                 "... and stay open at most this long; with --kafka-exactly-once a group waits "
+                 "that long for more batches when none is at hand (at least once, it ends then)")
       ->check(CLI::Range(0, 600000))
       ->capture_default_str()
       ->needs(sink);
