@@ -39,7 +39,7 @@ class DeliveryRuntime {
   bool fits(const Pending& next) const;
   bool full() const;
   // Nothing at hand: true until the sink's linger() has passed since the stream first had nothing
-  // at hand (after a short nap, so the stream is polled again), then false: await the oldest.
+  // at hand (after a short nap, so the stream is polled again), then false.
   bool linger_for_more();
   // Nothing at hand and no (more) lingering: awaits the oldest batch, or with a lingering sink
   // every batch in flight.

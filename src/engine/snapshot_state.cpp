@@ -1,7 +1,5 @@
 #include "engine/snapshot_state.hpp"
 
-#include <algorithm>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -201,26 +199,6 @@ void SnapshotState::append_plan(const std::string& id, const std::vector<std::st
   lines_.push_back(Line{id, tables, "", std::nullopt, false, {}});
 }
 
-namespace {
-
-// A key's text as a JSON string: copied as is when nothing in it needs escaping (integer and
-// most text keys), which spares the general escaper a call for every row of a snapshot.
-void append_key_text(std::string& out, std::string_view text) {
-  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
-  });
-  if (!plain) {
-    append_json_string(out, text);
-    return;
-  }
-  out += '"';
-  out += text;
-  out += '"';
-}
-
-}  // namespace
-
 void SnapshotState::append_progress(const std::string& plan, const std::string& table,
                                     const std::vector<ChangeEvent>& reads,
                                     const std::vector<std::string>& chunk_key) {
@@ -249,7 +227,7 @@ void SnapshotState::append_progress(const std::string& plan, const std::string& 
       if (column == nullptr || column->value.is_null()) {
         keys += "null";
       } else {
-        append_key_text(keys, column->value.text());
+        append_json_string(keys, column->value.text());
       }
     }
     keys += ']';

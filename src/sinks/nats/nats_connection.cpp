@@ -87,9 +87,8 @@ void AckCollector::fail_all(const NatsFailure& failure) {
     std::lock_guard guard(lock_);
     for (BatchAcks& batch : batches_) {
       if (batch.complete()) continue;
-      batch.failure = Failure{failure, fmt::format("{}:{}", batch.first.commit_lsn.to_string(),
-                                                   batch.first.seq),
-                              "(every subject of the batch)"};
+      batch.failure =
+          Failure{failure, nats_message_id(batch.first), "(every subject of the batch)"};
     }
   }
   changed_.notify_all();
@@ -143,7 +142,7 @@ void AckCollector::on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* erro
 NatsConnection::NatsConnection(const NatsSinkOptions& options, const NatsUrl& url,
                                AckCollector& acks)
     : log_(options.log), url_text_(url.redacted), acks_(acks) {
-  connect(options, url, acks);
+  connect(options, url);
   try {
     check_jetstream();
   } catch (...) {
@@ -152,7 +151,7 @@ NatsConnection::NatsConnection(const NatsSinkOptions& options, const NatsUrl& ur
   }
 }
 
-void NatsConnection::connect(const NatsSinkOptions& sink, const NatsUrl& url, AckCollector& acks) {
+void NatsConnection::connect(const NatsSinkOptions& sink, const NatsUrl& url) {
   natsOptions* raw = nullptr;
   check_option(natsOptions_Create(&raw), "creating the client options");
   OptionsPtr options(raw);
@@ -184,7 +183,7 @@ void NatsConnection::connect(const NatsSinkOptions& sink, const NatsUrl& url, Ac
   js_options.Wait = sink.ack_timeout.count();
   js_options.PublishAsync.MaxPending = sink.max_pending;
   js_options.PublishAsync.AckHandler = &AckCollector::on_ack;
-  js_options.PublishAsync.AckHandlerClosure = &acks;
+  js_options.PublishAsync.AckHandlerClosure = &acks_;
   js_options.PublishAsync.StallWait = sink.ack_timeout.count();
   const natsStatus js_status = natsConnection_JetStream(&js_, connection_, &js_options);
   if (js_status != NATS_OK) {

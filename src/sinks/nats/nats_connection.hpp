@@ -96,7 +96,7 @@ class NatsConnection {
   static void on_closed(natsConnection* nc, void* closure);
   void say(const std::string& line) const;
   void fail_awaited_acks();
-  void connect(const NatsSinkOptions& options, const NatsUrl& url, AckCollector& acks);
+  void connect(const NatsSinkOptions& options, const NatsUrl& url);
   void check_jetstream() const;
   void close();
 

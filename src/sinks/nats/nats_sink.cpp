@@ -88,7 +88,7 @@ void NatsSinkImpl::submit(const ChangeBatch& batch) {
   if (!connection_) connect();  // after reset(); throws a retryable error while the server is down
   if (!connection_->connected()) {
     throw nats_error(NatsFailure{NATS_CONNECTION_DISCONNECTED, static_cast<jsErrCode>(0),
-                                 "not connected (the client is reconnecting)"},
+                                 "not connected (the connection was lost)"},
                      fmt::format("NATS sink at {}: publishing", url_.redacted),
                      where(position_of(batch.events.front())), batch.commit_lsn);
   }

@@ -3,7 +3,8 @@
 // oldest batch submitted (the AckCollector counts them per batch), so up to max_in_flight()
 // batches are on the wire at once, on one connection (the server stores them in order). reset()
 // drops the connection and what awaits a PubAck; the caller publishes it again on a new one (the
-// message ids make that safe). write() = submit() + await_oldest(), retrying retryable failures within retry_for.
+// message ids make that safe). write() = submit() + await_oldest(), retrying retryable failures
+// within retry_for.
 #pragma once
 
 #include <memory>
