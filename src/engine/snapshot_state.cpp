@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "output/jsonl_writer.hpp"
 #include "sabot/error.hpp"
 #include "sabot/jsonl.hpp"
 
@@ -215,28 +216,39 @@ void SnapshotState::append_progress(const std::string& plan, const std::string& 
     if (at < read.columns.size() && read.columns[at].name == chunk_key[i]) return &read.columns[at];
     return read.column(chunk_key[i]);
   };
-  std::string keys = "[";
+  // The keys go into a reused buffer (a batch's line is tens of kilobytes), then the line is
+  // assembled around them: "after" (the last key) comes first in it.
+  keys_text_.clear();
+  keys_text_ += '[';
   size_t last_key_start = 1;
   for (const ChangeEvent& read : reads) {
-    if (keys.size() > 1) keys += ',';
-    last_key_start = keys.size();
-    keys += '[';
+    if (keys_text_.size() > 1) keys_text_ += ',';
+    last_key_start = keys_text_.size();
+    keys_text_ += '[';
     for (size_t i = 0; i < chunk_key.size(); ++i) {
-      if (i > 0) keys += ',';
+      if (i > 0) keys_text_ += ',';
       const Column* column = key_column(read, i);
       if (column == nullptr || column->value.is_null()) {
-        keys += "null";
+        keys_text_ += "null";
       } else {
-        append_json_string(keys, column->value.text());
+        output::append_json_string(keys_text_, column->value.text());
       }
     }
-    keys += ']';
+    keys_text_ += ']';
   }
-  const std::string_view last_key = std::string_view(keys).substr(last_key_start);
-  keys += ']';
-  append(fmt::format("{{\"plan\":{},\"table\":{},\"after\":{},{},\"first\":{},\"keys\":{}}}",
-                     json_quoted(plan), json_quoted(table), last_key,
-                     json_position(position_of(reads.back())), reads.front().seq, keys));
+  const std::string_view keys = keys_text_.view();
+  const std::string_view last_key = keys.substr(last_key_start);
+  line_text_.clear();
+  line_text_ += fmt::format("{{\"plan\":{},\"table\":{},\"after\":", json_quoted(plan),
+                            json_quoted(table));
+  line_text_ += last_key;
+  line_text_ += fmt::format(",{},\"first\":{},\"keys\":", json_position(position_of(reads.back())),
+                            reads.front().seq);
+  line_text_ += keys;
+  line_text_ += "]}\n";
+  write_line(line_text_.view());
+  keys_text_.release_if_larger_than(kKeptTextBytes);
+  line_text_.release_if_larger_than(kKeptTextBytes);
   // Appended lines are not kept in memory: resolve() is for the next start, which reads the file.
 }
 
@@ -254,6 +266,10 @@ void SnapshotState::reset() {
 
 void SnapshotState::append(std::string line) {
   line += '\n';
+  write_line(line);
+}
+
+void SnapshotState::write_line(std::string_view line) {
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) io_error("cannot open", path_);
   const ssize_t written = ::write(fd, line.data(), line.size());

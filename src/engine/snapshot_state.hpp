@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "output/json_text.hpp"
 #include "sabot/change_event.hpp"
 #include "sabot/lsn.hpp"
 #include "sabot/sink.hpp"
@@ -84,6 +85,12 @@ class SnapshotState {
   static std::optional<KeyValues> key_within(const Line& line, EventPosition durable);
   void load();
   void append(std::string line);  // one JSON line (without its newline)
+  void write_line(std::string_view line);  // with its newline, appended to the file at once
+
+  // Buffers append_progress renders its lines in, kept between batches (up to kKeptTextBytes).
+  static constexpr size_t kKeptTextBytes = size_t{1} << 20;
+  output::JsonText keys_text_;
+  output::JsonText line_text_;
 
   std::string path_;
   std::vector<Line> lines_;

@@ -466,6 +466,8 @@ bool is_json_number(std::string_view t) {
 
 void append_json_string(std::string& out, std::string_view text) { put_json_string(out, text); }
 
+void append_json_string(JsonText& out, std::string_view text) { put_json_string(out, text); }
+
 void append_json_value(std::string& out, const Column& column) { put_json_value(out, column); }
 
 void append_event_jsonl(JsonText& out, const ChangeEvent& event) { put_event(out, event); }

@@ -23,6 +23,7 @@ void append_event_jsonl(std::string& out, const ChangeEvent& event);
 void append_event_jsonl(JsonText& out, const ChangeEvent& event);
 // Appends `text` as a JSON string literal (quotes included), escaping as RFC 8259 requires.
 void append_json_string(std::string& out, std::string_view text);
+void append_json_string(JsonText& out, std::string_view text);
 // Whether `text` (a PostgreSQL integer or float text form) is also a valid JSON number.
 bool is_json_number(std::string_view text);
 // Appends the JSON form of a column value by the rules above.
