@@ -216,38 +216,32 @@ void SnapshotState::append_progress(const std::string& plan, const std::string& 
     if (at < read.columns.size() && read.columns[at].name == chunk_key[i]) return &read.columns[at];
     return read.column(chunk_key[i]);
   };
-  // The keys go into a reused buffer (a batch's line is tens of kilobytes), then the line is
-  // assembled around them: "after" (the last key) comes first in it.
-  keys_text_.clear();
-  keys_text_ += '[';
-  size_t last_key_start = 1;
+  // One reused buffer (a batch's line is tens of kilobytes); "after", the last key, ends it.
+  line_text_.clear();
+  line_text_ += fmt::format("{{\"plan\":{},\"table\":{},{},\"first\":{},\"keys\":[",
+                            json_quoted(plan), json_quoted(table),
+                            json_position(position_of(reads.back())), reads.front().seq);
+  size_t last_key_start = line_text_.size();
   for (const ChangeEvent& read : reads) {
-    if (keys_text_.size() > 1) keys_text_ += ',';
-    last_key_start = keys_text_.size();
-    keys_text_ += '[';
+    if (&read != &reads.front()) line_text_ += ',';
+    last_key_start = line_text_.size();
+    line_text_ += '[';
     for (size_t i = 0; i < chunk_key.size(); ++i) {
-      if (i > 0) keys_text_ += ',';
+      if (i > 0) line_text_ += ',';
       const Column* column = key_column(read, i);
       if (column == nullptr || column->value.is_null()) {
-        keys_text_ += "null";
+        line_text_ += "null";
       } else {
-        output::append_json_string(keys_text_, column->value.text());
+        output::append_json_string(line_text_, column->value.text());
       }
     }
-    keys_text_ += ']';
+    line_text_ += ']';
   }
-  const std::string_view keys = keys_text_.view();
-  const std::string_view last_key = keys.substr(last_key_start);
-  line_text_.clear();
-  line_text_ += fmt::format("{{\"plan\":{},\"table\":{},\"after\":", json_quoted(plan),
-                            json_quoted(table));
+  const std::string last_key(line_text_.view().substr(last_key_start));
+  line_text_ += "],\"after\":";
   line_text_ += last_key;
-  line_text_ += fmt::format(",{},\"first\":{},\"keys\":", json_position(position_of(reads.back())),
-                            reads.front().seq);
-  line_text_ += keys;
-  line_text_ += "]}\n";
+  line_text_ += "}\n";
   write_line(line_text_.view());
-  keys_text_.release_if_larger_than(kKeptTextBytes);
   line_text_.release_if_larger_than(kKeptTextBytes);
   // Appended lines are not kept in memory: resolve() is for the next start, which reads the file.
 }

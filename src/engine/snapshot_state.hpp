@@ -3,8 +3,8 @@
 // ~/.local/state/sabot-cdc/...). Lines:
 //
 //   {"plan":"initial","tables":["public.a","public.b"]}          a snapshot was asked for
-//   {"plan":"initial","table":"public.a","after":["41"],"lsn":"0/1A2B","seq":99,"first":90,
-//    "keys":[["32"],...,["41"]]}
+//   {"plan":"initial","table":"public.a","lsn":"0/1A2B","seq":99,"first":90,
+//    "keys":[["32"],...,["41"]],"after":["41"]}
 //                 a batch of reads (seq 90..99, keys 32..41) was handed out, up to key 41
 //   {"plan":"initial","table":"public.a","done":true,"lsn":"0/1A2B","seq":99}
 //
@@ -87,9 +87,9 @@ class SnapshotState {
   void append(std::string line);  // one JSON line (without its newline)
   void write_line(std::string_view line);  // with its newline, appended to the file at once
 
-  // Buffers append_progress renders its lines in, kept between batches (up to kKeptTextBytes).
+  // The buffer append_progress renders its lines in, kept between batches (up to
+  // kKeptTextBytes).
   static constexpr size_t kKeptTextBytes = size_t{1} << 20;
-  output::JsonText keys_text_;
   output::JsonText line_text_;
 
   std::string path_;
