@@ -13,7 +13,8 @@ namespace sabot::engine {
 
 namespace {
 
-constexpr int kPieceRows = 2000;     // rows fetched from the cursor at a time
+constexpr int kPieceRows = 2000;     // rows read into one piece at most
+constexpr size_t kPieceBytes = 4 << 20;  // or values of this many bytes (read by COPY)
 constexpr size_t kPiecesAhead = 4;   // pieces a worker reads ahead of the stream
 constexpr auto kIdleWait = std::chrono::milliseconds(200);
 constexpr auto kRetryWait = std::chrono::seconds(1);
@@ -640,15 +641,19 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
     if (!await_high_turn(run, *chunk)) return false;
     pg::emit_snapshot_message(marker, mark + "H", false);
     high_written(*chunk);
-    // Each FETCH is a statement (statement_timeout applies to it): never more than a chunk.
     const int piece_rows =
         config_.snapshot_chunk_rows > 0
             ? static_cast<int>(std::min<int64_t>(kPieceRows, config_.snapshot_chunk_rows))
             : kPieceRows;
-    read.open_cursor(
-        pg::chunk_select(reader, run.source, shape->names, chunk->after, chunk->range_end, 0));
+    // A chunk of chunk_rows rows is one COPY; a table read whole goes through a cursor, so
+    // statement_timeout bounds each FETCH of a piece rather than the whole table.
+    const bool by_cursor = run.source.chunk_key.empty() || config_.snapshot_chunk_rows <= 0;
+    read.start(pg::chunk_select(reader, run.source, shape->names, chunk->after, chunk->range_end, 0),
+               by_cursor);
+    const int column_count = static_cast<int>(shape->names.size());
     while (true) {
-      std::shared_ptr<pg::PgResult> piece = read.fetch(piece_rows);
+      std::shared_ptr<const pg::RowPiece> piece =
+          read.next_piece(column_count, piece_rows, kPieceBytes);
       const int n = piece->rows();
       std::unique_lock chunk_lock(chunk->mutex);
       chunk->changed.wait(chunk_lock, [&] {
@@ -657,7 +662,7 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
       if (chunk->aborted || stopping_.load()) return false;
       if (n > 0) chunk->pieces.push_back(std::move(piece));
       chunk->changed.notify_all();
-      if (n < piece_rows) break;
+      if (n == 0 || (by_cursor && n < piece_rows)) break;
     }
     read.commit();
     std::unique_lock chunk_lock(chunk->mutex);

@@ -76,7 +76,7 @@ struct Chunk {
 
   std::mutex mutex;
   std::condition_variable changed;
-  std::deque<std::shared_ptr<pg::PgResult>> pieces;
+  std::deque<std::shared_ptr<const pg::RowPiece>> pieces;
   bool fetched_all = false;     // the worker has pushed every piece
   std::exception_ptr error;     // the worker failed; the chunk ends there
   bool aborted = false;         // stream → worker: read it again (or stop)

@@ -55,7 +55,7 @@ std::string whole_row_key(const std::vector<Column>& row) {
   return key;
 }
 
-std::string read_row_key(const pg::PgResult& rows, int row, const ReadShape& shape) {
+std::string read_row_key(const pg::RowPiece& rows, int row, const ReadShape& shape) {
   std::string key;
   auto append = [&](size_t index) {
     const int column = static_cast<int>(index);
@@ -240,7 +240,7 @@ void SnapshotMerge::start_emission(std::shared_ptr<Chunk> chunk, Window window, 
 
 void SnapshotMerge::emit_some(std::chrono::milliseconds wait) {
   Chunk& chunk = *emission_->chunk;
-  std::shared_ptr<pg::PgResult> piece;
+  std::shared_ptr<const pg::RowPiece> piece;
   bool complete = false;
   bool failed = false;
   {
@@ -266,7 +266,7 @@ void SnapshotMerge::emit_some(std::chrono::milliseconds wait) {
   }
 }
 
-void SnapshotMerge::emit_piece(const std::shared_ptr<pg::PgResult>& piece) {
+void SnapshotMerge::emit_piece(const std::shared_ptr<const pg::RowPiece>& piece) {
   Emission& emission = *emission_;
   const ReadShape& shape = *emission.shape;
   const bool whole_table = emission.superseded.count(std::string(kWholeTable)) > 0;

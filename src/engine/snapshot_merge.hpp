@@ -67,7 +67,7 @@ class SnapshotMerge : public decode::DecodeHandler {
   void on_watermark(const ChangeEvent& message);
   void forget_given_up_windows();
   void start_emission(std::shared_ptr<Chunk> chunk, Window window, Lsn lsn);
-  void emit_piece(const std::shared_ptr<pg::PgResult>& piece);
+  void emit_piece(const std::shared_ptr<const pg::RowPiece>& piece);
   void finish_emission(bool complete);
 
   core::TransactionAssembler& assembler_;

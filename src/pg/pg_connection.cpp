@@ -474,9 +474,14 @@ PgConnection::~PgConnection() {
 }
 
 PgResult PgConnection::exec(const std::string& sql, std::string_view what) {
-  PgResult result(PQexec(conn_, sql.c_str()));
+  return checked(PQexec(conn_, sql.c_str()), what, false);
+}
+
+PgResult PgConnection::checked(pg_result* raw, std::string_view what, bool copy_out) {
+  PgResult result(raw);
   const ExecStatusType status = PQresultStatus(result.raw());
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_BOTH) {
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_BOTH ||
+      (copy_out && status == PGRES_COPY_OUT)) {
     return result;
   }
   const char* state = result.raw() ? PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE) : nullptr;
@@ -523,5 +528,45 @@ std::string PgConnection::describe_target() const {
 }
 
 int PgConnection::server_version() const { return PQserverVersion(conn_); }
+
+}  // namespace sabot::pg
+
+namespace sabot::pg {
+
+// ---- COPY ... TO STDOUT -------------------------------------------------------------------------
+
+CopyOut::CopyOut(PgConnection& conn, const std::string& copy_sql, std::string_view what)
+    : conn_(conn), what_(what) {
+  conn_.checked(PQexec(conn_.raw(), copy_sql.c_str()), what_, true);
+}
+
+CopyOut::~CopyOut() {
+  free_row();
+  if (done_) return;
+  // Cut short: take the rest of its rows and its result, so the connection can run the next
+  // statement (a ROLLBACK). Not cancelled: a cancel request can arrive late and hit that next
+  // statement instead; the rest is at most a chunk (COPY reads bounded chunks only).
+  char* row = nullptr;
+  while (PQgetCopyData(conn_.raw(), &row, 0) >= 0) PQfreemem(row);
+  while (PGresult* r = PQgetResult(conn_.raw())) PQclear(r);
+}
+
+void CopyOut::free_row() {
+  if (row_ != nullptr) PQfreemem(row_);
+  row_ = nullptr;
+}
+
+std::optional<std::string_view> CopyOut::next_row() {
+  free_row();
+  if (done_) return std::nullopt;
+  const int length = PQgetCopyData(conn_.raw(), &row_, 0);
+  if (length >= 0) return std::string_view(row_, static_cast<size_t>(length));
+  done_ = true;
+  // The COPY ended (-1) or the connection failed (-2): the result says which; an error (a
+  // statement_timeout, a lost connection) throws as exec() does.
+  conn_.checked(PQgetResult(conn_.raw()), what_, false);
+  while (PGresult* r = PQgetResult(conn_.raw())) PQclear(r);
+  return std::nullopt;
+}
 
 }  // namespace sabot::pg

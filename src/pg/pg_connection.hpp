@@ -48,6 +48,10 @@ class PgConnection {
   // Runs one SQL statement (simple query protocol: works on replication connections too).
   // Throws CdcError classified by SQLSTATE, with `what` naming the operation.
   PgResult exec(const std::string& sql, std::string_view what);
+  // Takes the result of a statement sent on this connection (PQexec, PQgetResult): returns it
+  // when it succeeded — with `copy_out`, also when it started a COPY TO STDOUT — and throws as
+  // exec() does otherwise (a null result: the connection was lost).
+  PgResult checked(pg_result* raw, std::string_view what, bool copy_out);
   // Quotes a string literal / identifier for this connection's encoding.
   std::string quote_literal(std::string_view text) const;
   std::string quote_identifier(std::string_view text) const;
@@ -61,6 +65,33 @@ class PgConnection {
 
  private:
   pg_conn* conn_ = nullptr;
+};
+
+// One `COPY ... TO STDOUT` on a regular connection, read row by row (libpq buffers what the
+// socket brings; nothing else is held). Borrows the connection, which runs nothing else until
+// the COPY has ended or this object is gone. Not thread-safe.
+class CopyOut {
+ public:
+  // Sends `copy_sql`; throws CdcError as PgConnection::exec does when it cannot start.
+  CopyOut(PgConnection& conn, const std::string& copy_sql, std::string_view what);
+  // The rest of a COPY not read to its end is read and dropped, so the connection can run the
+  // next statement: use it for bounded reads.
+  ~CopyOut();
+  CopyOut(const CopyOut&) = delete;
+  CopyOut& operator=(const CopyOut&) = delete;
+
+  // The next row's bytes (with its newline), valid until the next call or the destructor;
+  // nullopt once the COPY has ended well. Throws CdcError as exec does when it ended with an
+  // error (a statement_timeout, the table dropped, the connection lost).
+  std::optional<std::string_view> next_row();
+
+ private:
+  void free_row();
+
+  PgConnection& conn_;
+  std::string what_;
+  char* row_ = nullptr;  // libpq's buffer of the last row (PQfreemem)
+  bool done_ = false;
 };
 
 // The libpq keyword/value pairs for `config` (dsn expanded, discrete fields override).

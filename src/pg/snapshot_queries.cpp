@@ -250,6 +250,7 @@ ChunkRead::ChunkRead(PgConnection& conn, const SnapshotTable& table) : conn_(con
 }
 
 ChunkRead::~ChunkRead() {
+  copy_.reset();  // the rest of a COPY cut short is drained first
   if (!open_) return;
   try {
     conn_.exec("ROLLBACK", "ending a snapshot read");
@@ -257,16 +258,44 @@ ChunkRead::~ChunkRead() {
   }
 }
 
-void ChunkRead::open_cursor(const std::string& select) {
-  conn_.exec("DECLARE sabot_chunk NO SCROLL CURSOR FOR " + select, "reading a snapshot chunk");
+void ChunkRead::start(const std::string& select, bool by_cursor) {
+  by_cursor_ = by_cursor;
+  if (by_cursor) {
+    conn_.exec("DECLARE sabot_chunk NO SCROLL CURSOR FOR " + select, "reading a snapshot chunk");
+  } else {
+    copy_.emplace(conn_, "COPY (" + select + ") TO STDOUT", "reading a snapshot chunk");
+  }
 }
 
-std::shared_ptr<PgResult> ChunkRead::fetch(int rows) {
-  return std::make_shared<PgResult>(
-      conn_.exec(fmt::format("FETCH FORWARD {} FROM sabot_chunk", rows), "reading a snapshot chunk"));
+std::shared_ptr<RowPiece> ChunkRead::next_piece(int columns, int rows, size_t bytes) {
+  auto piece = std::make_shared<RowPiece>(columns);
+  if (by_cursor_) {
+    const PgResult fetched = conn_.exec(fmt::format("FETCH FORWARD {} FROM sabot_chunk", rows),
+                                        "reading a snapshot chunk");
+    if (fetched.columns() != columns && fetched.rows() > 0) {
+      throw CdcError(ErrorKind::Server,
+                     fmt::format("a snapshot read returned rows of {} columns where the table "
+                                 "has {}: was the table altered during the read?",
+                                 fetched.columns(), columns));
+    }
+    for (int row = 0; row < fetched.rows(); ++row) piece->add_result_row(fetched, row);
+    return piece;
+  }
+  while (copy_ && piece->rows() < rows && piece->text_bytes() < bytes) {
+    const std::optional<std::string_view> line = copy_->next_row();
+    if (!line) {
+      copy_.reset();
+      break;
+    }
+    piece->add_copy_row(*line);
+  }
+  return piece;
 }
 
 void ChunkRead::commit() {
+  while (copy_ && copy_->next_row()) {
+  }
+  copy_.reset();
   open_ = false;
   conn_.exec("COMMIT", "ending a snapshot read");
 }

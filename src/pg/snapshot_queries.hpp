@@ -1,6 +1,6 @@
 // The SQL a table snapshot runs on a regular connection: which tables to read and by which key,
-// the watermark messages, and one chunk read inside a REPEATABLE READ transaction through a
-// cursor (so a chunk of any size is fetched in bounded pieces).
+// the watermark messages, and one chunk read inside a REPEATABLE READ transaction in bounded
+// pieces (by COPY, or through a cursor).
 //
 // Errors: CdcError classified by SQLSTATE (PgConnection::exec); a table the role may not SELECT
 // is CdcError{Config} naming the GRANT to run.
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pg/pg_connection.hpp"
+#include "pg/row_piece.hpp"
 #include "sabot/lsn.hpp"
 #include "sabot/table_pattern.hpp"
 
@@ -99,16 +100,22 @@ class ChunkRead {
   ChunkRead& operator=(const ChunkRead&) = delete;
 
   const std::string& snapshot() const { return snapshot_; }
-  // Opens the cursor over `select` (after the high watermark was written).
-  void open_cursor(const std::string& select);
-  // The next up to `rows` rows; an empty result at the end.
-  std::shared_ptr<PgResult> fetch(int rows);
+  // Starts reading `select` (after the high watermark was written), either as one
+  // `COPY (select) TO STDOUT` — the server's cheapest way to send rows, one statement — or, with
+  // `by_cursor`, through a cursor fetched piece by piece, each FETCH a statement of its own (for
+  // a table read whole: statement_timeout then bounds a piece, not the table).
+  void start(const std::string& select, bool by_cursor);
+  // The next piece: up to `rows` rows or, reading by COPY, until the piece holds `bytes` bytes
+  // of values; fewer rows (perhaps none) at the end. Throws CdcError as PgConnection::exec does.
+  std::shared_ptr<RowPiece> next_piece(int columns, int rows, size_t bytes);
   void commit();
 
  private:
   PgConnection& conn_;
   std::string snapshot_;
   bool open_ = true;
+  bool by_cursor_ = false;
+  std::optional<CopyOut> copy_;  // while reading by COPY
 };
 
 }  // namespace sabot::pg

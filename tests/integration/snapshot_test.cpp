@@ -325,11 +325,14 @@ TEST_P(Snapshot, OnlyReadsEveryKindOfTableAsInsertsRenderTheSameRows) {
   const std::string dsn = pg.fresh_database("snap_kinds_" + plugin);
   const std::string types =
       "(id int, code text, n numeric(12,3), f float8, b bool, ts timestamptz, d date, "
-      "j jsonb, u uuid, arr int[], big text, PRIMARY KEY (id, code))";
+      "j jsonb, u uuid, arr int[], big text, esc text, bin bytea, gone text, "
+      "PRIMARY KEY (id, code))";
   const std::string row =
       "(7, 'x:y', 12.5, 1.25, true, '2026-01-02 03:04:05.678901+00', '2026-05-06', "
       "'{\"a\": [1, 2]}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1,2,3}', "
-      "repeat(md5('t'), 4000))";
+      "repeat(md5('t'), 4000), "
+      // What COPY's text format escapes (tab, newline, backslash, \N) and what it sends as is.
+      "E'tab\\there\\nnew\\\\back \\\\N \\x01 \\r\\b\\f\\013 end', '\\x00ff5c0a'::bytea, NULL)";
   sql_on(dsn, "CREATE TABLE kinds_read " + types + "; INSERT INTO kinds_read VALUES " + row + ";"
               "CREATE TABLE nokey (a int, b text); INSERT INTO nokey VALUES (1,'x'),(1,'x'),(2,NULL);"
               "CREATE TABLE parted (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);"
@@ -370,6 +373,10 @@ TEST_P(Snapshot, OnlyReadsEveryKindOfTableAsInsertsRenderTheSameRows) {
   ASSERT_TRUE(read && insert) << only.out;
   EXPECT_EQ(read->columns, insert->columns);
   EXPECT_EQ(read->columns.at("big").size(), 32u * 4000 + 2);
+  EXPECT_EQ(read->columns.at("esc"),
+            "\"tab\\there\\nnew\\\\back \\\\N \\u0001 \\r\\b\\f\\u000b end\"");
+  EXPECT_EQ(read->columns.at("bin"), "\"\\\\x00ff5c0a\"");
+  EXPECT_EQ(read->columns.at("gone"), "null");
   // Done once: the next start does not read again.
   const auto again = run_cli(with_plugin({"stream", "--quiet", "--dsn", dsn, "--slot", slot,
                                           "--snapshot", "only", "--snapshot-state",
@@ -494,12 +501,14 @@ class ChunkReadSampler {
   void sample(const std::string& dsn, const std::atomic<bool>& stop) {
     PGconn* conn = PQconnectdb(dsn.c_str());
     while (!stop.load()) {
-      // A chunk's transaction is open from its snapshot to its last FETCH, which runs through
-      // the cursor sabot_chunk: idle in it, or running.
+      // A chunk's transaction is open from its snapshot until its rows are delivered; it reads
+      // them with one COPY (SELECT ...) TO STDOUT (a table read whole: through the cursor
+      // sabot_chunk): running it, or idle in the transaction after it.
       PGresult* r = PQexec(conn,
                            "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND pid <> pg_backend_pid() AND query LIKE "
-                           "'%sabot_chunk%' AND state IN ('active', 'idle in transaction')");
+                           "current_database() AND pid <> pg_backend_pid() AND (query LIKE "
+                           "'COPY (SELECT %' OR query LIKE '%sabot_chunk%') AND state IN "
+                           "('active', 'idle in transaction')");
       if (PQresultStatus(r) == PGRES_TUPLES_OK) most_ = std::max(most_, std::atoi(PQgetvalue(r, 0, 0)));
       PQclear(r);
       std::this_thread::sleep_for(1ms);
