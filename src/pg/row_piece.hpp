@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +21,9 @@ namespace sabot::pg {
 
 class RowPiece {
  public:
-  // A piece of rows with `columns` columns each.
-  explicit RowPiece(int columns);
+  // A piece of rows with `columns` columns each, with room for `expected_rows` rows and
+  // `expected_bytes` bytes of values (it grows past them as needed).
+  RowPiece(int columns, int expected_rows = 0, size_t expected_bytes = 0);
 
   // Appends one row as COPY's text format sends it: fields separated by tabs, `\N` for NULL,
   // backslash escapes (\b \f \n \r \t \v \\, octal \ooo, hex \xhh, any other character after a
@@ -33,12 +35,12 @@ class RowPiece {
 
   int rows() const { return rows_; }
   int columns() const { return columns_; }
-  size_t text_bytes() const { return text_.size(); }
+  size_t text_bytes() const { return text_size_; }
   bool is_null(int row, int column) const { return field(row, column).size == kNull; }
   // The value's text ("" for NULL).
   std::string_view get(int row, int column) const {
     const Field& f = field(row, column);
-    return f.size == kNull ? std::string_view() : std::string_view(text_).substr(f.begin, f.size);
+    return f.size == kNull ? std::string_view() : std::string_view(text_.get() + f.begin, f.size);
   }
   std::optional<std::string> get_optional(int row, int column) const;
 
@@ -53,12 +55,18 @@ class RowPiece {
     return fields_[static_cast<size_t>(row) * static_cast<size_t>(columns_) +
                    static_cast<size_t>(column)];
   }
-  void add_escaped_field(std::string_view raw);
+  // Room for `more` bytes after the values held; returns where they go.
+  char* room_for(size_t more);
+  // Decodes the escapes of one field into `out`; returns the end of what it wrote.
+  static char* unescape(std::string_view raw, char* out);
   [[noreturn]] void throw_field_count(size_t got) const;
 
   int columns_;
   int rows_ = 0;
-  std::string text_;
+  // The values, back to back (grown by doubling, never zero-filled).
+  std::unique_ptr<char[]> text_;
+  size_t text_size_ = 0;
+  size_t text_capacity_ = 0;
   std::vector<Field> fields_;  // rows_ × columns_, row by row
 };
 

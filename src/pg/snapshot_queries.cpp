@@ -268,7 +268,8 @@ void ChunkRead::start(const std::string& select, bool by_cursor) {
 }
 
 std::shared_ptr<RowPiece> ChunkRead::next_piece(int columns, int rows, size_t bytes) {
-  auto piece = std::make_shared<RowPiece>(columns);
+  // Sized like the piece before (the rows of a table are alike), so it seldom grows.
+  auto piece = std::make_shared<RowPiece>(columns, rows, last_piece_bytes_);
   if (by_cursor_) {
     const PgResult fetched = conn_.exec(fmt::format("FETCH FORWARD {} FROM sabot_chunk", rows),
                                         "reading a snapshot chunk");
@@ -289,6 +290,7 @@ std::shared_ptr<RowPiece> ChunkRead::next_piece(int columns, int rows, size_t by
     }
     piece->add_copy_row(*line);
   }
+  last_piece_bytes_ = piece->text_bytes();
   return piece;
 }
 

@@ -116,6 +116,7 @@ class ChunkRead {
   bool open_ = true;
   bool by_cursor_ = false;
   std::optional<CopyOut> copy_;  // while reading by COPY
+  size_t last_piece_bytes_ = 0;   // the values of the piece read last
 };
 
 }  // namespace sabot::pg
