@@ -414,6 +414,10 @@ void SnapshotCoordinator::add_plan_locked(const std::string& id,
   state_->append_plan(id, names);
 }
 
+std::string SnapshotCoordinator::published_by() const {
+  return config_.plugin == Plugin::Pgoutput ? config_.publication_name : std::string();
+}
+
 void SnapshotCoordinator::plan_pending(pg::PgConnection& conn) {
   std::unique_lock lock(mutex_);
   bool via_root = false;
@@ -424,7 +428,7 @@ void SnapshotCoordinator::plan_pending(pg::PgConnection& conn) {
     if (config_.plugin == Plugin::Pgoutput) {
       via_root = pg::publication_via_root(conn, config_.publication_name);
     }
-    const auto tables = pg::snapshot_tables(conn, filter_, via_root);
+    const auto tables = pg::snapshot_tables(conn, filter_, via_root, published_by());
     lock.lock();
     add_plan_locked(kInitialPlan, tables);
     --planning_;
@@ -439,7 +443,8 @@ void SnapshotCoordinator::plan_pending(pg::PgConnection& conn) {
       via_root = pg::publication_via_root(conn, config_.publication_name);
     }
     std::vector<pg::SnapshotTable> tables;
-    for (pg::SnapshotTable& table : pg::snapshot_tables(conn, TableFilter(patterns), via_root)) {
+    for (pg::SnapshotTable& table :
+         pg::snapshot_tables(conn, TableFilter(patterns), via_root, published_by())) {
       if (filter_.matches(table.schema, table.table)) {
         tables.push_back(std::move(table));
       } else {

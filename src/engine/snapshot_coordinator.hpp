@@ -184,6 +184,8 @@ class SnapshotCoordinator {
   void worker_main();
   std::optional<Claim> claim_locked();
   void plan_pending(pg::PgConnection& conn);
+  // The publication whose tables are read (pgoutput), or "" (wal2json: every table).
+  std::string published_by() const;
   // Does `claim`; a table dropped meanwhile is skipped (its rows are gone, and the stream already
   // delivered its drop), any other failure is thrown.
   void work_on(pg::PgConnection& reader, pg::PgConnection& marker, const Claim& claim);

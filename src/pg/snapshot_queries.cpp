@@ -151,8 +151,16 @@ std::vector<SnapshotTable> list_tables(PgConnection& conn, const std::string& co
 }  // namespace
 
 std::vector<SnapshotTable> snapshot_tables(PgConnection& conn, const TableFilter& filter,
-                                           bool via_root) {
-  return list_tables(conn, "", filter, via_root);
+                                           bool via_root, const std::string& publication) {
+  if (publication.empty()) return list_tables(conn, "", filter, via_root);
+  // Only what the publication publishes (pg_publication_tables names partitions, or with
+  // publish_via_partition_root their published roots): no other table's changes reach the stream.
+  return list_tables(conn,
+                     fmt::format("AND EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables pt "
+                                 "WHERE pt.pubname = {} AND pt.schemaname = n.nspname AND "
+                                 "pt.tablename = c.relname)",
+                                 conn.quote_literal(publication)),
+                     filter, via_root);
 }
 
 std::optional<SnapshotTable> find_snapshot_table(PgConnection& conn, const std::string& schema,

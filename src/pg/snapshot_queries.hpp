@@ -37,9 +37,10 @@ struct SnapshotTable {
 // The tables whose rows the stream names as they are stored: ordinary tables and partitions
 // (partitioned parents hold no rows; pgoutput names a partition's changes by the partition unless
 // the publication publishes via the root, in which case the root is read instead). Matching
-// `filter`, sorted. `via_root`: the publication has publish_via_partition_root.
+// `filter` and, when `publication` is not empty (pgoutput), published by it; sorted.
+// `via_root`: the publication has publish_via_partition_root.
 std::vector<SnapshotTable> snapshot_tables(PgConnection& conn, const TableFilter& filter,
-                                           bool via_root);
+                                           bool via_root, const std::string& publication);
 // The one table of that name (nullopt when it does not exist, or is a partitioned parent while
 // `via_root` is false).
 std::optional<SnapshotTable> find_snapshot_table(PgConnection& conn, const std::string& schema,

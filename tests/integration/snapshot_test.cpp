@@ -610,6 +610,33 @@ TEST(SnapshotOnDemand, ARunningStreamReadsATableAgainWhenAsked) {
                    table_rows(dsn, "before_stream", kColumns, kKey));
 }
 
+// pgoutput sends the changes of the publication's tables only: a table outside it is not read
+// either (its reads would never be followed by its changes).
+TEST(SnapshotPublication, PgoutputReadsOnlyThePublicationsTables) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("snap_pub");
+  sql_on(dsn, "CREATE TABLE published (id int PRIMARY KEY, v text);"
+              "CREATE TABLE unpublished (id int PRIMARY KEY, v text);"
+              "INSERT INTO published SELECT g, 'p' FROM generate_series(1, 30) g;"
+              "INSERT INTO unpublished SELECT g, 'u' FROM generate_series(1, 40) g;"
+              "CREATE PUBLICATION only_published FOR TABLE published");
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_pub", "--publication",
+                     "only_published"})
+                .exit_code,
+            0);
+  TempDir dir("snap-pub");
+  const auto only = run_cli({"stream", "--quiet", "--dsn", dsn, "--slot", "snap_pub",
+                             "--publication", "only_published", "--snapshot", "only",
+                             "--snapshot-state", fresh_dir(dir) + "/state"});
+  ASSERT_EQ(only.exit_code, 0) << only.err;
+  size_t published = 0;
+  for (const auto& e : parse_jsonl(only.out)) {
+    EXPECT_EQ(e.table, "published") << "read a table outside the publication";
+    if (e.table == "published" && e.op == "read") ++published;
+  }
+  EXPECT_EQ(published, 30u);
+}
+
 TEST(SnapshotErrors, ATableTheRoleMayNotReadNamesTheGrant) {
   LocalPostgres& pg = LocalPostgres::shared();
   const std::string dsn = pg.fresh_database("snap_grant");
