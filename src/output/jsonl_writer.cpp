@@ -61,19 +61,34 @@ char* put_hex32(char* p, uint32_t value) {
   return p + digits;
 }
 
-// Same text as Lsn::to_string() ("16/B374D848"), written in place: this runs for every event.
-template <typename Out>
-void append_lsn(Out& out, std::string_view key, Lsn lsn) {
-  char text[2 + 8 + 1 + 8];
-  char* p = text;
-  *p++ = '"';
-  p = put_hex32(p, static_cast<uint32_t>(lsn.value() >> 32));
-  *p++ = '/';
-  p = put_hex32(p, static_cast<uint32_t>(lsn.value()));
-  *p++ = '"';
-  out += key;
-  out.append(text, static_cast<size_t>(p - text));
-}
+// `key`, then the LSN as Lsn::to_string() writes it ("16/B374D848") in quotes. This runs twice
+// for every event, and consecutive events mostly share an LSN (the commit LSN of a transaction;
+// both LSNs of a snapshot chunk's reads): so each of the two keeps the last text it wrote.
+class LsnText {
+ public:
+  template <typename Out>
+  void append(Out& out, std::string_view key, Lsn lsn) {
+    if (lsn != lsn_ || length_ == 0) render(lsn);
+    out += key;
+    out.append(text_, length_);
+  }
+
+ private:
+  void render(Lsn lsn) {
+    char* p = text_;
+    *p++ = '"';
+    p = put_hex32(p, static_cast<uint32_t>(lsn.value() >> 32));
+    *p++ = '/';
+    p = put_hex32(p, static_cast<uint32_t>(lsn.value()));
+    *p++ = '"';
+    lsn_ = lsn;
+    length_ = static_cast<size_t>(p - text_);
+  }
+
+  Lsn lsn_;
+  char text_[2 + 8 + 1 + 8] = {};
+  size_t length_ = 0;
+};
 
 // Writes `value` as exactly `width` decimal digits (value < 10^width).
 char* put_digits(char* p, uint32_t value, int width) {
@@ -397,8 +412,10 @@ void put_event(Out& out, const ChangeEvent& event) {
   }
   out += ",\"xid\":";
   append_uint(out, event.transaction_id);
-  append_lsn(out, ",\"lsn\":", event.lsn);
-  append_lsn(out, ",\"commit_lsn\":", event.commit_lsn);
+  thread_local LsnText lsn_text;
+  thread_local LsnText commit_lsn_text;
+  lsn_text.append(out, ",\"lsn\":", event.lsn);
+  commit_lsn_text.append(out, ",\"commit_lsn\":", event.commit_lsn);
   out += ",\"commit_time\":\"";
   append_iso8601(out, event.commit_time);
   out += "\",\"seq\":";
