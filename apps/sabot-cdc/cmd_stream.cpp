@@ -72,7 +72,7 @@ struct StreamFlags {
   int64_t warn_retained_bytes = int64_t{1} << 30;  // 1 GiB, as `status`
   std::string snapshot = "never";
   int snapshot_workers = 2;
-  int64_t snapshot_chunk_rows = 10000;
+  int64_t snapshot_chunk_rows = 50000;
   std::string snapshot_state;
   std::string format = "sabot";
   std::string debezium_name = "sabot";

@@ -108,7 +108,7 @@ struct PostgresCdcConfig {
   int snapshot_workers = 2;
   // Rows per chunk of a table with a key (each chunk is one short REPEATABLE READ transaction);
   // tables without a primary key or replica identity index are read whole, in one chunk.
-  int64_t snapshot_chunk_rows = 10000;
+  int64_t snapshot_chunk_rows = 50000;
   // The snapshot's progress file (see README "Snapshots"); empty = the default place,
   // $XDG_STATE_HOME/sabot-cdc/<system id>-<slot>.snapshot (else ~/.local/state/sabot-cdc/...).
   std::string snapshot_state_path;

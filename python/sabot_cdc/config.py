@@ -55,7 +55,7 @@ class PostgreSQLCDCConfig:
 
     snapshot: str = "never"
     snapshot_workers: int = 2
-    snapshot_chunk_rows: int = 10000
+    snapshot_chunk_rows: int = 50000
     snapshot_state_path: Optional[str] = None
 
     log: Optional[Callable[[str], None]] = None

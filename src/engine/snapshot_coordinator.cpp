@@ -15,7 +15,9 @@ namespace {
 
 constexpr int kPieceRows = 2000;     // rows read into one piece at most
 constexpr size_t kPieceBytes = 4 << 20;  // or values of this many bytes (read by COPY)
-constexpr size_t kPiecesAhead = 4;   // pieces a worker reads ahead of the stream
+// What a worker reads ahead of the stream: enough to cover the stream's wait for the next
+// chunk's high watermark (its round trip through the WAL), so both connections keep reading.
+constexpr size_t kAheadBytes = 8 << 20;
 constexpr auto kIdleWait = std::chrono::milliseconds(200);
 constexpr auto kRetryWait = std::chrono::seconds(1);
 constexpr const char* kInitialPlan = "initial";
@@ -662,10 +664,14 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
       const int n = piece->rows();
       std::unique_lock chunk_lock(chunk->mutex);
       chunk->changed.wait(chunk_lock, [&] {
-        return chunk->pieces.size() < kPiecesAhead || chunk->aborted || stopping_.load();
+        return chunk->pieces.empty() || chunk->pieces_bytes < kAheadBytes || chunk->aborted ||
+               stopping_.load();
       });
       if (chunk->aborted || stopping_.load()) return false;
-      if (n > 0) chunk->pieces.push_back(std::move(piece));
+      if (n > 0) {
+        chunk->pieces_bytes += piece->memory_bytes();
+        chunk->pieces.push_back(std::move(piece));
+      }
       chunk->changed.notify_all();
       if (n == 0 || (by_cursor && n < piece_rows)) break;
     }

@@ -12,8 +12,9 @@
 // chunk only when it starts where the one before it ended; a chunk that is read again (its
 // snapshot raced a commit, its worker lost its connection) takes every later chunk of its table
 // with it. So what was delivered of a table is always a prefix of its keys, which is what the
-// progress file records. A worker reads ahead at most kPiecesAhead pieces of a chunk, and at most
-// one chunk per worker is in flight, so memory stays bounded whatever the table size. Progress is
+// progress file records. A worker reads ahead at most kAheadBytes of a chunk's rows (at least one
+// piece), and at most one chunk per worker is in flight, so memory stays bounded whatever the
+// table size. Progress is
 // kept in a SnapshotState file; a restart resumes after what is durable.
 //
 // Threading: the public functions are for the stream's thread, except where noted; workers run
@@ -77,6 +78,7 @@ struct Chunk {
   std::mutex mutex;
   std::condition_variable changed;
   std::deque<std::shared_ptr<const pg::RowPiece>> pieces;
+  size_t pieces_bytes = 0;      // memory_bytes() of the pieces queued
   bool fetched_all = false;     // the worker has pushed every piece
   std::exception_ptr error;     // the worker failed; the chunk ends there
   bool aborted = false;         // stream → worker: read it again (or stop)

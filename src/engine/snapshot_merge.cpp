@@ -251,6 +251,7 @@ void SnapshotMerge::emit_some(std::chrono::milliseconds wait) {
     if (!chunk.pieces.empty()) {
       piece = std::move(chunk.pieces.front());
       chunk.pieces.pop_front();
+      chunk.pieces_bytes -= piece->memory_bytes();
       chunk.changed.notify_all();
     } else if (chunk.fetched_all) {
       complete = true;

@@ -36,6 +36,8 @@ class RowPiece {
   int rows() const { return rows_; }
   int columns() const { return columns_; }
   size_t text_bytes() const { return text_size_; }
+  // The memory it holds: its values' buffer and its fields.
+  size_t memory_bytes() const { return text_capacity_ + fields_.capacity() * sizeof(Field); }
   bool is_null(int row, int column) const { return field(row, column).size == kNull; }
   // The value's text ("" for NULL).
   std::string_view get(int row, int column) const {
