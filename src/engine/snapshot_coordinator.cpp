@@ -652,9 +652,12 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
         config_.snapshot_chunk_rows > 0
             ? static_cast<int>(std::min<int64_t>(kPieceRows, config_.snapshot_chunk_rows))
             : kPieceRows;
-    // A chunk of chunk_rows rows is one COPY; a table read whole goes through a cursor, so
-    // statement_timeout bounds each FETCH of a piece rather than the whole table.
-    const bool by_cursor = run.source.chunk_key.empty() || config_.snapshot_chunk_rows <= 0;
+    // A chunk of chunk_rows rows is one COPY. A table read whole goes through a cursor, and so
+    // does every chunk of a session with a statement_timeout: the worker waits for the stream
+    // between pieces (its read-ahead is bounded), which inside one COPY would count against the
+    // timeout; a FETCH per piece counts only the reading.
+    const bool by_cursor = run.source.chunk_key.empty() || config_.snapshot_chunk_rows <= 0 ||
+                           read.statement_timeout();
     read.start(pg::chunk_select(reader, run.source, shape->names, chunk->after, chunk->range_end, 0),
                by_cursor);
     const int column_count = static_cast<int>(shape->names.size());

@@ -548,7 +548,17 @@ CopyOut::~CopyOut() {
   // statement instead; the rest is at most a chunk (COPY reads bounded chunks only).
   char* row = nullptr;
   while (PQgetCopyData(conn_.raw(), &row, 0) >= 0) PQfreemem(row);
-  while (PGresult* r = PQgetResult(conn_.raw())) PQclear(r);
+  discard_results();
+}
+
+void CopyOut::discard_results() {
+  // A COPY that failed inside libpq (its buffer could not be allocated) keeps answering
+  // PGRES_COPY_OUT, never null: stop there; the next PQexec (the ROLLBACK) ends it.
+  while (PGresult* r = PQgetResult(conn_.raw())) {
+    const bool still_copying = PQresultStatus(r) == PGRES_COPY_OUT;
+    PQclear(r);
+    if (still_copying || PQstatus(conn_.raw()) == CONNECTION_BAD) break;
+  }
 }
 
 void CopyOut::free_row() {
@@ -565,7 +575,7 @@ std::optional<std::string_view> CopyOut::next_row() {
   // The COPY ended (-1) or the connection failed (-2): the result says which; an error (a
   // statement_timeout, a lost connection) throws as exec() does.
   conn_.checked(PQgetResult(conn_.raw()), what_, false);
-  while (PGresult* r = PQgetResult(conn_.raw())) PQclear(r);
+  discard_results();
   return std::nullopt;
 }
 

@@ -87,6 +87,7 @@ class CopyOut {
 
  private:
   void free_row();
+  void discard_results();  // the results left after the COPY's end
 
   PgConnection& conn_;
   std::string what_;

@@ -250,6 +250,8 @@ ChunkRead::ChunkRead(PgConnection& conn, const SnapshotTable& table) : conn_(con
                "locking the table against DDL for the read");
     PgResult r = conn_.exec("SELECT pg_current_snapshot()::text", "reading the MVCC snapshot");
     snapshot_ = std::string(r.get(0, 0));
+    statement_timeout_ =
+        conn_.exec("SHOW statement_timeout", "reading statement_timeout").get(0, 0) != "0";
   } catch (...) {
     conn_.exec("ROLLBACK", "ending a snapshot read");
     open_ = false;

@@ -101,10 +101,13 @@ class ChunkRead {
   ChunkRead& operator=(const ChunkRead&) = delete;
 
   const std::string& snapshot() const { return snapshot_; }
+  // The session has a statement_timeout (the role's, the database's or the server's).
+  bool statement_timeout() const { return statement_timeout_; }
   // Starts reading `select` (after the high watermark was written), either as one
   // `COPY (select) TO STDOUT` — the server's cheapest way to send rows, one statement — or, with
-  // `by_cursor`, through a cursor fetched piece by piece, each FETCH a statement of its own (for
-  // a table read whole: statement_timeout then bounds a piece, not the table).
+  // `by_cursor`, through a cursor fetched piece by piece, each FETCH a statement of its own (so
+  // statement_timeout bounds a piece, not the table, nor the time the reader waits for the
+  // stream between pieces).
   void start(const std::string& select, bool by_cursor);
   // The next piece: up to `rows` rows or, reading by COPY, until the piece holds `bytes` bytes
   // of values; fewer rows (perhaps none) at the end. Throws CdcError as PgConnection::exec does.
@@ -116,6 +119,7 @@ class ChunkRead {
   std::string snapshot_;
   bool open_ = true;
   bool by_cursor_ = false;
+  bool statement_timeout_ = false;
   std::optional<CopyOut> copy_;  // while reading by COPY
   size_t last_piece_bytes_ = 0;   // the values of the piece read last
 };
