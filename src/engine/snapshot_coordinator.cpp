@@ -676,7 +676,7 @@ bool SnapshotCoordinator::read_chunk(pg::PgConnection& reader, pg::PgConnection&
         chunk->pieces.push_back(std::move(piece));
       }
       chunk->changed.notify_all();
-      if (n == 0 || (by_cursor && n < piece_rows)) break;
+      if (read.finished()) break;
     }
     read.commit();
     std::unique_lock chunk_lock(chunk->mutex);

@@ -529,10 +529,6 @@ std::string PgConnection::describe_target() const {
 
 int PgConnection::server_version() const { return PQserverVersion(conn_); }
 
-}  // namespace sabot::pg
-
-namespace sabot::pg {
-
 // ---- COPY ... TO STDOUT -------------------------------------------------------------------------
 
 CopyOut::CopyOut(PgConnection& conn, const std::string& copy_sql, std::string_view what)

@@ -134,6 +134,7 @@ char* RowPiece::unescape(std::string_view raw, char* out) {
 }
 
 void RowPiece::add_result_row(const PgResult& result, int row) {
+  if (result.columns() != columns_) throw_field_count(static_cast<size_t>(result.columns()));
   for (int column = 0; column < columns_; ++column) {
     if (result.is_null(row, column)) {
       fields_.push_back(Field{text_size_, kNull});

@@ -30,7 +30,8 @@ class RowPiece {
   // backslash stands for itself); a trailing newline is ignored. Throws CdcError{Server} when
   // the row has another number of fields.
   void add_copy_row(std::string_view line);
-  // Appends row `row` of `result` (which has this piece's number of columns).
+  // Appends row `row` of `result`. Throws CdcError{Server}, as add_copy_row does, when the
+  // result has another number of columns.
   void add_result_row(const PgResult& result, int row);
 
   int rows() const { return rows_; }

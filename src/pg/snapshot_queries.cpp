@@ -283,22 +283,18 @@ std::shared_ptr<RowPiece> ChunkRead::next_piece(int columns, int rows, size_t by
   if (by_cursor_) {
     const PgResult fetched = conn_.exec(fmt::format("FETCH FORWARD {} FROM sabot_chunk", rows),
                                         "reading a snapshot chunk");
-    if (fetched.columns() != columns && fetched.rows() > 0) {
-      throw CdcError(ErrorKind::Server,
-                     fmt::format("a snapshot read returned rows of {} columns where the table "
-                                 "has {}: was the table altered during the read?",
-                                 fetched.columns(), columns));
-    }
     for (int row = 0; row < fetched.rows(); ++row) piece->add_result_row(fetched, row);
-    return piece;
-  }
-  while (copy_ && piece->rows() < rows && piece->text_bytes() < bytes) {
-    const std::optional<std::string_view> line = copy_->next_row();
-    if (!line) {
-      copy_.reset();
-      break;
+    finished_ = fetched.rows() < rows;
+  } else {
+    while (copy_ && piece->rows() < rows && piece->text_bytes() < bytes) {
+      const std::optional<std::string_view> line = copy_->next_row();
+      if (!line) {
+        copy_.reset();
+        break;
+      }
+      piece->add_copy_row(*line);
     }
-    piece->add_copy_row(*line);
+    finished_ = !copy_;
   }
   last_piece_bytes_ = piece->text_bytes();
   return piece;

@@ -112,6 +112,8 @@ class ChunkRead {
   // The next piece: up to `rows` rows or, reading by COPY, until the piece holds `bytes` bytes
   // of values; fewer rows (perhaps none) at the end. Throws CdcError as PgConnection::exec does.
   std::shared_ptr<RowPiece> next_piece(int columns, int rows, size_t bytes);
+  // The last piece was the chunk's last.
+  bool finished() const { return finished_; }
   void commit();
 
  private:
@@ -120,6 +122,7 @@ class ChunkRead {
   bool open_ = true;
   bool by_cursor_ = false;
   bool statement_timeout_ = false;
+  bool finished_ = false;
   std::optional<CopyOut> copy_;  // while reading by COPY
   size_t last_piece_bytes_ = 0;   // the values of the piece read last
 };
