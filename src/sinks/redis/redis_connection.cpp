@@ -39,8 +39,8 @@ struct timeval to_timeval(std::chrono::milliseconds timeout) {
   return tv;
 }
 
-RedisReply copy_reply(const redisReply* reply) {
-  RedisReply out;
+// Copies `reply` into `out`, reusing the memory `out` already holds.
+void copy_reply(const redisReply* reply, RedisReply& out) {
   switch (reply->type) {
     case REDIS_REPLY_STATUS:
       out.type = RedisReply::Type::Status;
@@ -61,11 +61,14 @@ RedisReply copy_reply(const redisReply* reply) {
       out.type = RedisReply::Type::Nil;
       break;
   }
-  if (reply->str) out.text.assign(reply->str, reply->len);
+  if (reply->str) {
+    out.text.assign(reply->str, reply->len);
+  } else {
+    out.text.clear();
+  }
   out.integer = reply->integer;
-  for (size_t i = 0; i < reply->elements; ++i)
-    out.elements.push_back(copy_reply(reply->element[i]));
-  return out;
+  out.elements.resize(reply->elements);
+  for (size_t i = 0; i < reply->elements; ++i) copy_reply(reply->element[i], out.elements[i]);
 }
 
 // hiredis writes with write(2): a server that went away would raise SIGPIPE, whose default action
@@ -206,19 +209,29 @@ void RedisConnection::send_appended() {
   }
 }
 
+void RedisConnection::append_formatted(std::string_view commands) {
+  if (redisAppendFormattedCommand(context_->ctx, commands.data(), commands.size()) != REDIS_OK) {
+    fail("queueing commands");
+  }
+}
+
 std::vector<RedisReply> RedisConnection::read_replies(size_t count) {
-  const SigpipeGuard guard;  // the first redisGetReply() writes what was appended
   std::vector<RedisReply> replies;
-  replies.reserve(count);
+  read_replies_into(count, replies);
+  return replies;
+}
+
+void RedisConnection::read_replies_into(size_t count, std::vector<RedisReply>& replies) {
+  const SigpipeGuard guard;  // the first redisGetReply() writes what was appended
+  replies.resize(count);
   for (size_t i = 0; i < count; ++i) {
     void* raw = nullptr;
     // The first call also writes the whole output buffer (every appended command).
     if (redisGetReply(context_->ctx, &raw) != REDIS_OK || raw == nullptr) fail("reading a reply");
     std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
                                                                   &freeReplyObject);
-    replies.push_back(copy_reply(reply.get()));
+    copy_reply(reply.get(), replies[i]);
   }
-  return replies;
 }
 
 RedisReply RedisConnection::command(const std::vector<std::string>& args) {

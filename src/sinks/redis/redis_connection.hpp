@@ -58,10 +58,14 @@ class RedisConnection {
 
   // Queues one command (arguments are binary-safe) in the output buffer.
   void append(const std::vector<std::string>& args);
+  // Queues commands already in the wire form (RespCommands::text()), as they are.
+  void append_formatted(std::string_view commands);
   // Writes everything queued to the socket (blocking until the kernel took it), without reading.
   void send_appended();
   // Sends everything queued and reads `count` replies. Throws CdcError{Consumer} on I/O errors.
   std::vector<RedisReply> read_replies(size_t count);
+  // The same into `replies` (resized to `count`), reusing what its elements hold.
+  void read_replies_into(size_t count, std::vector<RedisReply>& replies);
   // append() then read one reply.
   RedisReply command(const std::vector<std::string>& args);
   // SCRIPT LOAD: returns the script's SHA1 for EVALSHA. Throws CdcError{Consumer} on an error.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "sabot/redis_sink.hpp"
 
 namespace sabot::sinks::redis {
@@ -24,14 +26,22 @@ std::string qualified_table(std::string_view schema, std::string_view table) {
   return fmt::format("{}.{}", schema, table);
 }
 
+void append_key_value(std::string& suffix, std::string_view value) {
+  if (value.find_first_of(":\\") == std::string_view::npos) {
+    suffix.append(value);
+    return;
+  }
+  for (char c : value) {
+    if (c == ':' || c == '\\') suffix += '\\';
+    suffix += c;
+  }
+}
+
 std::string key_suffix(const std::vector<std::string>& key_values) {
   std::string out;
   for (size_t i = 0; i < key_values.size(); ++i) {
     if (i > 0) out += ':';
-    for (char c : key_values[i]) {
-      if (c == ':' || c == '\\') out += '\\';
-      out += c;
-    }
+    append_key_value(out, key_values[i]);
   }
   return out;
 }
@@ -71,12 +81,28 @@ std::string row_key_pattern(std::string_view prefix, std::string_view qualified)
   return fmt::format("{}:{}:*", glob_literal(prefix), glob_literal(qualified));
 }
 
+FenceText::FenceText(const EventPosition& position) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  uint64_t lsn = position.commit_lsn.value();
+  for (int i = 15; i >= 0; --i, lsn >>= 4) text_[i] = kHex[lsn & 0xf];
+  uint32_t seq = position.seq;
+  for (int i = 23; i >= 16; --i, seq >>= 4) text_[i] = kHex[seq & 0xf];
+}
+
+StreamIdText::StreamIdText(const EventPosition& position) {
+  char* const end = text_ + sizeof text_;
+  char* p = std::to_chars(text_, end, position.commit_lsn.value()).ptr;
+  *p++ = '-';
+  p = std::to_chars(p, end, position.seq).ptr;
+  length_ = static_cast<size_t>(p - text_);
+}
+
 std::string fence_of(const EventPosition& position) {
-  return fmt::format("{:016X}{:08X}", position.commit_lsn.value(), position.seq);
+  return std::string(FenceText(position).view());
 }
 
 std::string stream_id_of(const EventPosition& position) {
-  return fmt::format("{}-{}", position.commit_lsn.value(), position.seq);
+  return std::string(StreamIdText(position).view());
 }
 
 }  // namespace sabot::sinks::redis

@@ -16,6 +16,8 @@ namespace sabot::sinks::redis {
 std::string qualified_table(std::string_view schema, std::string_view table);
 // Key values joined by ':', each ':' and '\' inside a value escaped with '\'.
 std::string key_suffix(const std::vector<std::string>& key_values);
+// Appends one value to a suffix, escaped as key_suffix does (the caller writes the ':' between).
+void append_key_value(std::string& suffix, std::string_view value);
 // The inverse of key_suffix.
 std::vector<std::string> split_key_suffix(std::string_view suffix);
 
@@ -33,5 +35,26 @@ std::string row_key_pattern(std::string_view prefix, std::string_view qualified)
 std::string fence_of(const EventPosition& position);
 // "<commit_lsn as decimal>-<seq>": a stream entry ID that only grows in stream order.
 std::string stream_id_of(const EventPosition& position);
+
+// fence_of's text in place, for a caller that writes it once per change.
+class FenceText {
+ public:
+  explicit FenceText(const EventPosition& position);
+  std::string_view view() const { return {text_, sizeof text_}; }
+
+ private:
+  char text_[16 + 8];
+};
+
+// stream_id_of's text in place.
+class StreamIdText {
+ public:
+  explicit StreamIdText(const EventPosition& position);
+  std::string_view view() const { return {text_, length_}; }
+
+ private:
+  char text_[20 + 1 + 10];
+  size_t length_ = 0;
+};
 
 }  // namespace sabot::sinks::redis

@@ -28,19 +28,20 @@ const Column* find(const std::vector<Column>& columns, const std::string& name) 
                   to_string(event.op), event.schema, event.table, why, event.schema, event.table));
 }
 
-// The key values read from `columns`; nullopt if a key column is absent from them (old images
-// hold only the identity columns) or was not sent (unchanged TOAST).
-std::optional<std::vector<std::string>> key_values(const ChangeEvent& event,
-                                                   const std::vector<Column>& columns,
-                                                   std::span<const std::string> names) {
-  std::vector<std::string> values;
+// The key suffix (see key_suffix) read from `columns`; nullopt if a key column is absent from them
+// (old images hold only the identity columns) or was not sent (unchanged TOAST).
+std::optional<std::string> key_suffix_of(const ChangeEvent& event,
+                                         const std::vector<Column>& columns,
+                                         std::span<const std::string> names) {
+  std::string suffix;
   for (const std::string& name : names) {
     const Column* column = find(columns, name);
     if (!column || column->unchanged_toast) return std::nullopt;
     if (column->value.is_null()) no_key(event, fmt::format("key column \"{}\" is NULL", name));
-    values.emplace_back(column->value.text());
+    if (&name != names.data()) suffix += ':';
+    append_key_value(suffix, column->value.text());
   }
-  return values;
+  return suffix;
 }
 
 }  // namespace
@@ -51,18 +52,14 @@ ChangeKeys change_keys(const ChangeEvent& event, const std::vector<std::string>*
   if (names.empty()) no_key(event, "the stream names no key columns for it");
   ChangeKeys keys;
   if (event.op != Op::Delete) {
-    auto values = key_values(event, event.columns, names);
-    if (!values && event.old) values = key_values(event, *event.old, names);
-    if (!values) no_key(event, "the new row lacks a key column");
-    keys.new_key = key_suffix(*values);
+    keys.new_key = key_suffix_of(event, event.columns, names);
+    if (!keys.new_key && event.old) keys.new_key = key_suffix_of(event, *event.old, names);
+    if (!keys.new_key) no_key(event, "the new row lacks a key column");
   }
   if (event.op == Op::Update || event.op == Op::Delete) {
     // No old image (or one without the key) means the key did not change.
-    std::optional<std::vector<std::string>> old_values;
-    if (event.old) old_values = key_values(event, *event.old, names);
-    if (old_values) {
-      keys.old_key = key_suffix(*old_values);
-    } else if (event.op == Op::Delete) {
+    if (event.old) keys.old_key = key_suffix_of(event, *event.old, names);
+    if (!keys.old_key && event.op == Op::Delete) {
       no_key(event, "the server sent no old key (REPLICA IDENTITY NOTHING?)");
     }
   }
@@ -70,8 +67,8 @@ ChangeKeys change_keys(const ChangeEvent& event, const std::vector<std::string>*
   return keys;
 }
 
-RowFields row_fields(const ChangeEvent& event) {
-  RowFields fields;
+RowShape row_shape(const ChangeEvent& event) {
+  RowShape shape;
   for (const Column& column : event.columns) {
     if (column.name == kFenceField) {
       throw CdcError(ErrorKind::Consumer,
@@ -80,17 +77,17 @@ RowFields row_fields(const ChangeEvent& event) {
                                  event.schema, event.table));
     }
     if (column.unchanged_toast) {
-      fields.complete = false;
+      shape.complete = false;
     } else if (column.value.is_null()) {
-      fields.null_columns.emplace_back(column.name);
+      ++shape.nulls;
     } else {
-      fields.values.emplace_back(column.name, column.value.text());
+      ++shape.values;
     }
   }
-  return fields;
+  return shape;
 }
 
-std::string row_json(const ChangeEvent& event, const std::string& fence) {
+std::string row_json(const ChangeEvent& event, std::string_view fence) {
   std::string out = "{";
   for (const Column& column : event.columns) {
     if (column.unchanged_toast || column.name == kFenceField) continue;

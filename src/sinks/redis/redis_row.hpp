@@ -3,7 +3,7 @@
 
 #include <optional>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 #include "sabot/change_event.hpp"
@@ -21,17 +21,18 @@ struct ChangeKeys {
 // Throws CdcError{Consumer} naming the table and the fix when a key value is missing.
 ChangeKeys change_keys(const ChangeEvent& event, const std::vector<std::string>* key_columns);
 
-// The new row as hash fields: values sent (text form), NULL columns, and whether every column was
-// sent (false when unchanged TOAST values were left out).
-struct RowFields {
-  std::vector<std::pair<std::string, std::string>> values;
-  std::vector<std::string> null_columns;
+// The new row as hash fields: how many columns have a value, how many are NULL, and whether every
+// column was sent (false when unchanged TOAST values were left out). The fields themselves are the
+// event's columns, in order: a value unless NULL or unchanged_toast.
+struct RowShape {
+  size_t values = 0;
+  size_t nulls = 0;
   bool complete = true;
 };
 // Throws CdcError{Consumer} if a column is named "_lsn" (the field that holds the position).
-RowFields row_fields(const ChangeEvent& event);
+RowShape row_shape(const ChangeEvent& event);
 
 // The new row as a JSON object (values as in `sabot-cdc stream`), with "_lsn": fence.
-std::string row_json(const ChangeEvent& event, const std::string& fence);
+std::string row_json(const ChangeEvent& event, std::string_view fence);
 
 }  // namespace sabot::sinks::redis

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iterator>
+#include <optional>
 #include <string_view>
 
 #include "output/jsonl_writer.hpp"
@@ -87,6 +87,7 @@ void RedisSinkImpl::write(const ChangeBatch& batch) {
 
 void RedisSinkImpl::submit(const ChangeBatch& batch) {
   try {
+    connection();  // loads the apply script: its SHA goes into the commands
     if (options_.mode != RedisMode::Stream && has_row_truncate(batch)) {
       // The truncate scans and deletes synchronously: everything before it must be answered.
       finish_in_flight();
@@ -96,15 +97,11 @@ void RedisSinkImpl::submit(const ChangeBatch& batch) {
       return;
     }
     for (const ChangeEvent& event : batch.events) queue_change(event);
-    seal_script();
-    RedisConnection& conn = connection();
-    for (const Queued& command : queue_) conn.append(command.args);
-    conn.send_appended();
-    in_flight_.push_back({std::move(queue_), false});
-    queue_.clear();
+    std::vector<Queued> sent = append_queue();
+    connection().send_appended();
+    in_flight_.push_back({std::move(sent), false});
   } catch (...) {
-    queue_.clear();  // the batch is not acknowledged; it is submitted again after reset()
-    script_ = {};
+    clear_queue();  // the batch is not acknowledged; it is submitted again after reset()
     throw;
   }
 }
@@ -127,8 +124,35 @@ void RedisSinkImpl::finish_in_flight() {
 void RedisSinkImpl::reset() {
   connection_.reset();  // replies of what was in flight are lost with it; it is sent again
   in_flight_.clear();
+  clear_queue();
+}
+
+void RedisSinkImpl::clear_queue() {
+  commands_.clear();
   queue_.clear();
   script_ = {};
+}
+
+RedisSinkImpl::TableState& RedisSinkImpl::table_state(const ChangeEvent& event) {
+  if (last_table_ && last_table_->table == event.table && last_table_->schema == event.schema) {
+    return *last_table_;
+  }
+  const std::string qualified = qualified_table(event.schema, event.table);
+  auto [it, added] = table_states_.try_emplace(qualified);
+  TableState& state = it->second;
+  if (added) {
+    state.schema = std::string(event.schema);
+    state.table = std::string(event.table);
+    state.qualified = qualified;
+    state.row_prefix = row_key(options_.prefix, qualified, "");
+    state.fence_prefix = fence_key(options_.prefix, qualified, "");
+    state.stream_key = options_.stream_key.empty() ? table_stream_key(options_.prefix, qualified)
+                                                   : options_.stream_key;
+    state.ttl_ms = static_cast<uint64_t>(tables_.ttl(event.schema, event.table).count());
+    state.key_columns = tables_.key_columns(event.schema, event.table);
+  }
+  last_table_ = &state;
+  return state;
 }
 
 void RedisSinkImpl::queue_change(const ChangeEvent& event) {
@@ -158,62 +182,84 @@ void RedisSinkImpl::queue_change(const ChangeEvent& event) {
 }
 
 void RedisSinkImpl::queue_row_change(const ChangeEvent& event) {
-  const ChangeKeys keys = change_keys(event, tables_.key_columns(event.schema, event.table));
+  TableState& table = table_state(event);
+  const ChangeKeys keys = change_keys(event, table.key_columns);
   // An update that moved the row to another key removes the old one.
-  if (keys.old_key) queue_apply("delete", event, *keys.old_key);
-  if (keys.new_key) queue_apply(action_for(options_.mode), event, *keys.new_key);
+  if (keys.old_key) queue_apply("delete", event, table, *keys.old_key);
+  if (keys.new_key) queue_apply(action_for(options_.mode), event, table, *keys.new_key);
 }
 
-void RedisSinkImpl::queue_apply(const char* action, const ChangeEvent& event,
+void RedisSinkImpl::queue_apply(const char* action, const ChangeEvent& event, TableState& table,
                                 const std::string& key_suffix) {
-  const std::string table = qualified_table(event.schema, event.table);
-  const std::string fence = fence_of(position_of(event));
-  std::string row = row_key(options_.prefix, table, key_suffix);
-  if (script_.rows == 0) script_.first_key = row;
-  script_.keys.push_back(std::move(row));
-  script_.keys.push_back(fence_key(options_.prefix, table, key_suffix));
-  std::vector<std::string>& args = script_.row_args;
-  args.insert(args.end(), {action, fence, std::to_string(event.transaction_id),
-                           millis(tables_.ttl(event.schema, event.table))});
+  const FenceText fence(position_of(event));
+  if (script_.rows == 0) script_.first_key = table.row_prefix + key_suffix;
+  script_.keys.add_joined({table.row_prefix, key_suffix});
+  script_.keys.add_joined({table.fence_prefix, key_suffix});
+  RespArgs& args = script_.row_args;
+  args.add(action);
+  args.add(fence.view());
+  args.add(uint64_t{event.transaction_id});
+  args.add(table.ttl_ms);
   if (std::string_view(action) == "delete") {
-    args.emplace_back("1");
+    args.add("1");
   } else {
-    RowFields fields = row_fields(event);
-    args.emplace_back(has_every_column(event, fields.complete) ? "1" : "0");
-    if (options_.format == RedisRowFormat::Json) {
-      args.push_back(row_json(event, fence));
-    } else {
-      args.push_back(std::to_string(fields.values.size()));
-      args.push_back(std::to_string(fields.null_columns.size()));
-      for (auto& [name, value] : fields.values) {
-        args.push_back(std::move(name));
-        args.push_back(std::move(value));
-      }
-      for (std::string& name : fields.null_columns) args.push_back(std::move(name));
-    }
+    queue_row_values(event, table, fence.view());
   }
   if (++script_.rows >= kRowsPerScript) seal_script();
 }
 
-void RedisSinkImpl::seal_script() {
-  if (script_.rows == 0) return;
-  std::vector<std::string> args;
-  args.reserve(3 + script_.keys.size() + 2 + script_.row_args.size());
-  args.insert(args.end(), {"EVALSHA", apply_sha_, std::to_string(script_.keys.size())});
-  std::move(script_.keys.begin(), script_.keys.end(), std::back_inserter(args));
-  args.push_back(millis(options_.fence_ttl));
-  args.emplace_back(options_.format == RedisRowFormat::Json ? "json" : "hash");
-  std::move(script_.row_args.begin(), script_.row_args.end(), std::back_inserter(args));
-  queue_.push_back({Queued::Kind::Apply, std::move(args), std::move(script_.first_key)});
-  script_ = {};
+void RedisSinkImpl::queue_row_values(const ChangeEvent& event, TableState& table,
+                                     std::string_view fence) {
+  const RowShape shape = row_shape(event);
+  RespArgs& args = script_.row_args;
+  args.add(has_every_column(event, table, shape.complete) ? "1" : "0");
+  if (options_.format == RedisRowFormat::Json) {
+    args.add(row_json(event, fence));
+    return;
+  }
+  args.add(uint64_t{shape.values});
+  args.add(uint64_t{shape.nulls});
+  for (const Column& column : event.columns) {
+    if (column.unchanged_toast || column.value.is_null()) continue;
+    args.add(column.name);
+    args.add(column.value.text());
+  }
+  for (const Column& column : event.columns) {
+    if (!column.unchanged_toast && column.value.is_null()) args.add(column.name);
+  }
 }
 
-bool RedisSinkImpl::has_every_column(const ChangeEvent& event, bool none_flagged_unchanged) {
+void RedisSinkImpl::seal_script() {
+  if (script_.rows == 0) return;
+  commands_.begin(3 + script_.keys.count() + 2 + script_.row_args.count());
+  commands_.add("EVALSHA");
+  commands_.add(apply_sha_);
+  commands_.add(uint64_t{script_.keys.count()});
+  commands_.add_all(script_.keys);
+  commands_.add(static_cast<uint64_t>(options_.fence_ttl.count()));
+  commands_.add(options_.format == RedisRowFormat::Json ? "json" : "hash");
+  commands_.add_all(script_.row_args);
+  queue_.push_back({Queued::Kind::Apply, "EVALSHA", std::move(script_.first_key)});
+  script_.keys.clear();
+  script_.row_args.clear();
+  script_.first_key.clear();
+  script_.rows = 0;
+}
+
+bool RedisSinkImpl::has_every_column(const ChangeEvent& event, TableState& table,
+                                     bool none_flagged_unchanged) {
   if (!none_flagged_unchanged) return false;
-  std::vector<std::string>& known = known_columns_[qualified_table(event.schema, event.table)];
+  std::vector<std::string>& known = table.known_columns;
   if (event.op == Op::Insert) {  // an insert always carries the whole row
-    known.clear();
-    for (const Column& column : event.columns) known.emplace_back(column.name);
+    const bool same = std::equal(known.begin(), known.end(), event.columns.begin(),
+                                 event.columns.end(),
+                                 [](const std::string& name, const Column& column) {
+                                   return name == column.name;
+                                 });
+    if (!same) {
+      known.clear();
+      for (const Column& column : event.columns) known.emplace_back(column.name);
+    }
     return true;
   }
   return std::all_of(known.begin(), known.end(),
@@ -222,24 +268,36 @@ bool RedisSinkImpl::has_every_column(const ChangeEvent& event, bool none_flagged
 
 void RedisSinkImpl::queue_stream_entry(const ChangeEvent& event) {
   seal_script();  // keep the batch's order
-  const std::string table = qualified_table(event.schema, event.table);
-  const std::string stream =
-      options_.stream_key.empty() ? table_stream_key(options_.prefix, table) : options_.stream_key;
-  std::vector<std::string> args = {"XADD", stream};
-  if (options_.stream_max_length > 0) {
-    args.insert(args.end(), {"MAXLEN", "~", std::to_string(options_.stream_max_length)});
-  }
-  args.push_back(stream_id_of(position_of(event)));
-  args.insert(args.end(), {"op", std::string(to_string(event.op)), "table", table});
-  const auto* key_columns = tables_.key_columns(event.schema, event.table);
+  TableState& table = table_state(event);
+  const auto* key_columns = table.key_columns;
+  std::optional<std::string> key;
   if (event.op != Op::Truncate && (key_columns || !event.key_columns.empty())) {
-    const ChangeKeys keys = change_keys(event, key_columns);
-    args.insert(args.end(), {"key", keys.new_key ? *keys.new_key : *keys.old_key});
+    ChangeKeys keys = change_keys(event, key_columns);
+    key = keys.new_key ? std::move(keys.new_key) : std::move(keys.old_key);
   }
-  std::string json;
-  stream_renderer_.append_value(json, event);
-  args.insert(args.end(), {"event", std::move(json)});
-  queue_.push_back({Queued::Kind::StreamAdd, std::move(args), stream});
+  event_json_.clear();
+  stream_renderer_.append_value(event_json_, event);
+  const bool trimmed = options_.stream_max_length > 0;
+  commands_.begin(3 + (trimmed ? 3 : 0) + 4 + (key ? 2 : 0) + 2);
+  commands_.add("XADD");
+  commands_.add(table.stream_key);
+  if (trimmed) {
+    commands_.add("MAXLEN");
+    commands_.add("~");
+    commands_.add(static_cast<uint64_t>(options_.stream_max_length));
+  }
+  commands_.add(StreamIdText(position_of(event)).view());
+  commands_.add("op");
+  commands_.add(to_string(event.op));
+  commands_.add("table");
+  commands_.add(table.qualified);
+  if (key) {
+    commands_.add("key");
+    commands_.add(*key);
+  }
+  commands_.add("event");
+  commands_.add(event_json_);
+  queue_.push_back({Queued::Kind::StreamAdd, "XADD", {}, &table.stream_key});
 }
 
 void RedisSinkImpl::remove_table_keys(const ChangeEvent& truncate) {
@@ -266,7 +324,8 @@ uint64_t RedisSinkImpl::delete_matching(const std::string& pattern) {
     }
     cursor = page.elements[0].text;
     for (const RedisReply& key : page.elements[1].elements) {
-      queue_.push_back({Queued::Kind::Plain, {"DEL", key.text}, key.text});
+      commands_.command({"DEL", key.text});
+      queue_.push_back({Queued::Kind::Plain, "DEL", key.text});
       ++deleted;
     }
     flush();
@@ -274,14 +333,18 @@ uint64_t RedisSinkImpl::delete_matching(const std::string& pattern) {
   return deleted;
 }
 
-void RedisSinkImpl::flush() {
+std::vector<RedisSinkImpl::Queued> RedisSinkImpl::append_queue() {
   seal_script();
-  if (queue_.empty()) return;
-  RedisConnection& conn = connection();
-  for (const Queued& command : queue_) conn.append(command.args);
-  std::vector<Queued> sent = std::move(queue_);
+  std::vector<Queued> queued = std::move(queue_);
   queue_.clear();
-  check_replies(sent);
+  if (!queued.empty()) connection().append_formatted(commands_.text());
+  commands_.clear();
+  return queued;
+}
+
+void RedisSinkImpl::flush() {
+  std::vector<Queued> sent = append_queue();
+  if (!sent.empty()) check_replies(sent);
 }
 
 void RedisSinkImpl::check_replies(const std::vector<Queued>& commands) {
@@ -291,8 +354,8 @@ void RedisSinkImpl::check_replies(const std::vector<Queued>& commands) {
     throw RetryableSinkError(fmt::format(
         "Redis at {}: the connection was lost before the replies were read", url_.text));
   }
-  std::vector<RedisReply> replies = connection_->read_replies(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) account(commands[i], replies[i]);
+  connection_->read_replies_into(commands.size(), replies_);
+  for (size_t i = 0; i < commands.size(); ++i) account(commands[i], replies_[i]);
 }
 
 void RedisSinkImpl::account(const Queued& command, const RedisReply& reply) {
@@ -303,7 +366,7 @@ void RedisSinkImpl::account(const Queued& command, const RedisReply& reply) {
   if (reply.is_error()) {
     const std::string message =
         fmt::format("Redis at {} refused {} on {}: {}. The batch was not acknowledged", url_.text,
-                    command.args[0], command.key, reply.text);
+                    command.name, command.named_key(), reply.text);
     if (is_transient_error(reply)) throw RetryableSinkError(message);
     throw CdcError(ErrorKind::Consumer, message);
   }

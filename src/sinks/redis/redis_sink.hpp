@@ -19,12 +19,14 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "sabot/redis_sink.hpp"
 #include "sinks/redis/redis_connection.hpp"
 #include "sinks/redis/redis_options.hpp"
+#include "sinks/redis/resp_commands.hpp"
 
 namespace sabot::sinks::redis {
 
@@ -46,12 +48,15 @@ class RedisSinkImpl final : public RedisSink {
   const RedisSinkStats& stats() const override { return stats_; }
 
  private:
-  // A command waiting in the pipeline, and what its reply means.
+  // A command waiting in the pipeline (its bytes are in commands_ until sent), and what its reply
+  // means.
   struct Queued {
     enum class Kind { Apply, StreamAdd, Plain };
     Kind kind;
-    std::vector<std::string> args;
-    std::string key;  // named in error messages
+    std::string_view name;           // the command, named in error messages
+    std::string key;                 // the key named in error messages (Apply, Plain)
+    const std::string* stream = nullptr;  // StreamAdd: the stream (owned by the sink)
+    std::string_view named_key() const { return stream ? std::string_view(*stream) : key; }
   };
   // A submitted batch: its commands, sent and not yet answered (done: already answered).
   struct InFlight {
@@ -60,41 +65,64 @@ class RedisSinkImpl final : public RedisSink {
   };
   // The apply-script call being built: keys and per-row arguments (see kApplyBatchScript).
   struct ScriptCall {
-    std::vector<std::string> keys;
-    std::vector<std::string> row_args;
+    RespArgs keys;
+    RespArgs row_args;
     std::string first_key;
     size_t rows = 0;
   };
+  // What the sink knows of one table, resolved at its first change and kept (entries never move).
+  struct TableState {
+    std::string schema;
+    std::string table;
+    std::string qualified;     // "<schema>.<table>"
+    std::string row_prefix;    // row_key() without the suffix
+    std::string fence_prefix;  // fence_key() without the suffix
+    std::string stream_key;    // the stream its entries go to (Stream mode)
+    uint64_t ttl_ms = 0;
+    const std::vector<std::string>* key_columns = nullptr;  // configured ones, or nullptr
+    std::vector<std::string> known_columns;                 // those of its last insert
+  };
 
   RedisConnection& connection();
+  TableState& table_state(const ChangeEvent& event);
   void queue_change(const ChangeEvent& event);
   void queue_row_change(const ChangeEvent& event);
-  void queue_apply(const char* action, const ChangeEvent& event, const std::string& key_suffix);
+  void queue_apply(const char* action, const ChangeEvent& event, TableState& table,
+                   const std::string& key_suffix);
+  void queue_row_values(const ChangeEvent& event, TableState& table, std::string_view fence);
   void queue_stream_entry(const ChangeEvent& event);
   // Whether the event carries every column of its row: pgoutput flags the unchanged TOAST values
   // it leaves out, wal2json leaves them out silently — so an update lacking a column the table's
   // last insert had counts as partial too.
-  bool has_every_column(const ChangeEvent& event, bool none_flagged_unchanged);
+  static bool has_every_column(const ChangeEvent& event, TableState& table,
+                               bool none_flagged_unchanged);
   void remove_table_keys(const ChangeEvent& truncate);
   uint64_t delete_matching(const std::string& pattern);  // returns how many keys it deleted
   // Moves the script call being built into the queue as one EVALSHA.
   void seal_script();
   // Sends the queue and checks every reply; the queue is empty afterwards.
   void flush();
+  // Hands the queued commands to the connection (not yet written); the queue is empty afterwards.
+  std::vector<Queued> append_queue();
   // Reads the replies of every batch in flight, so synchronous commands can follow.
   void finish_in_flight();
   void check_replies(const std::vector<Queued>& commands);
   void account(const Queued& command, const RedisReply& reply);
+  void clear_queue();
 
   RedisSinkOptions options_;
   RedisUrl url_;
   TableSettings tables_;
   std::unique_ptr<RedisConnection> connection_;
   std::string apply_sha_;
-  std::vector<Queued> queue_;
+  RespCommands commands_;       // the queue's bytes
+  std::vector<Queued> queue_;   // the queue's commands, one per command in commands_
   ScriptCall script_;
   std::deque<InFlight> in_flight_;
-  std::unordered_map<std::string, std::vector<std::string>> known_columns_;  // by table
+  std::unordered_map<std::string, TableState> table_states_;  // by qualified name
+  TableState* last_table_ = nullptr;
+  std::vector<RedisReply> replies_;  // reused for every batch's replies
+  std::string event_json_;           // reused for every stream entry's event
   RedisSinkStats stats_;
   EventRenderer stream_renderer_;
 };
