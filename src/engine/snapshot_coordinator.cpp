@@ -144,7 +144,7 @@ void SnapshotCoordinator::start(const std::string& system_id, EventPosition dura
   state_ = std::make_unique<SnapshotState>(path);
   if (new_slot) state_->reset();
   std::lock_guard lock(mutex_);
-  for (const PlanResume& plan : state_->resolve(durable)) {
+  for (const PlanResume& plan : state_->resume(durable)) {
     for (const std::string& table : plan.tables) {
       const auto progress = plan.progress.find(table);
       auto run = std::make_unique<TableRun>();

@@ -52,6 +52,34 @@ std::string json_quoted(std::string_view text) {
   return out;
 }
 
+std::string json_key(const KeyValues& key) {
+  std::string out = "[";
+  for (const std::optional<std::string>& part : key) {
+    if (out.size() > 1) out += ',';
+    out += part ? json_quoted(*part) : "null";
+  }
+  out += ']';
+  return out;
+}
+
+void write_all(int fd, std::string_view text, const std::string& path) {
+  while (!text.empty()) {
+    const ssize_t written = ::write(fd, text.data(), text.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) io_error("cannot write", path);
+    text.remove_prefix(static_cast<size_t>(written));
+  }
+}
+
+// Makes a rename inside `dir` durable.
+void sync_directory(const std::string& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) io_error("cannot open the directory of", dir);
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) io_error("cannot sync the directory", dir);
+}
+
 // A kill -9 while appending can leave a last line without its newline: cut it off, so the next
 // append starts a line of its own.
 void cut_torn_tail(std::ifstream& in, const std::string& path) {
@@ -182,6 +210,76 @@ std::optional<KeyValues> SnapshotState::key_within(const Line& line, EventPositi
   return line.keys[index];
 }
 
+std::vector<PlanResume> SnapshotState::resume(EventPosition durable) {
+  std::vector<PlanResume> plans = resolve(durable);
+  if (lines_.empty()) return plans;  // no file yet: nothing to rewrite
+  std::vector<Line> lines = lines_of(plans, durable);
+  replace_file(lines);
+  lines_ = std::move(lines);
+  return plans;
+}
+
+std::vector<SnapshotState::Line> SnapshotState::lines_of(const std::vector<PlanResume>& plans,
+                                                         EventPosition durable) {
+  std::vector<Line> lines;
+  for (const PlanResume& plan : plans) {
+    Line line;
+    line.plan = plan.id;
+    line.tables = plan.tables;
+    lines.push_back(std::move(line));
+  }
+  for (const PlanResume& plan : plans) {
+    for (const auto& [table, progress] : plan.progress) {
+      if (!progress.done && !progress.after) continue;  // nothing durable: read from the start
+      Line line;
+      line.plan = plan.id;
+      line.table = table;
+      line.done = progress.done;
+      line.after = progress.after;
+      line.position = durable;
+      lines.push_back(std::move(line));
+    }
+  }
+  return lines;
+}
+
+std::string SnapshotState::render(const Line& line) {
+  if (line.table.empty()) {
+    std::string list = "[";
+    for (const std::string& table : line.tables) {
+      if (list.size() > 1) list += ',';
+      list += json_quoted(table);
+    }
+    list += ']';
+    return fmt::format("{{\"plan\":{},\"tables\":{}}}", json_quoted(line.plan), list);
+  }
+  std::string out = fmt::format("{{\"plan\":{},\"table\":{},", json_quoted(line.plan),
+                                json_quoted(line.table));
+  if (line.done) out += "\"done\":true,";
+  out += json_position(line.position);
+  if (line.after) out += ",\"after\":" + json_key(*line.after);
+  out += '}';
+  return out;
+}
+
+void SnapshotState::replace_file(const std::vector<Line>& lines) {
+  std::string text;
+  for (const Line& line : lines) text += render(line) + '\n';
+  const std::string aside = path_ + ".new";
+  const int fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) io_error("cannot create", aside);
+  try {
+    write_all(fd, text, aside);
+    if (::fsync(fd) != 0) io_error("cannot sync", aside);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (std::rename(aside.c_str(), path_.c_str()) != 0) io_error("cannot replace", path_);
+  sync_directory(std::filesystem::path(path_).parent_path().string());
+}
+
 bool SnapshotState::has_plan(const std::string& id) const {
   for (const Line& line : lines_) {
     if (line.table.empty() && line.plan == id) return true;
@@ -190,14 +288,9 @@ bool SnapshotState::has_plan(const std::string& id) const {
 }
 
 void SnapshotState::append_plan(const std::string& id, const std::vector<std::string>& tables) {
-  std::string list = "[";
-  for (size_t i = 0; i < tables.size(); ++i) {
-    if (i > 0) list += ',';
-    list += json_quoted(tables[i]);
-  }
-  list += ']';
-  append(fmt::format("{{\"plan\":{},\"tables\":{}}}", json_quoted(id), list));
-  lines_.push_back(Line{id, tables, "", std::nullopt, false, {}});
+  Line line{id, tables, "", std::nullopt, false, {}};
+  append(render(line));
+  lines_.push_back(std::move(line));
 }
 
 void SnapshotState::append_progress(const std::string& plan, const std::string& table,
@@ -248,9 +341,9 @@ void SnapshotState::append_progress(const std::string& plan, const std::string& 
 
 void SnapshotState::append_done(const std::string& plan, const std::string& table,
                                 EventPosition position) {
-  append(fmt::format("{{\"plan\":{},\"table\":{},\"done\":true,{}}}", json_quoted(plan), json_quoted(table),
-                     json_position(position)));
-  lines_.push_back(Line{plan, {}, table, std::nullopt, true, position});
+  Line line{plan, {}, table, std::nullopt, true, position};
+  append(render(line));
+  lines_.push_back(std::move(line));
 }
 
 void SnapshotState::reset() {

@@ -14,7 +14,14 @@
 // file's checkpoint) gets each row once — also when it holds only part of a batch (a kill -9 in
 // the middle of its write): the batch's keys say where that part ends. Keys are kept in memory
 // for the newest kKeyedLines lines of each table only; a checkpoint inside an older batch (far
-// behind the slot's position, which no sink's checkpoint is) resumes at that batch's start. A torn last line (kill -9 while appending) is ignored.
+// behind the slot's position, which no sink's checkpoint is) resumes at that batch's start. A
+// torn last line (kill -9 while appending) is ignored.
+//
+// A start takes resume(), which rewrites the file to hold just what it resolved: the plan lines
+// and, per table, one line at the durable position (done, or where to resume). Lines of batches
+// that were handed out but never became durable go: their rows are read again under new
+// positions, and a later start whose durable position has passed the old ones must not count
+// them. It also keeps the file small across restarts (the keys of every read go with them).
 // Losing the file means the snapshot is taken again from the start (reads are upserts).
 //
 // Errors: CdcError{LocalIo} naming the file when it cannot be created or appended to.
@@ -57,6 +64,10 @@ class SnapshotState {
   const std::string& path() const { return path_; }
   // The plans with what of them is durable: progress at or before `durable`.
   std::vector<PlanResume> resolve(EventPosition durable) const;
+  // resolve(durable), and the file (and what this object holds) rewritten to say only that, at
+  // `durable` (see the top of this file). The new file replaces the old one atomically (written
+  // aside, fsynced, renamed): a crash leaves one or the other. Throws CdcError{LocalIo}.
+  std::vector<PlanResume> resume(EventPosition durable);
   bool has_plan(const std::string& id) const;
 
   void append_plan(const std::string& id, const std::vector<std::string>& tables);
@@ -84,6 +95,10 @@ class SnapshotState {
   // The key to resume after when `durable` is within `line`'s batch, if its keys are kept.
   static std::optional<KeyValues> key_within(const Line& line, EventPosition durable);
   void load();
+  // The lines that say `plans` at `durable`, in file order.
+  static std::vector<Line> lines_of(const std::vector<PlanResume>& plans, EventPosition durable);
+  static std::string render(const Line& line);  // a plan, done or progress line (keys left out)
+  void replace_file(const std::vector<Line>& lines);
   void append(std::string line);  // one JSON line (without its newline)
   void write_line(std::string_view line);  // with its newline, appended to the file at once
 

@@ -84,3 +84,56 @@ TEST_F(SnapshotStateFile, ATornLastLineIsIgnoredAndCutOff) {
   ASSERT_EQ(plans.size(), 1u);
   EXPECT_TRUE(plans.front().progress.at("public.t").done);
 }
+
+// A start keeps only what it resolved: batches handed out before a crash and never acknowledged
+// are read again under new positions, and must not count once a later start's durable position
+// has passed theirs (regular changes are acknowledged meanwhile).
+TEST_F(SnapshotStateFile, AStartForgetsBatchesThatNeverBecameDurable) {
+  // Start 1: only the first batch (keys 1-3) is durable; the second (4-6) is read again.
+  {
+    SnapshotState state(path_);
+    const auto plans = state.resume(EventPosition{Lsn(100), 2});
+    ASSERT_EQ(plans.size(), 1u);
+    EXPECT_EQ(plans.front().progress.at("public.t").after, key("3"));
+  }
+  // Start 2: a change at LSN 200 was acknowledged, but no batch of the re-read yet. Counting the
+  // old second batch (LSN 100) would skip rows 4-6, which no sink holds.
+  EXPECT_EQ(resume_after(EventPosition{Lsn(200), 0}), key("3"));
+  // The re-read batches count once durable, as before.
+  SnapshotState(path_).append_progress("initial", "public.t", reads({"4", "5"}, 300, 1), kKey);
+  EXPECT_EQ(resume_after(EventPosition{Lsn(300), 1}), key("5"));
+  EXPECT_EQ(resume_after(EventPosition{Lsn(300), 0}), key("4"));
+  EXPECT_EQ(resume_after(EventPosition{Lsn(299), 0}), key("3"));
+}
+
+TEST_F(SnapshotStateFile, AStartRewritesTheFileWithoutTheKeysOfEveryRead) {
+  SnapshotState(path_).append_done("initial", "public.t", EventPosition{Lsn(100), 5});
+  const auto before = std::filesystem::file_size(path_);
+  {
+    SnapshotState state(path_);
+    const auto plans = state.resume(EventPosition{Lsn(150), 0});
+    ASSERT_EQ(plans.size(), 1u);
+    EXPECT_TRUE(plans.front().progress.at("public.t").done);
+  }
+  std::ifstream in(path_);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_LT(std::filesystem::file_size(path_), before);
+  EXPECT_EQ(text.find("\"keys\""), std::string::npos) << text;
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".new"));
+  // What the rewritten file says is what the old one said, at every later position.
+  const auto plans = SnapshotState(path_).resolve(EventPosition{Lsn(150), 0});
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_TRUE(plans.front().progress.at("public.t").done);
+  EXPECT_EQ(plans.front().tables, std::vector<std::string>{"public.t"});
+  EXPECT_TRUE(SnapshotState(path_).has_plan("initial"));
+}
+
+TEST_F(SnapshotStateFile, AStartWithACheckpointInsideABatchKeepsWhereItEnds) {
+  {
+    SnapshotState state(path_);
+    EXPECT_EQ(state.resume(EventPosition{Lsn(100), 4}).front().progress.at("public.t").after,
+              key("5"));
+  }
+  EXPECT_EQ(resume_after(EventPosition{Lsn(100), 4}), key("5"));
+  EXPECT_EQ(resume_after(EventPosition{Lsn(500), 0}), key("5"));
+}
