@@ -686,6 +686,52 @@ TEST(SnapshotErrors, ATableDroppedDuringItsSnapshotIsSkippedAndTheStreamGoesOn) 
   expect_same_rows(replay(events, "public.kept", kKey), table_rows(dsn, "kept", kColumns, kKey));
 }
 
+// A worker that has read its chunk's 8 MB ahead waits for the stream to take pieces. Under a
+// role's statement_timeout that wait must not count against a statement: a sink that stalls
+// (here stdout, not read for 3 s mid-snapshot) would otherwise cancel the chunk's read and end
+// the stream with exit 1.
+TEST(SnapshotErrors, ASinkStalledLongerThanTheStatementTimeoutMidChunkCostsNothing) {
+  LocalPostgres& pg = LocalPostgres::shared();
+  const std::string dsn = pg.fresh_database("snap_stall");
+  ensure_login_role(dsn, "snap_staller");
+  // 300,000 rows of about 215 bytes: chunks of 50,000 rows (10 MB) exceed the read-ahead.
+  sql_on(dsn, "CREATE TABLE wide_notes (id bigint PRIMARY KEY, v int, note text);"
+              "INSERT INTO wide_notes SELECT g, g, repeat('n', 200) || g "
+              "FROM generate_series(1, 300000) g;"
+              "GRANT SELECT ON wide_notes TO snap_staller;"
+              "ALTER ROLE snap_staller SET statement_timeout = '1s'");
+  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_stall"}).exit_code, 0);
+  TempDir dir("snap-stall");
+  fresh_dir(dir);
+  const std::string log = dir.path() + "/log";
+  const std::string command =
+      shell_quote(SABOT_CLI_PATH) + " stream --quiet --dsn " +
+      shell_quote(dsn + " user=snap_staller password=pw") +
+      " --slot snap_stall --snapshot only --snapshot-state " + shell_quote(dir.path() + "/state") +
+      " 2>" + shell_quote(log);
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  bool stalled = false;
+  char buffer[1 << 16];
+  while (const size_t got = fread(buffer, 1, sizeof buffer, pipe)) {
+    out.append(buffer, got);
+    if (!stalled && out.size() > (1u << 20)) {
+      std::this_thread::sleep_for(3s);  // the sink stalls: the stream blocks writing stdout
+      stalled = true;
+    }
+  }
+  const int status = pclose(pipe);
+  ASSERT_TRUE(stalled) << read_file_if_present(log);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << read_file_if_present(log);
+  const auto events = parse_jsonl(out);
+  ASSERT_EQ(events.size(), 300000u);
+  expect_no_duplicates(events, kKey);
+  expect_same_rows(replay(events, "public.wide_notes", kKey),
+                   table_rows(dsn, "wide_notes", kColumns, kKey));
+}
+
 TEST(SnapshotErrors, AStatementTimeoutStopsWithTheFixAndTheSnapshotResumesOnceLifted) {
   LocalPostgres& pg = LocalPostgres::shared();
   const std::string dsn = pg.fresh_database("snap_timeout");
