@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -214,6 +215,12 @@ std::vector<PlanResume> SnapshotState::resume(EventPosition durable) {
   std::vector<PlanResume> plans = resolve(durable);
   if (lines_.empty()) return plans;  // no file yet: nothing to rewrite
   std::vector<Line> lines = lines_of(plans, durable);
+  // A file that already says just that (a finished snapshot, once compacted) stays as it is.
+  const bool compact =
+      lines.size() == lines_.size() &&
+      std::none_of(lines_.begin(), lines_.end(),
+                   [&](const Line& line) { return durable < line.position || !line.keys.empty(); });
+  if (compact) return plans;
   replace_file(lines);
   lines_ = std::move(lines);
   return plans;

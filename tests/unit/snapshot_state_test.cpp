@@ -137,3 +137,15 @@ TEST_F(SnapshotStateFile, AStartWithACheckpointInsideABatchKeepsWhereItEnds) {
   EXPECT_EQ(resume_after(EventPosition{Lsn(100), 4}), key("5"));
   EXPECT_EQ(resume_after(EventPosition{Lsn(500), 0}), key("5"));
 }
+
+TEST_F(SnapshotStateFile, AFinishedSnapshotsCompactFileIsLeftAsItIs) {
+  SnapshotState(path_).append_done("initial", "public.t", EventPosition{Lsn(100), 5});
+  SnapshotState(path_).resume(EventPosition{Lsn(150), 0});
+  const auto compacted = std::filesystem::last_write_time(path_);
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_read);
+  // Nothing to rewrite: a later start neither needs nor tries to write the file.
+  const auto plans = SnapshotState(path_).resume(EventPosition{Lsn(900), 0});
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_TRUE(plans.front().progress.at("public.t").done);
+  EXPECT_EQ(std::filesystem::last_write_time(path_), compacted);
+}
