@@ -14,6 +14,7 @@
 #endif
 
 #include "output/json_text.hpp"
+#include "output/name_texts.hpp"
 
 namespace sabot::output {
 
@@ -341,16 +342,31 @@ void put_json_value(Out& out, const Column& column) {
   put_json_string(out, *text);  // NaN, Infinity and every other type: text form
 }
 
+// `"name":` of a column: its cached text when `names` holds it for that index, else rendered.
+void put_column_name(JsonText& out, const NameTexts::Table* names, size_t index,
+                     std::string_view name) {
+  if (const NameTexts::ColumnName* cached = names ? names->column(index, name) : nullptr) {
+    out.reserve_more(NameTexts::kTextRoom);
+    char* p = out.cursor();
+    std::memcpy(p, cached->text.data(), NameTexts::kTextRoom);
+    out.commit(p + cached->text_size);
+    return;
+  }
+  put_json_string(out, name);
+  out += ':';
+}
+
 template <typename Out>
-void append_columns_object(Out& out, const std::vector<Column>& columns) {
+void append_columns_object(Out& out, const std::vector<Column>& columns,
+                           const NameTexts::Table* names = nullptr) {
   out += '{';
   bool first = true;
-  for (const Column& c : columns) {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& c = columns[i];
     if (c.unchanged_toast) continue;  // never a fake value: listed in unchanged_toast instead
     if (!first) out += ',';
     first = false;
-    put_json_string(out, c.name);
-    out += ':';
+    put_column_name(out, names, i, c.name);
     put_json_value(out, c);
   }
   out += '}';
@@ -392,21 +408,32 @@ void append_schema_columns(Out& out, const ChangeEvent& event) {
 
 template <typename Out>
 void put_event(Out& out, const ChangeEvent& event) {
+  thread_local NameTexts name_texts;
+  const NameTexts::Table* names = nullptr;
+  if (event.op != Op::SchemaChange && event.op != Op::Message) {
+    names = &name_texts.find(event);
+    if (!names->same_table(event)) names = nullptr;
+  }
   out += "{\"op\":\"";
   out += to_string(event.op);
-  out += "\",\"schema\":";
-  put_json_string(out, event.schema);
-  out += ",\"table\":";
-  put_json_string(out, event.table);
+  out += '"';
+  if (names) {
+    out += names->schema_and_table;
+  } else {
+    out += ",\"schema\":";
+    put_json_string(out, event.schema);
+    out += ",\"table\":";
+    put_json_string(out, event.table);
+  }
   out += ",\"columns\":";
   if (event.op == Op::SchemaChange) {
     append_schema_columns(out, event);
   } else {
-    append_columns_object(out, event.columns);
+    append_columns_object(out, event.columns, names);
   }
   out += ",\"old\":";
   if (event.old) {
-    append_columns_object(out, *event.old);
+    append_columns_object(out, *event.old, names);
   } else {
     out += "null";
   }
@@ -460,6 +487,42 @@ void put_event(Out& out, const ChangeEvent& event) {
 }
 
 }  // namespace
+
+const NameTexts::Table& NameTexts::find(const ChangeEvent& event) {
+  const void* hint = event.storage.names ? event.storage.names.get()
+                                         : static_cast<const void*>(event.schema.data());
+  for (const Table& table : tables_) {
+    if (table.hint == hint && table.same_table(event)) return table;
+  }
+  Table& table = tables_[next_];
+  next_ = (next_ + 1) % kTables;
+  fill(table, event, hint);
+  return table;
+}
+
+void NameTexts::fill(Table& table, const ChangeEvent& event, const void* hint) {
+  table.hint = hint;
+  table.schema = std::string(event.schema);
+  table.table = std::string(event.table);
+  table.schema_and_table = ",\"schema\":";
+  put_json_string(table.schema_and_table, event.schema);
+  table.schema_and_table += ",\"table\":";
+  put_json_string(table.schema_and_table, event.table);
+  table.columns.assign(event.columns.size(), ColumnName{});
+  std::string text;
+  for (size_t i = 0; i < event.columns.size(); ++i) {
+    const std::string_view name = event.columns[i].name;
+    text.clear();
+    put_json_string(text, name);
+    text += ':';
+    if (name.size() > kMaxName || text.size() > kTextRoom) continue;  // rendered each time
+    ColumnName& cached = table.columns[i];
+    cached.size = static_cast<uint8_t>(name.size());
+    cached.text_size = static_cast<uint8_t>(text.size());
+    std::memcpy(cached.name.data(), name.data(), name.size());
+    std::memcpy(cached.text.data(), text.data(), text.size());
+  }
+}
 
 bool is_json_number(std::string_view t) {
   size_t i = 0;

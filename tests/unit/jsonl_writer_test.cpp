@@ -193,3 +193,69 @@ TEST(JsonlWriter, AHugeLineThenASmallOne) {
   EXPECT_EQ(round_trip_value("v", huge), huge);
   EXPECT_EQ(round_trip_value("v", "small"), "small");
 }
+
+namespace {
+
+// The column names of a rendered line, in order.
+std::vector<std::string> rendered_names(const ChangeEvent& e, const char* part = "columns") {
+  std::string out;
+  output::append_event_jsonl(out, e);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  std::vector<std::string> names;
+  for (auto field : simdjson::dom::object(doc[part])) names.emplace_back(field.key);
+  return names;
+}
+
+}  // namespace
+
+// The writer keeps each table's rendered names; what a line says must still be what the event's
+// names say, wherever their bytes live and whatever they held before.
+TEST(JsonlWriter, CachedNamesFollowTheEventsBytesNotWhereTheyLive) {
+  auto names = std::make_shared<std::string>("alpha\"beta");  // one buffer, as a decoder's
+  const std::shared_ptr<const void> owner = names;
+  ChangeEvent e;
+  e.schema = "public";
+  e.table = "t";
+  e.storage.names = owner;
+  e.columns = {col(std::string_view(names->data(), 5), type_oid::kInt4, "1"),
+               col(std::string_view(names->data() + 5, 5), type_oid::kText, "x")};
+  EXPECT_EQ(rendered_names(e), (std::vector<std::string>{"alpha", "\"beta"}));
+  // The same addresses now hold other names (the memory was reused): the line says so.
+  names->replace(0, 10, "gamma\\zeta");
+  EXPECT_EQ(rendered_names(e), (std::vector<std::string>{"gamma", "\\zeta"}));
+  // Another table behind the same storage.names.
+  e.table = "u";
+  std::string out;
+  output::append_event_jsonl(out, e);
+  simdjson::dom::parser parser;
+  EXPECT_EQ(std::string_view(parser.parse(out)["table"]), "u");
+  // Fewer columns than cached, a long name (not cached), an old image keyed by one column.
+  const std::string long_name(40, 'L');
+  e.columns = {col(long_name, type_oid::kInt4, "2")};
+  e.old = std::vector<Column>{col("k", type_oid::kInt4, "3")};
+  EXPECT_EQ(rendered_names(e), (std::vector<std::string>{long_name}));
+  EXPECT_EQ(rendered_names(e, "old"), (std::vector<std::string>{"k"}));
+}
+
+TEST(JsonlWriter, ManyTablesInTurnKeepTheirOwnNames) {
+  std::vector<std::string> tables, first_columns;
+  for (int i = 0; i < 9; ++i) {
+    tables.push_back("table_" + std::to_string(i));
+    first_columns.push_back("column_of_" + std::to_string(i));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 9; ++i) {
+      ChangeEvent e;
+      e.schema = "s";
+      e.table = tables[i];
+      e.columns = {col(first_columns[i], type_oid::kInt4, "1"), col("v", type_oid::kText, "x")};
+      std::string out;
+      output::append_event_jsonl(out, e);
+      simdjson::dom::parser parser;
+      simdjson::dom::element doc = parser.parse(out);
+      EXPECT_EQ(std::string_view(doc["table"]), tables[i]);
+      EXPECT_EQ(int64_t(doc["columns"][first_columns[i]]), 1) << out;
+    }
+  }
+}
