@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/column_pool.hpp"
 #include "sabot/error.hpp"
 
 namespace sabot::engine {
@@ -203,6 +204,7 @@ void DeliveryRuntime::complete_oldest() {
   if (oldest.submitted) with_retry("write()", oldest.batch, [&] { sink_.await_oldest(); });
   connector_.acknowledge(oldest.batch);
   account(oldest, -1);
+  base::give_back_columns(oldest.batch.events);  // the decoder reuses them (same thread)
   window_.pop_front();
 }
 

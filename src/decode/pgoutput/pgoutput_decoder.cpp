@@ -19,6 +19,7 @@
 
 #include <optional>
 
+#include "base/column_pool.hpp"
 #include "base/pg_epoch.hpp"
 #include "decode/schema_events.hpp"
 #include "sabot/error.hpp"
@@ -53,8 +54,8 @@ std::vector<Column> make_columns(const CachedRelation& rel, const TupleData& tup
                         tuple.columns.size(), rel.schema, rel.table, rel.relation_oid,
                         rel.columns.size()));
   }
-  std::vector<Column> columns;
-  columns.reserve(key_only ? rel.key_columns.size() : rel.columns.size());
+  std::vector<Column> columns =
+      base::take_column_vector(key_only ? rel.key_columns.size() : rel.columns.size());
   for (size_t i = 0; i < rel.columns.size(); ++i) {
     const CachedColumn& def = rel.columns[i];
     if (key_only && !def.is_key) continue;

@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "base/column_pool.hpp"
+
 namespace sabot::decode::wal2json {
 
 namespace {
@@ -124,11 +126,14 @@ struct V2Doc {
     doc.table = r.read_string(v, "\"table\"");
   } else if (key == "columns") {
     r.mark(doc.seen, kColumns, "columns");
-    doc.columns.reserve(columns_hint_);
+    if (doc.columns.capacity() == 0) doc.columns = base::take_column_vector(columns_hint_);
     read_columns(v, doc.columns, "\"columns\"");
   } else if (key == "identity") {
     r.mark(doc.seen, kIdentity, "identity");
-    doc.identity.reserve(doc.columns.empty() ? columns_hint_ : doc.columns.size());
+    if (doc.identity.capacity() == 0) {
+      doc.identity =
+          base::take_column_vector(doc.columns.empty() ? columns_hint_ : doc.columns.size());
+    }
     read_columns(v, doc.identity, "\"identity\"");
   } else if (key == "pk") {
     r.mark(doc.seen, kPk, "pk");
