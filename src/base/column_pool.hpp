@@ -4,8 +4,9 @@
 // holds, so each new vector would otherwise come from the allocator's slower bins).
 //
 // Per thread: what one thread gives back only that thread takes (the delivery runtime drains and
-// decodes on one thread). Bounded: at most kKeptVectors vectors, each of at most kKeptColumns
-// columns' capacity; the rest is freed as before.
+// decodes on one thread). Bounded: at most kKeptVectors vectors (a few batches' worth), each of
+// at most kKeptColumns columns' capacity; the rest is freed as before. A kept vector may serve a
+// narrower table later, so the bound is what it can hold back: under 2 MB.
 #pragma once
 
 #include <cstddef>
@@ -15,8 +16,8 @@
 
 namespace sabot::base {
 
-inline constexpr size_t kKeptVectors = 4096;
-inline constexpr size_t kKeptColumns = 256;
+inline constexpr size_t kKeptVectors = 512;
+inline constexpr size_t kKeptColumns = 64;
 
 // An empty vector with room for `columns` columns: one given back on this thread if there is one.
 std::vector<Column> take_column_vector(size_t columns);
