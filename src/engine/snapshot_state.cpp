@@ -1,6 +1,7 @@
 #include "engine/snapshot_state.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,12 +192,17 @@ std::vector<PlanResume> SnapshotState::resolve(EventPosition durable) const {
     if (plan == nullptr) continue;
     if (durable < line.position) {
       // The sink may hold the first part of this batch.
-      if (auto within = key_within(line, durable)) plan->progress[line.table].after = within;
+      if (auto within = key_within(line, durable)) {
+        TableResume& table = plan->progress[line.table];
+        table.after = within;
+        table.position = durable;  // the read the sink holds last
+      }
       continue;
     }
     TableResume& table = plan->progress[line.table];
     if (line.done) table.done = true;
     if (line.after) table.after = line.after;
+    if (line.done || line.after) table.position = std::max(table.position, line.position);
   }
   return plans;
 }
@@ -214,7 +220,7 @@ std::optional<KeyValues> SnapshotState::key_within(const Line& line, EventPositi
 std::vector<PlanResume> SnapshotState::resume(EventPosition durable) {
   std::vector<PlanResume> plans = resolve(durable);
   if (lines_.empty()) return plans;  // no file yet: nothing to rewrite
-  std::vector<Line> lines = lines_of(plans, durable);
+  std::vector<Line> lines = lines_of(plans);
   // A file that already says just that (a finished snapshot, once compacted) stays as it is.
   const bool compact =
       lines.size() == lines_.size() &&
@@ -226,8 +232,7 @@ std::vector<PlanResume> SnapshotState::resume(EventPosition durable) {
   return plans;
 }
 
-std::vector<SnapshotState::Line> SnapshotState::lines_of(const std::vector<PlanResume>& plans,
-                                                         EventPosition durable) {
+std::vector<SnapshotState::Line> SnapshotState::lines_of(const std::vector<PlanResume>& plans) {
   std::vector<Line> lines;
   for (const PlanResume& plan : plans) {
     Line line;
@@ -243,7 +248,7 @@ std::vector<SnapshotState::Line> SnapshotState::lines_of(const std::vector<PlanR
       line.table = table;
       line.done = progress.done;
       line.after = progress.after;
-      line.position = durable;
+      line.position = progress.position;
       lines.push_back(std::move(line));
     }
   }
@@ -272,19 +277,29 @@ std::string SnapshotState::render(const Line& line) {
 void SnapshotState::replace_file(const std::vector<Line>& lines) {
   std::string text;
   for (const Line& line : lines) text += render(line) + '\n';
-  const std::string aside = path_ + ".new";
-  const int fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A link to the file stays one: the file it names is replaced, with its permissions.
+  std::error_code ec;
+  std::string target = path_;
+  if (std::filesystem::is_symlink(path_, ec)) {
+    const auto resolved = std::filesystem::canonical(path_, ec);
+    if (!ec) target = resolved.string();
+  }
+  struct stat old_file {};
+  const mode_t mode = ::stat(target.c_str(), &old_file) == 0 ? (old_file.st_mode & 07777) : 0644;
+  const std::string aside = target + ".new";
+  const int fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) io_error("cannot create", aside);
   try {
     write_all(fd, text, aside);
+    if (::fchmod(fd, mode) != 0) io_error("cannot set the permissions of", aside);
     if (::fsync(fd) != 0) io_error("cannot sync", aside);
   } catch (...) {
     ::close(fd);
     throw;
   }
   ::close(fd);
-  if (std::rename(aside.c_str(), path_.c_str()) != 0) io_error("cannot replace", path_);
-  sync_directory(std::filesystem::path(path_).parent_path().string());
+  if (std::rename(aside.c_str(), target.c_str()) != 0) io_error("cannot replace", target);
+  sync_directory(std::filesystem::path(target).parent_path().string());
 }
 
 bool SnapshotState::has_plan(const std::string& id) const {

@@ -18,7 +18,8 @@
 // torn last line (kill -9 while appending) is ignored.
 //
 // A start takes resume(), which rewrites the file to hold just what it resolved: the plan lines
-// and, per table, one line at the durable position (done, or where to resume). Lines of batches
+// and, per table, one line (done, or where to resume) at the position of the newest line that
+// said so (the durable position itself when that is inside a batch). Lines of batches
 // that were handed out but never became durable go: their rows are read again under new
 // positions, and a later start whose durable position has passed the old ones must not count
 // them. It also keeps the file small across restarts (the keys of every read go with them).
@@ -46,6 +47,8 @@ using KeyValues = std::vector<std::optional<std::string>>;
 struct TableResume {
   std::optional<KeyValues> after;  // resume after this key; nullopt = from the start
   bool done = false;
+  // The position of the newest line that said so (what a rewritten file records for it).
+  EventPosition position;
 };
 
 struct PlanResume {
@@ -64,8 +67,8 @@ class SnapshotState {
   const std::string& path() const { return path_; }
   // The plans with what of them is durable: progress at or before `durable`.
   std::vector<PlanResume> resolve(EventPosition durable) const;
-  // resolve(durable), and the file (and what this object holds) rewritten to say only that, at
-  // `durable` (see the top of this file). The new file replaces the old one atomically (written
+  // resolve(durable), and the file (and what this object holds) rewritten to say only that (see
+  // the top of this file). The new file replaces the old one atomically (written
   // aside, fsynced, renamed): a crash leaves one or the other. Throws CdcError{LocalIo}.
   std::vector<PlanResume> resume(EventPosition durable);
   bool has_plan(const std::string& id) const;
@@ -95,8 +98,8 @@ class SnapshotState {
   // The key to resume after when `durable` is within `line`'s batch, if its keys are kept.
   static std::optional<KeyValues> key_within(const Line& line, EventPosition durable);
   void load();
-  // The lines that say `plans` at `durable`, in file order.
-  static std::vector<Line> lines_of(const std::vector<PlanResume>& plans, EventPosition durable);
+  // The lines that say `plans`, in file order.
+  static std::vector<Line> lines_of(const std::vector<PlanResume>& plans);
   static std::string render(const Line& line);  // a plan, done or progress line (keys left out)
   void replace_file(const std::vector<Line>& lines);
   void append(std::string line);  // one JSON line (without its newline)

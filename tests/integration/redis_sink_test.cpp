@@ -122,6 +122,13 @@ TEST(RedisSinkOptionsParsing, TtlAndKeyColumnSpecs) {
   EXPECT_EQ(options.table_ttl.size(), 1u);
   EXPECT_EQ(options.key_columns.size(), 1u);
   EXPECT_EQ(parse_redis_mode("refresh"), RedisMode::Refresh);
+  // Options built in code: a negative TTL is refused before anything is sent.
+  RedisSinkOptions negative;
+  negative.url = "redis://127.0.0.1:1/0";
+  negative.connect_lazily = true;
+  negative.table_ttl.emplace_back("public.*", std::chrono::milliseconds(-1));
+  EXPECT_TRUE(test::throws_cdc_error([&] { make_redis_sink(negative); }, ErrorKind::Config,
+                                     "TTL must not be negative"));
 }
 
 TEST(RedisSink, KeysEscapeSeparatorsInsideKeyValues) {

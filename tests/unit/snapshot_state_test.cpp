@@ -149,3 +149,32 @@ TEST_F(SnapshotStateFile, AFinishedSnapshotsCompactFileIsLeftAsItIs) {
   EXPECT_TRUE(plans.front().progress.at("public.t").done);
   EXPECT_EQ(std::filesystem::last_write_time(path_), compacted);
 }
+
+// The rewritten lines keep the positions of the lines they came from: a later start whose
+// durable position is lower (a sink's checkpoint gone, the slot's own position behind it) still
+// counts what was durable there.
+TEST_F(SnapshotStateFile, ARewriteKeepsThePositionsOfTheLinesItCameFrom) {
+  SnapshotState(path_).resume(EventPosition{Lsn(500), 0});  // both batches (LSN 100) durable
+  EXPECT_EQ(resume_after(EventPosition{Lsn(100), 5}), key("6"));
+  EXPECT_EQ(resume_after(EventPosition{Lsn(99), 0}), std::nullopt);
+  // Inside a batch: the position of the last read the sink holds.
+  SnapshotState(path_).append_progress("initial", "public.t", reads({"7", "8"}, 600, 1), kKey);
+  SnapshotState(path_).resume(EventPosition{Lsn(600), 0});
+  EXPECT_EQ(resume_after(EventPosition{Lsn(600), 0}), key("7"));
+  // One line per table: below that position the table is read again from its start (reads are
+  // upserts), never resumed past rows no sink holds.
+  EXPECT_EQ(resume_after(EventPosition{Lsn(599), 0}), std::nullopt);
+}
+
+TEST_F(SnapshotStateFile, ARewriteKeepsTheFilesPermissionsAndALinkToIt) {
+  const std::string real = dir_.path() + "/real-state";
+  std::filesystem::rename(path_, real);
+  std::filesystem::create_symlink(real, path_);
+  std::filesystem::permissions(real, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
+  SnapshotState(path_).resume(EventPosition{Lsn(100), 2});
+  EXPECT_TRUE(std::filesystem::is_symlink(path_));
+  EXPECT_EQ(std::filesystem::status(real).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(resume_after(EventPosition{Lsn(100), 2}), key("3"));
+}

@@ -48,6 +48,11 @@ void validate(const RedisSinkOptions& options) {
   if (options.fence_ttl.count() <= 0) {
     throw CdcError(ErrorKind::Config, "Redis fence TTL must be positive");
   }
+  bool negative_ttl = options.default_ttl.count() < 0;
+  for (const auto& [pattern, ttl] : options.table_ttl) negative_ttl |= ttl.count() < 0;
+  if (negative_ttl) {
+    throw CdcError(ErrorKind::Config, "Redis row TTL must not be negative (0 = no expiry)");
+  }
 }
 
 }  // namespace
@@ -240,8 +245,8 @@ void RedisSinkImpl::seal_script() {
   commands_.add(options_.format == RedisRowFormat::Json ? "json" : "hash");
   commands_.add_all(script_.row_args);
   queue_.push_back({Queued::Kind::Apply, "EVALSHA", std::move(script_.first_key)});
-  script_.keys.clear();
-  script_.row_args.clear();
+  script_.keys.release_if_larger_than(kKeptBufferBytes);
+  script_.row_args.release_if_larger_than(kKeptBufferBytes);
   script_.first_key.clear();
   script_.rows = 0;
 }
@@ -338,7 +343,8 @@ std::vector<RedisSinkImpl::Queued> RedisSinkImpl::append_queue() {
   std::vector<Queued> queued = std::move(queue_);
   queue_.clear();
   if (!queued.empty()) connection().append_formatted(commands_.text());
-  commands_.clear();
+  commands_.release_if_larger_than(kKeptBufferBytes);
+  if (event_json_.capacity() > kKeptBufferBytes) std::string().swap(event_json_);
   return queued;
 }
 

@@ -35,6 +35,8 @@ class RedisSinkImpl final : public RedisSink {
   // Row changes per apply-script call: bounds how long one call holds Redis.
   static constexpr size_t kRowsPerScript = 1000;
   static constexpr size_t kMaxInFlight = 32;
+  // What the reused buffers keep between batches (more only while a batch needs it).
+  static constexpr size_t kKeptBufferBytes = size_t{1} << 20;
 
   // Connects unless options.connect_lazily; throws CdcError.
   explicit RedisSinkImpl(const RedisSinkOptions& options);

@@ -52,6 +52,11 @@ class RespArgs {
     text_.clear();
     count_ = 0;
   }
+  // clear(), and the memory given back when it holds more than `bytes` (after a huge value).
+  void release_if_larger_than(size_t bytes) {
+    clear();
+    if (text_.capacity() > bytes) std::string().swap(text_);
+  }
 
  protected:
   void put_header(char kind, size_t number) {
@@ -86,6 +91,10 @@ class RespCommands : private RespArgs {
   size_t commands() const { return commands_; }
   void clear() {
     RespArgs::clear();
+    commands_ = 0;
+  }
+  void release_if_larger_than(size_t bytes) {
+    RespArgs::release_if_larger_than(bytes);
     commands_ = 0;
   }
 
