@@ -491,8 +491,11 @@ void put_event(Out& out, const ChangeEvent& event) {
 const NameTexts::Table& NameTexts::find(const ChangeEvent& event) {
   const void* hint = event.storage.names ? event.storage.names.get()
                                          : static_cast<const void*>(event.schema.data());
-  for (const Table& table : tables_) {
-    if (table.hint == hint && table.same_table(event)) return table;
+  for (Table& table : tables_) {
+    if (table.hint != hint || !table.same_table(event)) continue;
+    // Filled from an event with fewer columns (a delete, a truncate): fill it from this one.
+    if (table.columns.size() < event.columns.size()) fill(table, event, hint);
+    return table;
   }
   Table& table = tables_[next_];
   next_ = (next_ + 1) % kTables;

@@ -259,3 +259,19 @@ TEST(JsonlWriter, ManyTablesInTurnKeepTheirOwnNames) {
     }
   }
 }
+
+TEST(JsonlWriter, ATableFirstSeenThroughADeleteStillGetsItsNamesRight) {
+  ChangeEvent deleted;
+  deleted.op = Op::Delete;
+  deleted.schema = "s";
+  deleted.table = "first_a_delete";
+  deleted.old = std::vector<Column>{col("id", type_oid::kInt4, "1")};
+  EXPECT_EQ(rendered_names(deleted, "old"), (std::vector<std::string>{"id"}));
+  ChangeEvent inserted;
+  inserted.schema = "s";
+  inserted.table = "first_a_delete";
+  inserted.columns = {col("id", type_oid::kInt4, "2"), col("name", type_oid::kText, "x")};
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(rendered_names(inserted), (std::vector<std::string>{"id", "name"}));
+  }
+}
