@@ -21,8 +21,9 @@ inline constexpr size_t kKeptColumns = 64;
 
 // An empty vector with room for `columns` columns: one given back on this thread if there is one.
 std::vector<Column> take_column_vector(size_t columns);
-// Keeps the column vectors of `events` (new and old columns) for take_column_vector(), emptied;
-// the events are left without columns.
+// Keeps the column vectors of `events` (new and old columns) for take_column_vector(), emptied
+// (the events they are taken from are left without those columns); vectors beyond the bounds
+// stay where they are.
 void give_back_columns(std::vector<ChangeEvent>& events);
 
 }  // namespace sabot::base

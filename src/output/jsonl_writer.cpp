@@ -410,10 +410,7 @@ template <typename Out>
 void put_event(Out& out, const ChangeEvent& event) {
   thread_local NameTexts name_texts;
   const NameTexts::Table* names = nullptr;
-  if (event.op != Op::SchemaChange && event.op != Op::Message) {
-    names = &name_texts.find(event);
-    if (!names->same_table(event)) names = nullptr;
-  }
+  if (event.op != Op::SchemaChange && event.op != Op::Message) names = &name_texts.find(event);
   out += "{\"op\":\"";
   out += to_string(event.op);
   out += '"';

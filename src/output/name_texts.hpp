@@ -61,7 +61,8 @@ class NameTexts {
     }
   };
 
-  // The cache of `event`'s table, filled from `event` when no entry has its hint.
+  // The cache of `event`'s table (its schema and table are the event's), filled from `event`
+  // when no entry has its hint and names.
   const Table& find(const ChangeEvent& event);
 
   // Whether `cached` == `other`: short texts compared inline, without a call.

@@ -686,21 +686,33 @@ TEST(SnapshotErrors, ATableDroppedDuringItsSnapshotIsSkippedAndTheStreamGoesOn) 
   expect_same_rows(replay(events, "public.kept", kKey), table_rows(dsn, "kept", kColumns, kKey));
 }
 
+namespace {
+
+// A fresh database `name` (with a slot of that name made by `sabot-cdc init`) whose `table`,
+// made by `setup`, login role `role` may read under a 1 s statement_timeout; returns its DSN.
+std::string database_under_timeout(const std::string& name, const std::string& role,
+                                   const std::string& table, const std::string& setup) {
+  const std::string dsn = LocalPostgres::shared().fresh_database(name);
+  ensure_login_role(dsn, role);
+  sql_on(dsn, setup + "GRANT SELECT ON " + table + " TO " + role + ";ALTER ROLE " + role +
+                  " SET statement_timeout = '1s'");
+  const auto init = run_cli({"init", "--dsn", dsn, "--slot", name});
+  EXPECT_EQ(init.exit_code, 0) << init.err;
+  return dsn;
+}
+
+}  // namespace
+
 // A worker that has read its chunk's 8 MB ahead waits for the stream to take pieces. Under a
 // role's statement_timeout that wait must not count against a statement: a sink that stalls
 // (here stdout, not read for 3 s mid-snapshot) would otherwise cancel the chunk's read and end
 // the stream with exit 1.
 TEST(SnapshotErrors, ASinkStalledLongerThanTheStatementTimeoutMidChunkCostsNothing) {
-  LocalPostgres& pg = LocalPostgres::shared();
-  const std::string dsn = pg.fresh_database("snap_stall");
-  ensure_login_role(dsn, "snap_staller");
   // 300,000 rows of about 215 bytes: chunks of 50,000 rows (10 MB) exceed the read-ahead.
-  sql_on(dsn, "CREATE TABLE wide_notes (id bigint PRIMARY KEY, v int, note text);"
-              "INSERT INTO wide_notes SELECT g, g, repeat('n', 200) || g "
-              "FROM generate_series(1, 300000) g;"
-              "GRANT SELECT ON wide_notes TO snap_staller;"
-              "ALTER ROLE snap_staller SET statement_timeout = '1s'");
-  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_stall"}).exit_code, 0);
+  const std::string dsn = database_under_timeout(
+      "snap_stall", "snap_staller", "wide_notes",
+      "CREATE TABLE wide_notes (id bigint PRIMARY KEY, v int, note text);"
+      "INSERT INTO wide_notes SELECT g, g, repeat('n', 200) || g FROM generate_series(1, 300000) g;");
   TempDir dir("snap-stall");
   fresh_dir(dir);
   const std::string log = dir.path() + "/log";
@@ -733,18 +745,14 @@ TEST(SnapshotErrors, ASinkStalledLongerThanTheStatementTimeoutMidChunkCostsNothi
 }
 
 TEST(SnapshotErrors, AStatementTimeoutStopsWithTheFixAndTheSnapshotResumesOnceLifted) {
-  LocalPostgres& pg = LocalPostgres::shared();
-  const std::string dsn = pg.fresh_database("snap_timeout");
   // Each row costs 5 ms to read (a row-level security policy that sleeps), so a FETCH of a
   // piece of the chunk runs past the role's 1 s statement_timeout.
-  ensure_login_role(dsn, "snap_slow");
-  sql_on(dsn, "CREATE TABLE slow (id bigint PRIMARY KEY, v int, note text);"
-              "INSERT INTO slow SELECT g, g, 's' FROM generate_series(1, 400) g;"
-              "ALTER TABLE slow ENABLE ROW LEVEL SECURITY;"
-              "CREATE POLICY sleepy ON slow FOR SELECT USING (pg_sleep(0.005) IS NOT NULL);"
-              "GRANT SELECT ON slow TO snap_slow;"
-              "ALTER ROLE snap_slow SET statement_timeout = '1s'");
-  ASSERT_EQ(run_cli({"init", "--dsn", dsn, "--slot", "snap_timeout"}).exit_code, 0);
+  const std::string dsn = database_under_timeout(
+      "snap_timeout", "snap_slow", "slow",
+      "CREATE TABLE slow (id bigint PRIMARY KEY, v int, note text);"
+      "INSERT INTO slow SELECT g, g, 's' FROM generate_series(1, 400) g;"
+      "ALTER TABLE slow ENABLE ROW LEVEL SECURITY;"
+      "CREATE POLICY sleepy ON slow FOR SELECT USING (pg_sleep(0.005) IS NOT NULL);");
   TempDir dir("snap-timeout");
   fresh_dir(dir);
   const std::string role_dsn = dsn + " user=snap_slow password=pw";
